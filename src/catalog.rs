@@ -1,0 +1,481 @@
+//! The catalog of known error codes: categories, meanings (zh and en), the generic flag and
+//! numeric aliases. The built-in catalog is `src/catalog.toml`, embedded at compile time and
+//! parsed once at start-up; users add or override entries with files in the same format.
+//!
+//! Invariants the matcher relies on (checked by [`Catalog::extend_from_toml`]):
+//! - every code is non-empty and contains no whitespace or control character, so no code can
+//!   span a line break and chunks cut at newlines can be scanned independently;
+//! - the texts that are searched for (every code and every numeric alias printed in decimal)
+//!   are pairwise distinct, so a matched text names exactly one code.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::{Error, Result};
+
+/// The built-in catalog, as shipped.
+pub const BUILTIN_TOML: &str = include_str!("catalog.toml");
+const BUILTIN_NAME: &str = "<built-in>";
+
+/// Index of a code in its [`Catalog`] (stable for the catalog's lifetime).
+pub type CodeId = usize;
+/// Index of a category in its [`Catalog`].
+pub type CategoryId = usize;
+
+/// A group of codes, e.g. `database` 数据库.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    /// Short machine name used on the command line and in JSON (`database`).
+    pub id: String,
+    /// Chinese name.
+    pub zh: String,
+    /// English name.
+    pub en: String,
+}
+
+/// One error code and what it means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeEntry {
+    /// The code exactly as it appears in logs (`DATABASE_TIMEOUT`).
+    pub code: String,
+    /// The category this code belongs to.
+    pub category: CategoryId,
+    /// Meaning in Chinese (verbatim from the CloudBase page for its codes).
+    pub zh: String,
+    /// Meaning in English.
+    pub en: String,
+    /// Why this code is generic, if it is: generic codes say little and should not be
+    /// branched on.
+    pub generic_reason: Option<String>,
+    /// Numeric codes that mean the same thing (`-502005`).
+    pub numeric: Vec<i64>,
+    /// Anything else worth knowing.
+    pub notes: Option<String>,
+}
+
+impl CodeEntry {
+    /// Whether users are told not to branch on this code.
+    pub fn is_generic(&self) -> bool {
+        self.generic_reason.is_some()
+    }
+}
+
+/// A text the matcher searches for, and the code it stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    /// The exact bytes searched for: a code, or a numeric alias in decimal (`-502005`).
+    pub text: String,
+    /// The code reported when this text is found.
+    pub code: CodeId,
+}
+
+/// All known categories and codes.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    categories: Vec<Category>,
+    codes: Vec<CodeEntry>,
+    code_index: HashMap<String, CodeId>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogFile {
+    #[serde(default)]
+    category: Vec<CategoryRecord>,
+    #[serde(default)]
+    code: Vec<CodeRecord>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoryRecord {
+    id: Spanned<String>,
+    #[serde(default)]
+    zh: String,
+    #[serde(default)]
+    en: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CodeRecord {
+    code: Spanned<String>,
+    category: Spanned<String>,
+    #[serde(default)]
+    zh: String,
+    #[serde(default)]
+    en: String,
+    #[serde(default)]
+    generic: Option<Spanned<bool>>,
+    #[serde(default)]
+    generic_reason: Option<String>,
+    #[serde(default)]
+    numeric: Option<Spanned<Vec<i64>>>,
+    #[serde(default)]
+    notes: Option<String>,
+}
+
+impl Catalog {
+    /// The built-in catalog.
+    pub fn builtin() -> Result<Catalog> {
+        let mut catalog = Catalog::default();
+        catalog.extend_from_toml(BUILTIN_NAME, BUILTIN_TOML)?;
+        Ok(catalog)
+    }
+
+    /// A catalog with no categories and no codes, to be filled from files.
+    pub fn empty() -> Catalog {
+        Catalog::default()
+    }
+
+    /// Reads a catalog file and merges it in (see [`Catalog::extend_from_toml`]).
+    pub fn extend_from_file(&mut self, path: &Path) -> Result<()> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::CatalogRead {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        self.extend_from_toml(&path.display().to_string(), &text)
+    }
+
+    /// Merges a catalog written in TOML: categories and codes with a known id or code replace
+    /// the existing ones in place, new ones are appended. The merge is all or nothing: on error
+    /// `self` is unchanged, and the error names `source_name`, the line and the problem.
+    pub fn extend_from_toml(&mut self, source_name: &str, text: &str) -> Result<()> {
+        let fail = |span: Range<usize>, message: String| {
+            let (line, column) = line_column(text, span.start);
+            Error::Catalog {
+                source_name: source_name.to_string(),
+                line,
+                column,
+                message,
+            }
+        };
+        let file: CatalogFile = toml::from_str(text).map_err(|e| {
+            fail(
+                e.span().unwrap_or(0..0),
+                e.message().trim_end().to_string(),
+            )
+        })?;
+
+        let mut merged = self.clone();
+        let mut ids_in_file: HashMap<String, ()> = HashMap::new();
+        for record in file.category {
+            let id = record.id.get_ref().trim();
+            if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(fail(
+                    record.id.span(),
+                    "category id must be non-empty, without spaces or control characters"
+                        .into(),
+                ));
+            }
+            if ids_in_file.insert(id.to_string(), ()).is_some() {
+                return Err(fail(
+                    record.id.span(),
+                    format!("duplicate category `{id}` in this file"),
+                ));
+            }
+            let category = Category {
+                id: id.to_string(),
+                zh: record.zh,
+                en: record.en,
+            };
+            match merged.categories.iter().position(|c| c.id == id) {
+                Some(existing) => merged.categories[existing] = category,
+                None => merged.categories.push(category),
+            }
+        }
+
+        let mut codes_in_file: HashMap<String, ()> = HashMap::new();
+        for record in file.code {
+            let code = record.code.get_ref();
+            if code.is_empty() {
+                return Err(fail(record.code.span(), "empty code".into()));
+            }
+            if code.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(fail(
+                    record.code.span(),
+                    format!("code `{}` contains whitespace or a control character", code.escape_debug()),
+                ));
+            }
+            if codes_in_file.insert(code.clone(), ()).is_some() {
+                return Err(fail(
+                    record.code.span(),
+                    format!("duplicate code `{code}` in this file"),
+                ));
+            }
+            let category_name = record.category.get_ref();
+            let Some(category) = merged.category_index(category_name) else {
+                let known: Vec<&str> = merged.categories.iter().map(|c| c.id.as_str()).collect();
+                return Err(fail(
+                    record.category.span(),
+                    format!(
+                        "unknown category `{category_name}` for code `{code}` (known: {})",
+                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    ),
+                ));
+            };
+            if record.zh.trim().is_empty() && record.en.trim().is_empty() {
+                return Err(fail(
+                    record.code.span(),
+                    format!("code `{code}` needs a meaning: set `zh`, `en` or both"),
+                ));
+            }
+            let generic = record.generic.as_ref().is_some_and(|g| *g.get_ref());
+            let generic_reason = match (generic, record.generic_reason) {
+                (true, Some(reason)) if !reason.trim().is_empty() => Some(reason),
+                (true, _) => {
+                    let span = record.generic.map(|g| g.span()).unwrap_or(record.code.span());
+                    return Err(fail(
+                        span,
+                        format!("code `{code}` is generic = true but has no generic_reason"),
+                    ));
+                }
+                (false, _) => None,
+            };
+            let entry = CodeEntry {
+                code: code.clone(),
+                category,
+                zh: record.zh,
+                en: record.en,
+                generic_reason,
+                numeric: record.numeric.map(|n| n.into_inner()).unwrap_or_default(),
+                notes: record.notes.filter(|n| !n.trim().is_empty()),
+            };
+            match merged.code_index.get(code) {
+                Some(&existing) => merged.codes[existing] = entry,
+                None => {
+                    merged.code_index.insert(code.clone(), merged.codes.len());
+                    merged.codes.push(entry);
+                }
+            }
+        }
+
+        // Searched texts must be distinct across the whole merged catalog; report the clash at
+        // the line in this file that introduced it.
+        let mut owner: HashMap<String, CodeId> = HashMap::new();
+        for pattern in merged.patterns() {
+            if let Some(&first) = owner.get(&pattern.text) {
+                if first != pattern.code {
+                    let culprit = &merged.codes[pattern.code].code;
+                    let span = find_code_span(text, culprit).unwrap_or(0..0);
+                    return Err(fail(
+                        span,
+                        format!(
+                            "`{}` would match both `{}` and `{}`",
+                            pattern.text, merged.codes[first].code, culprit
+                        ),
+                    ));
+                }
+            } else {
+                owner.insert(pattern.text, pattern.code);
+            }
+        }
+        *self = merged;
+        Ok(())
+    }
+
+    /// All categories, in catalog order.
+    pub fn categories(&self) -> &[Category] {
+        &self.categories
+    }
+
+    /// All codes, in catalog order; a code's position is its [`CodeId`].
+    pub fn codes(&self) -> &[CodeEntry] {
+        &self.codes
+    }
+
+    /// The code with this id.
+    pub fn code(&self, id: CodeId) -> &CodeEntry {
+        &self.codes[id]
+    }
+
+    /// The category with this id.
+    pub fn category(&self, id: CategoryId) -> &Category {
+        &self.categories[id]
+    }
+
+    /// The category with this machine name (`database`), case-insensitively.
+    pub fn category_index(&self, name: &str) -> Option<CategoryId> {
+        self.categories
+            .iter()
+            .position(|c| c.id == name)
+            .or_else(|| self.categories.iter().position(|c| c.id.eq_ignore_ascii_case(name)))
+    }
+
+    /// The code spelled exactly `code`.
+    pub fn code_index(&self, code: &str) -> Option<CodeId> {
+        self.code_index.get(code).copied()
+    }
+
+    /// Finds a code the way a person types it: exact spelling, then any letter case, then a
+    /// numeric alias (`-502005`).
+    pub fn lookup(&self, query: &str) -> Option<CodeId> {
+        let query = query.trim();
+        if let Some(id) = self.code_index(query) {
+            return Some(id);
+        }
+        if let Some(id) = self.codes.iter().position(|c| c.code.eq_ignore_ascii_case(query)) {
+            return Some(id);
+        }
+        let number: i64 = query.parse().ok()?;
+        self.codes.iter().position(|c| c.numeric.contains(&number))
+    }
+
+    /// Up to `limit` known codes closest to `query`, best first, for "did you mean" hints.
+    pub fn suggest(&self, query: &str, limit: usize) -> Vec<&str> {
+        let query = query.to_ascii_uppercase();
+        let mut scored: Vec<(f64, &str)> = self
+            .codes
+            .iter()
+            .map(|c| {
+                let score = strsim::jaro_winkler(&query, &c.code.to_ascii_uppercase());
+                (score, c.code.as_str())
+            })
+            .filter(|(score, _)| *score > 0.7)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        scored.into_iter().take(limit).map(|(_, code)| code).collect()
+    }
+
+    /// Every text the matcher must search for: each code, then each numeric alias.
+    pub fn patterns(&self) -> Vec<Pattern> {
+        let mut patterns: Vec<Pattern> = self
+            .codes
+            .iter()
+            .enumerate()
+            .map(|(id, c)| Pattern {
+                text: c.code.clone(),
+                code: id,
+            })
+            .collect();
+        for (id, entry) in self.codes.iter().enumerate() {
+            for number in &entry.numeric {
+                patterns.push(Pattern {
+                    text: number.to_string(),
+                    code: id,
+                });
+            }
+        }
+        patterns
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    (line, column)
+}
+
+/// Where `code = "<code>"` is written in `text`, for pointing at a clash.
+fn find_code_span(text: &str, code: &str) -> Option<Range<usize>> {
+    let quoted = format!("\"{code}\"");
+    text.find(&quoted).map(|start| start..start + quoted.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog_error(text: &str) -> String {
+        let mut catalog = Catalog::builtin().expect("built-in catalog parses");
+        catalog
+            .extend_from_toml("user.toml", text)
+            .expect_err("catalog must be rejected")
+            .to_string()
+    }
+
+    #[test]
+    fn builtin_has_the_expected_shape() {
+        let catalog = Catalog::builtin().expect("built-in catalog parses");
+        assert_eq!(catalog.codes().len(), 86);
+        assert_eq!(catalog.categories().len(), 8);
+        let aliases: usize = catalog.codes().iter().map(|c| c.numeric.len()).sum();
+        assert_eq!(aliases, 20);
+        let generic: Vec<&str> = catalog
+            .codes()
+            .iter()
+            .filter(|c| c.is_generic())
+            .map(|c| c.code.as_str())
+            .collect();
+        assert_eq!(
+            generic,
+            ["DATABASE_REQUEST_FAILED", "FUNCTIONS_EXECUTE_FAIL", "STORAGE_REQUEST_FAIL", "SYS_ERR"]
+        );
+        assert_eq!(catalog.patterns().len(), 106);
+    }
+
+    #[test]
+    fn lookup_accepts_any_case_and_numbers() {
+        let catalog = Catalog::builtin().expect("built-in catalog parses");
+        let id = catalog.code_index("DATABASE_COLLECTION_NOT_EXIST").expect("known code");
+        assert_eq!(catalog.lookup("database_collection_not_exist"), Some(id));
+        assert_eq!(catalog.lookup("-502005"), Some(id));
+        assert_eq!(catalog.lookup("NOPE"), None);
+        assert_eq!(catalog.suggest("DATABASE_TIMEOUTS", 3).first(), Some(&"DATABASE_TIMEOUT"));
+    }
+
+    #[test]
+    fn user_entries_override_and_extend() {
+        let mut catalog = Catalog::builtin().expect("built-in catalog parses");
+        let before = catalog.codes().len();
+        catalog
+            .extend_from_toml(
+                "user.toml",
+                "[[category]]\nid = \"payments\"\nen = \"Payments\"\n\n\
+                 [[code]]\ncode = \"PAY_DECLINED\"\ncategory = \"payments\"\nen = \"Declined\"\nnumeric = [-700001]\n\n\
+                 [[code]]\ncode = \"DATABASE_TIMEOUT\"\ncategory = \"database\"\nen = \"Overridden\"\n",
+            )
+            .expect("valid user catalog");
+        assert_eq!(catalog.codes().len(), before + 1);
+        let timeout = catalog.code_index("DATABASE_TIMEOUT").expect("still known");
+        assert_eq!(catalog.code(timeout).en, "Overridden");
+        assert_eq!(catalog.lookup("-700001"), catalog.code_index("PAY_DECLINED"));
+    }
+
+    #[test]
+    fn invalid_catalogs_name_line_and_problem() {
+        let err = catalog_error("[[code]]\ncode = \"\"\ncategory = \"database\"\nen = \"x\"\n");
+        assert!(err.starts_with("catalog user.toml:2:"), "{err}");
+        assert!(err.contains("empty code"), "{err}");
+
+        let err = catalog_error(
+            "[[code]]\ncode = \"A_B\"\ncategory = \"database\"\nen = \"x\"\n\n[[code]]\ncode = \"A_B\"\ncategory = \"database\"\nen = \"y\"\n",
+        );
+        assert!(err.starts_with("catalog user.toml:7:"), "{err}");
+        assert!(err.contains("duplicate code `A_B`"), "{err}");
+
+        let err = catalog_error("[[code]]\ncode = \"A_B\"\ncategory = \"nosuch\"\nen = \"x\"\n");
+        assert!(err.starts_with("catalog user.toml:3:"), "{err}");
+        assert!(err.contains("unknown category `nosuch`"), "{err}");
+
+        let err = catalog_error("[[code]\ncode = 1\n");
+        assert!(err.starts_with("catalog user.toml:1:"), "{err}");
+
+        let err = catalog_error("[[code]]\ncode = \"X_Y\"\ncategory = \"sdk\"\nen = \"x\"\nnumeric = [-502005]\n");
+        assert!(err.contains("would match both"), "{err}");
+        assert!(err.starts_with("catalog user.toml:2:"), "{err}");
+
+        let err = catalog_error("[[code]]\ncode = \"X_Y\"\ncatagory = \"sdk\"\n");
+        assert!(err.contains("catagory"), "{err}");
+    }
+
+    #[test]
+    fn failed_merge_leaves_catalog_unchanged() {
+        let mut catalog = Catalog::builtin().expect("built-in catalog parses");
+        let before = catalog.codes().to_vec();
+        let result = catalog.extend_from_toml(
+            "bad.toml",
+            "[[code]]\ncode = \"NEW_ONE\"\ncategory = \"sdk\"\nen = \"x\"\n\n[[code]]\ncode = \"\"\ncategory = \"sdk\"\nen = \"y\"\n",
+        );
+        assert!(result.is_err());
+        assert_eq!(catalog.codes(), &before[..]);
+    }
+}

@@ -1,0 +1,60 @@
+//! The library's error type: every failure the engine can report, each naming what it was
+//! working on (a file, a catalog line, a code) so the binary can print it as it is.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Everything the cbscan library can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An input (log file, folder, stdin) could not be opened or read.
+    #[error("{path}: {source}")]
+    Input {
+        /// The input as the user named it (`<stdin>` for standard input).
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+
+    /// Walking a folder failed for one entry (permission denied, symbolic-link loop, ...).
+    #[error("{path}: {message}")]
+    Walk {
+        /// The entry the walker could not visit.
+        path: String,
+        /// What went wrong, as the walker reported it.
+        message: String,
+    },
+
+    /// A catalog file could not be read at all.
+    #[error("catalog {path}: {source}")]
+    CatalogRead {
+        /// The catalog file.
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    /// A catalog file was read but is not a valid catalog.
+    #[error("catalog {source_name}:{line}:{column}: {message}")]
+    Catalog {
+        /// The catalog's name (a path, or `<built-in>`).
+        source_name: String,
+        /// 1-based line of the offending entry.
+        line: usize,
+        /// 1-based column (in characters) of the offending entry.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// A code, category or glob named on the command line is not known.
+    #[error("{0}")]
+    Usage(String),
+
+    /// Writing a report failed (other than a closed pipe, which callers treat as a stop).
+    #[error("writing output: {0}")]
+    Output(#[source] io::Error),
+}
+
+/// Shorthand used across the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,179 @@
+//! Turning what the user named (files, folders, `-`) into an ordered list of inputs.
+//!
+//! Folders are walked in parallel with the `ignore` crate; their files are then sorted by path,
+//! so the order never depends on thread timing. Logs are usually git-ignored, so ignore files
+//! are not honoured unless asked, and hidden files are included.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use ignore::overrides::OverrideBuilder;
+use ignore::{WalkBuilder, WalkState};
+
+use crate::error::{Error, Result};
+
+/// The name standard input is reported under.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// One input to scan, in the order it will be reported.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Standard input.
+    Stdin,
+    /// A file on disk.
+    File {
+        /// Where to open it.
+        path: PathBuf,
+        /// How to name it in output.
+        name: String,
+    },
+    /// Bytes already in memory (tests, benchmarks, library users).
+    Bytes {
+        /// How to name it in output.
+        name: String,
+        /// The content.
+        data: Arc<Vec<u8>>,
+    },
+    /// Something that could not even be listed (missing path, unreadable folder entry).
+    Failed(Arc<Error>),
+}
+
+impl Source {
+    /// The name the input is reported under.
+    pub fn name(&self) -> String {
+        match self {
+            Source::Stdin => STDIN_NAME.to_string(),
+            Source::File { name, .. } | Source::Bytes { name, .. } => name.clone(),
+            Source::Failed(error) => error.to_string(),
+        }
+    }
+}
+
+/// How folders are walked.
+#[derive(Debug, Clone, Default)]
+pub struct WalkOptions {
+    /// Honour `.gitignore`, `.ignore` and similar files.
+    pub respect_ignore: bool,
+    /// Glob patterns (`*.log`, `!*.gz`) as in ripgrep's `--glob`.
+    pub globs: Vec<String>,
+    /// Follow symbolic links (loops are detected and reported).
+    pub follow_links: bool,
+    /// Walker threads (0: one per core).
+    pub threads: usize,
+}
+
+/// Lists the inputs for `paths` (`-` is stdin; no path at all also means stdin).
+pub fn resolve_inputs(paths: &[String], options: &WalkOptions) -> Result<Vec<Source>> {
+    if paths.is_empty() {
+        return Ok(vec![Source::Stdin]);
+    }
+    let mut sources = Vec::new();
+    for path in paths {
+        if path == "-" {
+            sources.push(Source::Stdin);
+            continue;
+        }
+        let as_path = Path::new(path);
+        match std::fs::metadata(as_path) {
+            Ok(meta) if meta.is_dir() => sources.extend(walk(as_path, options)?),
+            Ok(_) => sources.push(Source::File {
+                path: as_path.to_path_buf(),
+                name: path.clone(),
+            }),
+            Err(source) => sources.push(Source::Failed(Arc::new(Error::Input {
+                path: path.clone(),
+                source,
+            }))),
+        }
+    }
+    Ok(sources)
+}
+
+/// The files below `root`, sorted by path, with walk errors in their place.
+fn walk(root: &Path, options: &WalkOptions) -> Result<Vec<Source>> {
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .standard_filters(options.respect_ignore)
+        .hidden(false)
+        .follow_links(options.follow_links)
+        .threads(options.threads);
+    if options.respect_ignore {
+        // Outside a git repository .gitignore files still count, as users expect.
+        builder.require_git(false);
+    }
+    if !options.globs.is_empty() {
+        let mut overrides = OverrideBuilder::new(root);
+        for glob in &options.globs {
+            overrides
+                .add(glob)
+                .map_err(|e| Error::Usage(format!("invalid --glob {glob:?}: {e}")))?;
+        }
+        let overrides = overrides
+            .build()
+            .map_err(|e| Error::Usage(format!("invalid --glob: {e}")))?;
+        builder.overrides(overrides);
+    }
+    let found: Arc<Mutex<Vec<(PathBuf, Source)>>> = Arc::new(Mutex::new(Vec::new()));
+    builder.build_parallel().run(|| {
+        let mut collector = Collector {
+            local: Vec::new(),
+            shared: Arc::clone(&found),
+        };
+        Box::new(move |entry| {
+            let item = match entry {
+                Ok(entry) => {
+                    if !entry.file_type().is_some_and(|t| t.is_file()) {
+                        return WalkState::Continue;
+                    }
+                    let path = entry.into_path();
+                    let name = path.display().to_string();
+                    (path.clone(), Source::File { path, name })
+                }
+                Err(error) => {
+                    let path = error_path(&error).unwrap_or_else(|| root.to_path_buf());
+                    let message = error.to_string();
+                    let failed = Error::Walk {
+                        path: path.display().to_string(),
+                        message: strip_path_prefix(&message, &path),
+                    };
+                    (path, Source::Failed(Arc::new(failed)))
+                }
+            };
+            collector.local.push(item);
+            WalkState::Continue
+        })
+    });
+    // Every collector has been dropped (and flushed) by the time `run` returns.
+    let mut found = std::mem::take(&mut *found.lock().unwrap_or_else(|p| p.into_inner()));
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(found.into_iter().map(|(_, source)| source).collect())
+}
+
+/// One walker thread's findings, handed to the shared list once, when the thread is done.
+struct Collector {
+    local: Vec<(PathBuf, Source)>,
+    shared: Arc<Mutex<Vec<(PathBuf, Source)>>>,
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+        shared.append(&mut self.local);
+    }
+}
+
+fn error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        ignore::Error::Partial(errors) => errors.first().and_then(error_path),
+        _ => None,
+    }
+}
+
+/// `ignore` prefixes some messages with the path; we print the path ourselves.
+fn strip_path_prefix(message: &str, path: &Path) -> String {
+    let prefix = format!("{}: ", path.display());
+    message.strip_prefix(&prefix).unwrap_or(message).to_string()
+}

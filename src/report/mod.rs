@@ -1,0 +1,1 @@
+//! Report writers (filled in next).

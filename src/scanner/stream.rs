@@ -1,0 +1,142 @@
+//! Scanning a byte stream (stdin, a pipe, a small file) block by block, in bounded memory
+//! whatever the line length.
+//!
+//! The buffer holds the bytes not yet scanned plus a little already-scanned context: at least
+//! [`EXCERPT_RADIUS`] bytes before the next window (for look-behind and excerpts). Each window
+//! ends after the last complete line in the buffer; when a line is longer than the buffer, the
+//! window instead stops `max_len + 1 + EXCERPT_RADIUS` bytes short of the buffer's end, so
+//! every hit in it can be finished, its end boundary checked and its excerpt cut exactly as
+//! when the whole input is in memory (the region module's contract).
+
+use std::io::{self, Read};
+
+use memchr::memrchr;
+
+use super::region::{scan_region, LineCursor, RegionOutput, EXCERPT_RADIUS};
+use super::{CodeFilter, Hit, InputStats};
+use crate::matcher::Matcher;
+use crate::summary::Summary;
+
+/// Bytes of scanned context kept before the next window.
+const KEEP_BEFORE: usize = EXCERPT_RADIUS + 64;
+/// Hits gathered before they are handed on, so a long stream does not pile them up.
+const HITS_PER_BATCH: usize = 4096;
+
+/// One batch of a stream's results: hits with line numbers counted from the batch's start.
+pub(super) struct Batch {
+    pub hits: Vec<Hit>,
+    pub summary: Summary,
+    pub newlines: u64,
+}
+
+/// Scans `reader` to its end, handing results to `on_batch` as they accumulate. Returns the
+/// input's size and line count, or the read error that stopped it (batches already handed on
+/// stay valid).
+pub(super) fn scan_reader(
+    matcher: &Matcher,
+    filter: &CodeFilter,
+    collect_hits: bool,
+    block_size: usize,
+    codes: usize,
+    mut reader: impl Read,
+    on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
+) -> io::Result<InputStats> {
+    let lookahead = matcher.max_len() + 1 + EXCERPT_RADIUS;
+    // A block must leave room for a window after the look-ahead, or a long line never moves.
+    let block_size = block_size.max(2 * lookahead + 1);
+    let mut buffer: Vec<u8> = Vec::with_capacity(block_size + KEEP_BEFORE);
+    let mut buffer_offset: u64 = 0; // absolute offset of buffer[0]
+    let mut from = 0usize; // next window start, in the buffer
+    let mut resume = 0usize; // no hit may start before this (the last hit's end)
+    let mut cursor = LineCursor::default();
+    let mut batch_base_newlines = 0u64;
+    let mut out = RegionOutput {
+        hits: Vec::new(),
+        summary: Summary::new(codes),
+    };
+    let mut total_bytes = 0u64;
+    let mut last_byte = None;
+    let mut eof = false;
+    loop {
+        while !eof && buffer.len() < from + block_size {
+            let filled = buffer.len();
+            buffer.resize(from + block_size, 0);
+            match reader.read(&mut buffer[filled..]) {
+                Ok(0) => {
+                    buffer.truncate(filled);
+                    eof = true;
+                }
+                Ok(n) => {
+                    buffer.truncate(filled + n);
+                    total_bytes += n as u64;
+                    last_byte = Some(buffer[filled + n - 1]);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => buffer.truncate(filled),
+                Err(e) => {
+                    buffer.truncate(filled);
+                    hand_on(&mut out, &mut cursor, &mut batch_base_newlines, codes, on_batch)?;
+                    return Err(e);
+                }
+            }
+        }
+        let to = if eof {
+            buffer.len()
+        } else {
+            match memrchr(b'\n', &buffer[from..]) {
+                Some(i) => from + i + 1,
+                None => buffer.len().saturating_sub(lookahead).max(from),
+            }
+        };
+        let start = from.max(resume);
+        if start < to {
+            resume = scan_region(
+                matcher,
+                filter,
+                collect_hits,
+                &buffer,
+                buffer_offset,
+                start..to,
+                &mut cursor,
+                &mut out,
+            );
+        }
+        // Bytes between `from` and `start` belong to the previous hit, which holds no newline.
+        resume = resume.max(to);
+        from = to;
+        if eof {
+            break;
+        }
+        if out.hits.len() >= HITS_PER_BATCH {
+            hand_on(&mut out, &mut cursor, &mut batch_base_newlines, codes, on_batch)?;
+        }
+        let keep_from = from.saturating_sub(KEEP_BEFORE);
+        buffer.drain(..keep_from);
+        buffer_offset += keep_from as u64;
+        from -= keep_from;
+        resume -= keep_from;
+    }
+    hand_on(&mut out, &mut cursor, &mut batch_base_newlines, codes, on_batch)?;
+    let newlines = batch_base_newlines;
+    Ok(InputStats {
+        bytes: total_bytes,
+        lines: newlines + u64::from(last_byte.is_some_and(|b| b != b'\n')),
+    })
+}
+
+/// Hands the gathered hits on as one batch and starts the next batch's line count at zero.
+fn hand_on(
+    out: &mut RegionOutput,
+    cursor: &mut LineCursor,
+    batch_base_newlines: &mut u64,
+    codes: usize,
+    on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
+) -> io::Result<()> {
+    let batch = Batch {
+        hits: std::mem::take(&mut out.hits),
+        summary: std::mem::replace(&mut out.summary, Summary::new(codes)),
+        newlines: cursor.newlines,
+    };
+    *batch_base_newlines += cursor.newlines;
+    cursor.newlines = 0;
+    on_batch(batch)
+}
