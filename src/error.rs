@@ -56,5 +56,24 @@ pub enum Error {
     Output(#[source] io::Error),
 }
 
+impl Error {
+    /// The input this error is about, if it is about one (for `{"type":"error","path":…}`).
+    pub fn input_path(&self) -> Option<&str> {
+        match self {
+            Error::Input { path, .. } | Error::Walk { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The error without the input's name in front (the name goes in its own field).
+    pub fn detail(&self) -> String {
+        match self {
+            Error::Input { source, .. } => source.to_string(),
+            Error::Walk { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// Shorthand used across the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

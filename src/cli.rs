@@ -1,0 +1,148 @@
+//! Command-line parsing: clap definitions, turned into plain [`Command`] values that the rest of
+//! the binary runs. Nothing here touches files or the terminal.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Find Tencent CloudBase (云开发) error codes in logs, explain them, count them.
+#[derive(Debug, Parser)]
+#[command(name = "cbscan", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long = "threads", global = true, value_name = "N")]
+    pub threads: Option<usize>,
+
+    #[command(subcommand)]
+    pub command: CommandArgs,
+}
+
+/// Options shared by every subcommand: which catalog to use.
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// Add codes and categories from a TOML catalog (repeatable; later files override earlier).
+    #[arg(long = "catalog", value_name = "FILE", global = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Use only the --catalog files, not the built-in CloudBase catalog.
+    #[arg(long = "no-builtin-catalog", global = true)]
+    pub no_builtin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommandArgs {
+    /// Scan logs (files, folders, `-` for stdin; stdin if none) for error codes.
+    Scan(ScanArgs),
+    /// Explain codes: category, meanings, numeric aliases (`cbscan explain -- -502005`).
+    Explain {
+        /// Codes in any letter case, or numeric aliases.
+        #[arg(required = true, value_name = "CODE")]
+        codes: Vec<String>,
+    },
+    /// List the catalog.
+    Codes {
+        /// Only this category (repeatable).
+        #[arg(long = "category", value_name = "ID")]
+        categories: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CodesFormat::Table)]
+        format: CodesFormat,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or folders to scan; `-` (or nothing) reads stdin.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Human)]
+    pub format: ScanFormat,
+
+    /// Print only the summary.
+    #[arg(short = 's', long = "summary-only", conflicts_with_all = ["no_summary", "quiet"])]
+    pub summary_only: bool,
+
+    /// Print hits but no summary.
+    #[arg(long = "no-summary")]
+    pub no_summary: bool,
+
+    /// Print nothing on stdout; only the exit status tells (errors still go to stderr).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Report only codes of this category (repeatable).
+    #[arg(long = "category", value_name = "ID")]
+    pub categories: Vec<String>,
+
+    /// Report only this code (repeatable; any case or a numeric alias).
+    #[arg(long = "code", value_name = "CODE")]
+    pub codes: Vec<String>,
+
+    /// Do not report this code (repeatable).
+    #[arg(long = "exclude-code", value_name = "CODE")]
+    pub exclude_codes: Vec<String>,
+
+    /// Exit 1 when a reported hit matches: any, none, generic, specific, a category or a code
+    /// (repeatable; default any).
+    #[arg(long = "fail-on", value_name = "WHAT")]
+    pub fail_on: Vec<String>,
+
+    /// Include or exclude files when walking folders (`*.log`, `!*.gz`; repeatable).
+    #[arg(short = 'g', long = "glob", value_name = "GLOB")]
+    pub globs: Vec<String>,
+
+    /// Honour .gitignore/.ignore files when walking folders (off: logs are usually ignored).
+    #[arg(long = "respect-ignore")]
+    pub respect_ignore: bool,
+
+    /// Follow symbolic links when walking folders (loops are reported, not followed).
+    #[arg(short = 'L', long = "follow")]
+    pub follow: bool,
+
+    /// Matching engine (for benchmarks; auto picks the fastest correct one).
+    #[arg(long, value_enum, default_value_t = EngineArg::Auto, hide = true)]
+    pub engine: EngineArg,
+
+    /// Chunk size in bytes for scanning one large file in parallel (for benchmarks and tests).
+    #[arg(long = "chunk-size", hide = true, value_name = "BYTES")]
+    pub chunk_size: Option<usize>,
+
+    /// Files at least this large are memory-mapped and split into chunks (for tests).
+    #[arg(long = "mmap-min", hide = true, value_name = "BYTES")]
+    pub mmap_min: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    Human,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CodesFormat {
+    Table,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    Auto,
+    Words,
+    General,
+}
