@@ -339,6 +339,7 @@ fn emit_in_order(
     let mut line_base = 0u64; // newlines before the current batch, within the current source
     let mut done_bytes = 0u64;
     let mut source_name = String::new();
+    let mut opened = None; // the unit whose first message has been seen
     while current < shared.units.len() {
         let message = match early.get_mut(&current).and_then(VecDeque::pop_front) {
             Some(message) => message,
@@ -353,10 +354,11 @@ fn emit_in_order(
         };
         let unit = &shared.units[current];
         let starts_source = current == 0 || shared.units[current - 1].source != unit.source;
-        if starts_source {
+        if opened != Some(current) && starts_source {
             line_base = 0;
             source_name = shared.sources[unit.source].name();
         }
+        opened = Some(current);
         match message {
             Message::Batch(mut batch) => {
                 for hit in &mut batch.hits {

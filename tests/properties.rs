@@ -1,0 +1,224 @@
+//! Property tests of the matching semantics and of the parallel scanner.
+//!
+//! The reference is deliberately naive: every occurrence of every pattern is found with the
+//! `regex` crate, boundaries are checked by hand, and the leftmost-longest non-overlapping
+//! selection is done by a plain loop. Both engines must agree with it, and the chunked
+//! parallel scan (any chunk size, any thread count) and the streaming scan (any block size)
+//! must produce exactly the same hits, lines, columns, excerpts and counts.
+
+use std::sync::Arc;
+
+use cbscan::catalog::Catalog;
+use cbscan::scanner::{scan_bytes, scan_stream_with, CodeFilter, Hit, ScanOptions};
+use cbscan::{EngineChoice, Matcher};
+use proptest::prelude::*;
+use regex::bytes::Regex;
+
+/// (start, end, pattern text) of every hit the reference finds.
+fn reference_hits(patterns: &[String], haystack: &[u8]) -> Vec<(usize, usize, String)> {
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let sgr_before = Regex::new(r"\x1b\[[0-9;]{0,32}m\z").expect("valid regex");
+    let mut candidates = Vec::new();
+    for pattern in patterns {
+        let re = Regex::new(&regex::escape(pattern)).expect("escaped pattern is valid");
+        let mut at = 0;
+        while let Some(m) = re.find_at(haystack, at) {
+            let before_ok = m.start() == 0
+                || !is_word(haystack[m.start() - 1])
+                || sgr_before.is_match(&haystack[..m.start()]);
+            let after_ok = m.end() == haystack.len() || !is_word(haystack[m.end()]);
+            if before_ok && after_ok {
+                candidates.push((m.start(), m.end(), pattern.clone()));
+            }
+            at = m.start() + 1;
+        }
+    }
+    candidates.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut chosen = Vec::new();
+    let mut next_free = 0;
+    for candidate in candidates {
+        if candidate.0 >= next_free {
+            next_free = candidate.1;
+            chosen.push(candidate);
+        }
+    }
+    chosen
+}
+
+fn engine_hits(matcher: &Matcher, haystack: &[u8]) -> Vec<(usize, usize, String)> {
+    let mut found = Vec::new();
+    matcher.find(haystack, 0, haystack.len(), |m| {
+        found.push((m.start, m.end, matcher.patterns()[m.pattern as usize].text.clone()))
+    });
+    found
+}
+
+/// Line (1-based) and byte column (1-based) of `offset`, computed the slow way.
+fn line_and_column(haystack: &[u8], offset: usize) -> (u64, u64) {
+    let before = &haystack[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    (line, (offset - line_start) as u64 + 1)
+}
+
+fn builtin() -> Catalog {
+    Catalog::builtin().expect("built-in catalog parses")
+}
+
+/// Pieces that random logs are assembled from: codes, their near misses, numeric aliases,
+/// ANSI colours, CJK text, line breaks and random bytes.
+fn fragment(catalog: &Catalog) -> BoxedStrategy<Vec<u8>> {
+    let patterns: Vec<String> = catalog.patterns().into_iter().map(|p| p.text).collect();
+    let codes = prop::sample::select(patterns.clone());
+    prop_oneof![
+        4 => codes.clone().prop_map(String::into_bytes),
+        2 => (codes.clone(), prop::sample::select(vec!["_MS", "X", "s", "9", "_"]))
+            .prop_map(|(c, s)| format!("{c}{s}").into_bytes()),
+        2 => (prop::sample::select(vec!["X", "v2", "_", "a", "1", "m"]), codes.clone())
+            .prop_map(|(p, c)| format!("{p}{c}").into_bytes()),
+        1 => codes.clone().prop_map(|c| c.to_lowercase().into_bytes()),
+        1 => codes.prop_map(|c| c[..c.len() - 1].as_bytes().to_vec()),
+        2 => prop::sample::select(vec![
+            "\x1b[1;31m", "\x1b[0m", "\x1b[m", "\x1b[38;5;196m", "\x1b[31", "[31m", "\x1b[1;31;",
+            "-5020051", "v2-503003", "--502005", "errCode: ", "错误码", "，", "…/basic/",
+            "\r\n", "\n", "\r", " ", "\"", "=", "[", "]", "-", "m", "\x00",
+        ])
+        .prop_map(|s| s.as_bytes().to_vec()),
+        2 => prop::collection::vec(any::<u8>(), 0..8),
+    ]
+    .boxed()
+}
+
+fn log_text(catalog: &Catalog) -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(fragment(catalog), 0..60).prop_map(|parts| parts.concat())
+}
+
+/// Longer logs (several stream blocks), with long lines now and then.
+fn long_log_text(catalog: &Catalog) -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        9 => fragment(catalog),
+        1 => (1usize..1500).prop_map(|n| vec![b'z'; n]),
+    ];
+    prop::collection::vec(piece, 0..300).prop_map(|parts| parts.concat())
+}
+
+/// A user catalog the word engine cannot take: codes with `-`, `.`, a leading `m` and a
+/// leading digit, and codes that are prefixes of others.
+const ODD_CATALOG: &str = r#"
+[[category]]
+id = "odd"
+en = "Odd"
+
+[[code]]
+code = "ERR"
+category = "odd"
+en = "e"
+
+[[code]]
+code = "ERR-1"
+category = "odd"
+en = "e1"
+numeric = [7]
+
+[[code]]
+code = "a.b"
+category = "odd"
+en = "ab"
+
+[[code]]
+code = "X-Y"
+category = "odd"
+en = "xy"
+
+[[code]]
+code = "Y"
+category = "odd"
+en = "y"
+
+[[code]]
+code = "mCODE"
+category = "odd"
+en = "m"
+
+[[code]]
+code = "9LIVES"
+category = "odd"
+en = "9"
+numeric = [-12]
+"#;
+
+fn odd_catalog() -> Catalog {
+    let mut catalog = Catalog::empty();
+    catalog.extend_from_toml("odd.toml", ODD_CATALOG).expect("odd catalog is valid");
+    catalog
+}
+
+fn located(hits: &[Hit]) -> Vec<(u64, u64, u64, u32)> {
+    hits.iter().map(|h| (h.line, h.column, h.byte_offset, h.pattern)).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn both_engines_equal_the_naive_reference(text in log_text(&builtin())) {
+        let catalog = builtin();
+        let patterns: Vec<String> = catalog.patterns().into_iter().map(|p| p.text).collect();
+        let expected = reference_hits(&patterns, &text);
+        for choice in [EngineChoice::Words, EngineChoice::General] {
+            let matcher = Matcher::with_engine(&catalog, choice).expect("engine builds");
+            prop_assert_eq!(&engine_hits(&matcher, &text), &expected, "engine {}", matcher.engine_name());
+        }
+    }
+
+    #[test]
+    fn general_engine_equals_the_reference_on_odd_catalogs(text in log_text(&odd_catalog())) {
+        let catalog = odd_catalog();
+        let patterns: Vec<String> = catalog.patterns().into_iter().map(|p| p.text).collect();
+        let matcher = Matcher::new(&catalog);
+        prop_assert_eq!(matcher.engine_name(), "aho-corasick-dfa");
+        prop_assert_eq!(engine_hits(&matcher, &text), reference_hits(&patterns, &text));
+    }
+
+    #[test]
+    fn chunked_parallel_and_streaming_scans_equal_the_reference(
+        text in long_log_text(&builtin()),
+        chunk_size in 1usize..2000,
+        threads in 1usize..4,
+        block_size in 1usize..4096,
+    ) {
+        let catalog = builtin();
+        let codes = catalog.codes().len();
+        let matcher = Arc::new(Matcher::new(&catalog));
+        let chunked = ScanOptions { threads, mmap_min: 0, chunk_size, ..ScanOptions::default() };
+        let (hits, summary) = scan_bytes(Arc::clone(&matcher), CodeFilter::all(&catalog), &chunked, codes, text.clone());
+
+        let patterns: Vec<String> = catalog.patterns().into_iter().map(|p| p.text).collect();
+        let expected: Vec<(u64, u64, u64, u32)> = reference_hits(&patterns, &text)
+            .into_iter()
+            .map(|(start, _, pattern)| {
+                let (line, column) = line_and_column(&text, start);
+                let id = patterns.iter().position(|p| *p == pattern).expect("known pattern") as u32;
+                (line, column, start as u64, id)
+            })
+            .collect();
+        prop_assert_eq!(located(&hits), expected);
+
+        let newlines = text.iter().filter(|&&b| b == b'\n').count() as u64;
+        let lines = newlines + u64::from(text.last().is_some_and(|&b| b != b'\n'));
+        prop_assert_eq!(summary.lines, lines);
+        prop_assert_eq!(summary.bytes, text.len() as u64);
+        prop_assert_eq!(summary.hits, hits.len() as u64);
+
+        let streaming = ScanOptions { block_size, ..ScanOptions::default() };
+        let (stream_hits, stream_summary) =
+            scan_stream_with(&matcher, &CodeFilter::all(&catalog), &streaming, codes, text.as_slice())
+                .expect("reading memory cannot fail");
+        prop_assert_eq!(&stream_hits, &hits);
+        prop_assert_eq!(stream_summary, summary);
+
+        let single = ScanOptions { threads: 1, mmap_min: u64::MAX, ..ScanOptions::default() };
+        let (whole_hits, _) = scan_bytes(matcher, CodeFilter::all(&catalog), &single, codes, text.clone());
+        prop_assert_eq!(&whole_hits, &hits);
+    }
+}
