@@ -175,6 +175,7 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
     let choice = match args.engine {
         EngineArg::Auto => EngineChoice::Auto,
         EngineArg::Words => EngineChoice::Words,
+        EngineArg::WordsTeddy => EngineChoice::WordsTeddy,
         EngineArg::General => EngineChoice::General,
     };
     let matcher = Arc::new(

@@ -144,5 +144,6 @@ pub enum ColorChoice {
 pub enum EngineArg {
     Auto,
     Words,
+    WordsTeddy,
     General,
 }

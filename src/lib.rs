@@ -27,6 +27,6 @@ pub mod text;
 
 pub use catalog::{Catalog, CodeEntry, CodeId};
 pub use error::{Error, Result};
-pub use matcher::{EngineChoice, Matcher};
+pub use matcher::{EngineChoice, Matcher, WordFinder};
 pub use scanner::{Hit, ScanOptions, Sink};
 pub use summary::Summary;

@@ -165,7 +165,7 @@ proptest! {
         let catalog = builtin();
         let patterns: Vec<String> = catalog.patterns().into_iter().map(|p| p.text).collect();
         let expected = reference_hits(&patterns, &text);
-        for choice in [EngineChoice::Words, EngineChoice::General] {
+        for choice in [EngineChoice::Words, EngineChoice::WordsTeddy, EngineChoice::General] {
             let matcher = Matcher::with_engine(&catalog, choice).expect("engine builds");
             prop_assert_eq!(&engine_hits(&matcher, &text), &expected, "engine {}", matcher.engine_name());
         }

@@ -32,6 +32,8 @@
 mod general;
 mod words;
 
+pub use words::WordFinder;
+
 use crate::catalog::{Catalog, CodeId, Pattern};
 
 /// Most bytes of parameters in an ANSI SGR sequence that still count as a boundary.
@@ -59,8 +61,11 @@ pub enum EngineChoice {
     /// The fast word engine when the catalog allows it, else the general one.
     #[default]
     Auto,
-    /// The fast word engine; an error if the catalog does not allow it.
+    /// The fast word engine with its default candidate finder; unavailable if the catalog does
+    /// not allow it.
     Words,
+    /// The word engine with the Teddy prefix finder (for comparison).
+    WordsTeddy,
     /// The Aho-Corasick DFA.
     General,
 }
@@ -97,11 +102,12 @@ impl Matcher {
             Engine::Nothing
         } else {
             match choice {
-                EngineChoice::Auto => match words::WordMatcher::new(&patterns) {
+                EngineChoice::Auto => match words::WordMatcher::new(&patterns, WordFinder::WordStarts) {
                     Some(w) => Engine::Words(w),
                     None => Engine::General(general::GeneralMatcher::new(&patterns)),
                 },
-                EngineChoice::Words => Engine::Words(words::WordMatcher::new(&patterns)?),
+                EngineChoice::Words => Engine::Words(words::WordMatcher::new(&patterns, WordFinder::WordStarts)?),
+                EngineChoice::WordsTeddy => Engine::Words(words::WordMatcher::new(&patterns, WordFinder::Teddy)?),
                 EngineChoice::General => Engine::General(general::GeneralMatcher::new(&patterns)),
             }
         };
@@ -115,8 +121,7 @@ impl Matcher {
     /// The engine in use, for diagnostics and benchmarks.
     pub fn engine_name(&self) -> &'static str {
         match &self.engine {
-            Engine::Words(w) if w.has_simd_prefilter() => "words+teddy",
-            Engine::Words(_) => "words",
+            Engine::Words(w) => w.finder_name(),
             Engine::General(_) => "aho-corasick-dfa",
             Engine::Nothing => "empty",
         }
@@ -225,6 +230,7 @@ mod tests {
         let catalog = Catalog::builtin().expect("built-in catalog parses");
         vec![
             Matcher::with_engine(&catalog, EngineChoice::Words).expect("built-in catalog is word-shaped"),
+            Matcher::with_engine(&catalog, EngineChoice::WordsTeddy).expect("built-in catalog is word-shaped"),
             Matcher::with_engine(&catalog, EngineChoice::General).expect("general always builds"),
         ]
     }
@@ -242,11 +248,15 @@ mod tests {
             ("errCode: -502005 database", "-502005"),
             ("DATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
         ];
+        // Padded too, so the 16- and 32-byte SIMD loops see them, not only the scalar tail.
+        let pad = " ".repeat(40);
         for matcher in both_engines() {
             for (text, code) in cases {
-                let found = hits(&matcher, text.as_bytes());
-                assert_eq!(found.len(), 1, "{} on {text:?}: {found:?}", matcher.engine_name());
-                assert_eq!(&found[0].1, code, "{} on {text:?}", matcher.engine_name());
+                for text in [text.to_string(), format!("{pad}{text}{pad}"), format!("{pad}{text}")] {
+                    let found = hits(&matcher, text.as_bytes());
+                    assert_eq!(found.len(), 1, "{} on {text:?}: {found:?}", matcher.engine_name());
+                    assert_eq!(&found[0].1, code, "{} on {text:?}", matcher.engine_name());
+                }
             }
         }
     }
@@ -264,9 +274,12 @@ mod tests {
             "31mDATABASE_TIMEOUT",
             "[31mDATABASE_TIMEOUT",
         ];
+        let pad = "x ".repeat(20);
         for matcher in both_engines() {
             for text in cases {
-                assert_eq!(hits(&matcher, text.as_bytes()), vec![], "{} on {text:?}", matcher.engine_name());
+                for text in [text.to_string(), format!("{pad}{text} {pad}")] {
+                    assert_eq!(hits(&matcher, text.as_bytes()), vec![], "{} on {text:?}", matcher.engine_name());
+                }
             }
         }
     }

@@ -18,17 +18,22 @@
 //! why the first-byte restriction above exists; the property tests exercise ANSI sequences.
 //!
 //! # Finding candidates
-//! Candidates come from a Teddy searcher (aho-corasick's packed SIMD searcher) over the
-//! distinct [`PREFIX_LEN`]-byte prefixes of the patterns. Where candidates are dense (an
-//! identifier-heavy log that shares prefixes with the codes), restarting Teddy for every
-//! candidate costs more than it saves, so the engine switches to a scalar scan with a table of
-//! the possible first two bytes for a stretch, then goes back.
-
-use std::collections::HashMap;
+//! Two candidate finders, both exact (the confirmation step decides):
+//! - [`WordFinder::WordStarts`] (the default on x86-64): an SSE2 loop flags, 16 bytes at a
+//!   time, the *word starts* (a non-identifier byte, or `m`, before; a possible first byte at)
+//!   and checks each against a table of the possible first two bytes. Real logs are full of
+//!   words that share a prefix with some code (`SERVER`, `DATABASE`, `INVALID`), so whatever
+//!   finds prefixes finds these too; this loop pays almost nothing per such word, and never
+//!   looks at positions inside words.
+//! - [`WordFinder::Teddy`]: aho-corasick's packed SIMD searcher over the distinct
+//!   [`PREFIX_LEN`]-byte prefixes. Restarting it after every candidate is what dominates its
+//!   profile on realistic logs (measured: 62% of the time in Teddy's `find`), so where
+//!   candidates are dense it hands over to the scalar scan for a stretch. Kept for comparison
+//!   in the benchmarks.
+//! - Elsewhere (no SSE2), a scalar scan over the first-two-bytes table.
 
 use aho_corasick::packed;
 use aho_corasick::Span;
-use rustc_hash::FxBuildHasher;
 
 use super::{boundary_before, is_word_byte, PatternId, RawMatch};
 use crate::catalog::Pattern;
@@ -42,9 +47,31 @@ const DENSE_RUN: u32 = 4;
 /// How far the scalar scan runs before Teddy is tried again.
 const SCALAR_STRETCH: usize = 16 * 1024;
 
+/// How the word engine finds candidates (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WordFinder {
+    /// SIMD scan for word starts (scalar where SSE2 is missing).
+    WordStarts,
+    /// Teddy over the patterns' prefixes, with a scalar fallback where candidates are dense.
+    Teddy,
+}
+
 pub(super) struct WordMatcher {
+    finder: WordFinder,
     teddy: Option<packed::Searcher>,
-    words: HashMap<Box<[u8]>, PatternId, FxBuildHasher>,
+    /// The range of possible first bytes of code-shaped patterns (`A`..=`W` for CloudBase).
+    first_lo: u8,
+    first_hi: u8,
+    /// `-` when numeric aliases exist, else a byte no pattern starts with.
+    first_extra: u8,
+    /// The range of possible second bytes (`A`..=`Z` and the digits of `-5…` for CloudBase).
+    second_lo: u8,
+    second_hi: u8,
+    words: WordTable,
+    /// Teddy-style nibble masks over the 3-byte prefixes, for the AVX2 loop.
+    prefix_masks: PrefixMasks,
+    /// Whether this CPU has AVX2 (checked once, at construction).
+    avx2: bool,
     min_len: usize,
     max_len: usize,
     /// Bit `256 * a + b` is set when some pattern starts with bytes `a b`.
@@ -53,16 +80,15 @@ pub(super) struct WordMatcher {
 
 impl WordMatcher {
     /// The word engine for `patterns`, or `None` if some pattern is not word-shaped.
-    pub(super) fn new(patterns: &[Pattern]) -> Option<WordMatcher> {
+    pub(super) fn new(patterns: &[Pattern], finder: WordFinder) -> Option<WordMatcher> {
         if patterns.is_empty() || !patterns.iter().all(|p| is_word_shaped(p.text.as_bytes())) {
             return None;
         }
-        let mut words = HashMap::with_capacity_and_hasher(patterns.len(), FxBuildHasher);
         let mut first_two = Box::new([0u64; 1024]);
         let mut prefixes: Vec<&[u8]> = Vec::new();
         for (id, pattern) in patterns.iter().enumerate() {
             let bytes = pattern.text.as_bytes();
-            words.insert(bytes.into(), id as PatternId);
+            let _ = id;
             let bit = 256 * bytes[0] as usize + bytes[1] as usize;
             first_two[bit / 64] |= 1 << (bit % 64);
             let prefix = &bytes[..PREFIX_LEN];
@@ -70,29 +96,124 @@ impl WordMatcher {
                 prefixes.push(prefix);
             }
         }
-        let teddy = packed::Config::new()
-            .heuristic_pattern_limits(false)
-            .builder()
-            .extend(prefixes)
-            .build();
+        let prefix_masks = PrefixMasks::new(&prefixes);
+        let teddy = match finder {
+            WordFinder::Teddy => packed::Config::new()
+                .heuristic_pattern_limits(false)
+                .builder()
+                .extend(prefixes)
+                .build(),
+            WordFinder::WordStarts => None,
+        };
+        let word_firsts = patterns.iter().map(|p| p.text.as_bytes()[0]).filter(|&b| b != b'-');
+        let has_numeric = patterns.iter().any(|p| p.text.starts_with('-'));
         Some(WordMatcher {
+            finder,
             teddy,
-            words,
+            first_lo: word_firsts.clone().min().unwrap_or(b'-'),
+            first_hi: word_firsts.max().unwrap_or(b'-'),
+            first_extra: if has_numeric { b'-' } else { b'_' },
+            second_lo: patterns.iter().map(|p| p.text.as_bytes()[1]).min().unwrap_or(0),
+            second_hi: patterns.iter().map(|p| p.text.as_bytes()[1]).max().unwrap_or(255),
+            words: WordTable::new(patterns),
+            prefix_masks,
+            avx2: cfg!(target_arch = "x86_64") && detect_avx2(),
             min_len: patterns.iter().map(|p| p.text.len()).min().unwrap_or(0),
             max_len: patterns.iter().map(|p| p.text.len()).max().unwrap_or(0),
             first_two,
         })
     }
 
-    pub(super) fn has_simd_prefilter(&self) -> bool {
-        self.teddy.is_some()
+    /// A short name of the candidate finder in use.
+    pub(super) fn finder_name(&self) -> &'static str {
+        match (self.finder, &self.teddy) {
+            (WordFinder::Teddy, Some(_)) => "words+teddy",
+            (WordFinder::WordStarts, _) if self.avx2 => "words+avx2",
+            (WordFinder::WordStarts, _) if cfg!(target_arch = "x86_64") => "words+sse2",
+            _ => "words+scalar",
+        }
     }
 
     pub(super) fn find(&self, haystack: &[u8], from: usize, to: usize, on_hit: &mut impl FnMut(RawMatch)) {
-        let Some(teddy) = &self.teddy else {
-            self.scalar(haystack, from, to, on_hit);
-            return;
-        };
+        match (self.finder, &self.teddy) {
+            (WordFinder::Teddy, Some(teddy)) => self.find_teddy(teddy, haystack, from, to, on_hit),
+            _ => self.find_word_starts(haystack, from, to, on_hit),
+        }
+    }
+
+    fn find_word_starts(&self, haystack: &[u8], from: usize, to: usize, on_hit: &mut impl FnMut(RawMatch)) {
+        let mut pos = from;
+        if pos == 0 {
+            // Position 0 has no byte before it, which the SIMD loop needs.
+            pos = self.scalar(haystack, 0, 1.min(to), on_hit);
+        }
+        #[cfg(target_arch = "x86_64")]
+        {
+            if self.avx2 {
+                // SAFETY: AVX2 was detected on this CPU when the matcher was built.
+                pos = unsafe { self.avx2_word_starts(haystack, pos, to, on_hit) };
+            }
+            pos = self.sse2_word_starts(haystack, pos, to, on_hit);
+        }
+        self.scalar(haystack, pos, to, on_hit);
+    }
+
+    /// The AVX2 loop: 32 positions at a time, each a word start whose first three bytes pass
+    /// the prefix masks. Returns where it stopped.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn avx2_word_starts(&self, haystack: &[u8], from: usize, to: usize, on_hit: &mut impl FnMut(RawMatch)) -> usize {
+        let kernel = avx2::Kernel::new(&self.prefix_masks);
+        let mut pos = from;
+        let mut resume = from; // candidates before this lie inside a word already decided
+        while pos < to && pos >= 1 && pos + 34 <= haystack.len() {
+            // SAFETY: `pos - 1 .. pos + 34` is within `haystack` (checked just above).
+            let mut mask = unsafe { kernel.candidates(haystack.as_ptr().add(pos)) };
+            if to - pos < 32 {
+                mask &= (1u32 << (to - pos)) - 1;
+            }
+            while mask != 0 {
+                let at = pos + mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                if at >= resume {
+                    resume = self.confirm(haystack, at, on_hit);
+                }
+            }
+            pos = (pos + 32).max(resume);
+        }
+        pos.max(resume)
+    }
+
+    /// The SSE2 loop: 16 positions at a time while 16 bytes and the byte before are in bounds.
+    /// Returns where it stopped; the scalar scan finishes the tail.
+    #[cfg(target_arch = "x86_64")]
+    fn sse2_word_starts(&self, haystack: &[u8], from: usize, to: usize, on_hit: &mut impl FnMut(RawMatch)) -> usize {
+        let classes = sse2::Classes::new(self.first_lo, self.first_hi, self.first_extra, self.second_lo, self.second_hi);
+        let mut pos = from;
+        let mut resume = from; // candidates before this lie inside a word already decided
+        while pos < to && pos >= 1 && pos + 17 <= haystack.len() {
+            // SAFETY: `pos - 1 .. pos + 17` is within `haystack` (checked just above), and
+            // SSE2 is part of the x86-64 baseline.
+            let mut mask = unsafe { classes.word_starts(haystack.as_ptr().add(pos)) };
+            if to - pos < 16 {
+                mask &= (1u32 << (to - pos)) - 1;
+            }
+            while mask != 0 {
+                let at = pos + mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                if at >= resume {
+                    resume = self.confirm(haystack, at, on_hit);
+                }
+            }
+            pos = (pos + 16).max(resume);
+        }
+        pos.max(resume)
+    }
+
+    fn find_teddy(&self, teddy: &packed::Searcher, haystack: &[u8], from: usize, to: usize, on_hit: &mut impl FnMut(RawMatch)) {
         // A prefix starting before `to` ends by `to + PREFIX_LEN - 1`.
         let span_end = haystack.len().min(to + PREFIX_LEN - 1);
         let mut pos = from;
@@ -119,12 +240,7 @@ impl WordMatcher {
     fn scalar(&self, haystack: &[u8], from: usize, to: usize, on_hit: &mut impl FnMut(RawMatch)) -> usize {
         let mut pos = from;
         while pos < to {
-            match haystack.get(pos + 1) {
-                Some(&second) if self.may_start(haystack[pos], second) => {
-                    pos = self.confirm(haystack, pos, on_hit);
-                }
-                _ => pos += 1,
-            }
+            pos = self.confirm(haystack, pos, on_hit);
         }
         pos
     }
@@ -137,14 +253,22 @@ impl WordMatcher {
 
     /// Decides whether the word at `candidate` is a hit, reports it if so, and returns where
     /// the search continues: the end of that word either way (see the module docs for why).
+    ///
+    /// The first-two-bytes check comes first and is what makes skipping the word sound: the
+    /// SIMD finders over-approximate, and a word may only be skipped when its first bytes
+    /// really begin some pattern (never a digit or `m`, and `-` only before a digit).
     #[inline]
     fn confirm(&self, haystack: &[u8], candidate: usize, on_hit: &mut impl FnMut(RawMatch)) -> usize {
+        match haystack.get(candidate + 1) {
+            Some(&second) if self.may_start(haystack[candidate], second) => {}
+            _ => return candidate + 1,
+        }
         // Numeric aliases start with `-`, which is not part of the word that follows it.
         let body = candidate + usize::from(!is_word_byte(haystack[candidate]));
         let end = word_end(haystack, body);
         let len = end - candidate;
         if len >= self.min_len && len <= self.max_len && boundary_before(haystack, candidate) {
-            if let Some(&pattern) = self.words.get(&haystack[candidate..end]) {
+            if let Some(pattern) = self.words.get(&haystack[candidate..end]) {
                 on_hit(RawMatch {
                     start: candidate,
                     end,
@@ -153,6 +277,111 @@ impl WordMatcher {
             }
         }
         end.max(candidate + 1)
+    }
+}
+
+/// Exact lookup of a whole word among the patterns: an open-addressing table hashed on the
+/// length and the first and last eight bytes, sized so most non-patterns land on an empty slot
+/// and are rejected without comparing any bytes.
+struct WordTable {
+    slots: Vec<u32>, // pattern id + 1; 0 is empty
+    texts: Vec<Box<[u8]>>,
+    shift: u32,
+}
+
+impl WordTable {
+    fn new(patterns: &[Pattern]) -> WordTable {
+        let size = (patterns.len() * 8).next_power_of_two().max(64);
+        let mut table = WordTable {
+            slots: vec![0; size],
+            texts: patterns.iter().map(|p| p.text.as_bytes().into()).collect(),
+            shift: 64 - size.trailing_zeros(),
+        };
+        for (id, pattern) in patterns.iter().enumerate() {
+            let mut slot = table.slot_of(pattern.text.as_bytes());
+            while table.slots[slot] != 0 {
+                slot = (slot + 1) & (size - 1);
+            }
+            table.slots[slot] = id as u32 + 1;
+        }
+        table
+    }
+
+    #[inline(always)]
+    fn slot_of(&self, word: &[u8]) -> usize {
+        let len = word.len();
+        let (head, tail) = match (word.get(..8), word.get(len.saturating_sub(8)..)) {
+            (Some(head), Some(tail)) if len >= 8 => (
+                u64::from_le_bytes(head.try_into().expect("eight bytes")),
+                u64::from_le_bytes(tail.try_into().expect("eight bytes")),
+            ),
+            _ => {
+                let mut padded = [0u8; 8];
+                padded[..len.min(8)].copy_from_slice(&word[..len.min(8)]);
+                let value = u64::from_le_bytes(padded);
+                (value, value)
+            }
+        };
+        let mixed = (head ^ tail.rotate_left(29) ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (mixed >> self.shift) as usize
+    }
+
+    #[inline]
+    fn get(&self, word: &[u8]) -> Option<PatternId> {
+        let mask = self.slots.len() - 1;
+        let mut slot = self.slot_of(word);
+        loop {
+            let entry = self.slots[slot];
+            if entry == 0 {
+                return None;
+            }
+            if *self.texts[entry as usize - 1] == *word {
+                return Some(entry - 1);
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+}
+
+/// Teddy-style nibble masks: bit `b` of `lo[k][n]` is set when some prefix in bucket `b` has
+/// low nibble `n` at offset `k` (likewise `hi` for high nibbles). A position whose three bytes
+/// pass all six lookups for a common bucket may start one of the prefixes; one that fails
+/// cannot.
+#[derive(Clone)]
+pub(super) struct PrefixMasks {
+    lo: [[u8; 16]; PREFIX_LEN],
+    hi: [[u8; 16]; PREFIX_LEN],
+}
+
+impl PrefixMasks {
+    fn new(prefixes: &[&[u8]]) -> PrefixMasks {
+        let mut sorted: Vec<&[u8]> = prefixes.to_vec();
+        sorted.sort();
+        let mut masks = PrefixMasks {
+            lo: [[0; 16]; PREFIX_LEN],
+            hi: [[0; 16]; PREFIX_LEN],
+        };
+        // Neighbours in sorted order share leading bytes, so contiguous groups make buckets
+        // that admit few false candidates.
+        for (i, prefix) in sorted.iter().enumerate() {
+            let bucket = (i * 8 / sorted.len().max(1)) as u8;
+            for (k, &byte) in prefix.iter().take(PREFIX_LEN).enumerate() {
+                masks.lo[k][(byte & 0x0F) as usize] |= 1 << bucket;
+                masks.hi[k][(byte >> 4) as usize] |= 1 << bucket;
+            }
+        }
+        masks
+    }
+}
+
+fn detect_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
     }
 }
 
@@ -207,6 +436,189 @@ fn non_word_mask(x: u64) -> u64 {
     let underscore = in_range(b'_', b'_');
     let word = (digit | upper | lower | underscore) & !high;
     !word & HIGH
+}
+
+/// The AVX2 kernel behind [`WordFinder::WordStarts`]: word starts (as in the SSE2 kernel)
+/// whose first three bytes pass the [`PrefixMasks`].
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    use super::{PrefixMasks, PREFIX_LEN};
+
+    pub(super) struct Kernel {
+        lo: [__m256i; PREFIX_LEN],
+        hi: [__m256i; PREFIX_LEN],
+        nibble: __m256i,
+        zero: __m256i,
+        digit_width: __m256i,
+        lower_a: __m256i,
+        letter_width: __m256i,
+        case_bit: __m256i,
+        underscore: __m256i,
+        m: __m256i,
+    }
+
+    impl Kernel {
+        #[target_feature(enable = "avx2")]
+        pub(super) fn new(masks: &PrefixMasks) -> Kernel {
+            let table = |bytes: &[u8; 16]| {
+                // SAFETY: reading 16 bytes from a 16-byte array.
+                let half = unsafe { _mm_loadu_si128(bytes.as_ptr() as *const __m128i) };
+                _mm256_broadcastsi128_si256(half)
+            };
+            Kernel {
+                lo: [table(&masks.lo[0]), table(&masks.lo[1]), table(&masks.lo[2])],
+                hi: [table(&masks.hi[0]), table(&masks.hi[1]), table(&masks.hi[2])],
+                nibble: _mm256_set1_epi8(0x0F),
+                zero: _mm256_set1_epi8(b'0' as i8),
+                digit_width: _mm256_set1_epi8(9),
+                lower_a: _mm256_set1_epi8(b'a' as i8),
+                letter_width: _mm256_set1_epi8(25),
+                case_bit: _mm256_set1_epi8(0x20),
+                underscore: _mm256_set1_epi8(b'_' as i8),
+                m: _mm256_set1_epi8(b'm' as i8),
+            }
+        }
+
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn in_range(x: __m256i, lo: __m256i, width: __m256i) -> __m256i {
+            let d = _mm256_sub_epi8(x, lo);
+            _mm256_cmpeq_epi8(_mm256_min_epu8(d, width), d)
+        }
+
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn is_word(&self, x: __m256i) -> __m256i {
+            let digit = Self::in_range(x, self.zero, self.digit_width);
+            let letter = Self::in_range(_mm256_or_si256(x, self.case_bit), self.lower_a, self.letter_width);
+            let underscore = _mm256_cmpeq_epi8(x, self.underscore);
+            _mm256_or_si256(_mm256_or_si256(digit, letter), underscore)
+        }
+
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn prefix_bits(&self, bytes: __m256i, k: usize) -> __m256i {
+            let low = _mm256_and_si256(bytes, self.nibble);
+            let high = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), self.nibble);
+            _mm256_and_si256(_mm256_shuffle_epi8(self.lo[k], low), _mm256_shuffle_epi8(self.hi[k], high))
+        }
+
+        /// Bit `i` is set when `at[i]` may start a hit: preceded by a non-identifier byte or
+        /// by `m`, and `at[i..i + 3]` passing the prefix masks.
+        ///
+        /// # Safety
+        /// `at - 1 .. at + 34` must be readable.
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        pub(super) unsafe fn candidates(&self, at: *const u8) -> u32 {
+            // SAFETY: the caller guarantees the 35 bytes around `at` are readable.
+            let (previous, b0, b1, b2) = unsafe {
+                (
+                    _mm256_loadu_si256(at.sub(1) as *const __m256i),
+                    _mm256_loadu_si256(at as *const __m256i),
+                    _mm256_loadu_si256(at.add(1) as *const __m256i),
+                    _mm256_loadu_si256(at.add(2) as *const __m256i),
+                )
+            };
+            let zero = _mm256_setzero_si256();
+            let after_boundary = _mm256_or_si256(
+                _mm256_cmpeq_epi8(self.is_word(previous), zero),
+                _mm256_cmpeq_epi8(previous, self.m),
+            );
+            let buckets = _mm256_and_si256(
+                _mm256_and_si256(self.prefix_bits(b0, 0), self.prefix_bits(b1, 1)),
+                self.prefix_bits(b2, 2),
+            );
+            let no_bucket = _mm256_movemask_epi8(_mm256_cmpeq_epi8(buckets, zero)) as u32;
+            let boundary = _mm256_movemask_epi8(after_boundary) as u32;
+            boundary & !no_bucket
+        }
+    }
+}
+
+/// The SSE2 classification behind [`WordFinder::WordStarts`].
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use std::arch::x86_64::*;
+
+    /// Byte-class constants, splatted once per search.
+    pub(super) struct Classes {
+        zero: __m128i,
+        digit_width: __m128i,
+        lower_a: __m128i,
+        letter_width: __m128i,
+        case_bit: __m128i,
+        underscore: __m128i,
+        m: __m128i,
+        first_lo: __m128i,
+        first_width: __m128i,
+        first_extra: __m128i,
+        second_lo: __m128i,
+        second_width: __m128i,
+    }
+
+    impl Classes {
+        pub(super) fn new(first_lo: u8, first_hi: u8, first_extra: u8, second_lo: u8, second_hi: u8) -> Classes {
+            // SAFETY: SSE2 is part of the x86-64 baseline; these only splat constants.
+            unsafe {
+                Classes {
+                    zero: _mm_set1_epi8(b'0' as i8),
+                    digit_width: _mm_set1_epi8(9),
+                    lower_a: _mm_set1_epi8(b'a' as i8),
+                    letter_width: _mm_set1_epi8(25),
+                    case_bit: _mm_set1_epi8(0x20),
+                    underscore: _mm_set1_epi8(b'_' as i8),
+                    m: _mm_set1_epi8(b'm' as i8),
+                    first_lo: _mm_set1_epi8(first_lo as i8),
+                    first_width: _mm_set1_epi8(first_hi.wrapping_sub(first_lo) as i8),
+                    first_extra: _mm_set1_epi8(first_extra as i8),
+                    second_lo: _mm_set1_epi8(second_lo as i8),
+                    second_width: _mm_set1_epi8(second_hi.wrapping_sub(second_lo) as i8),
+                }
+            }
+        }
+
+        /// 0xFF in each lane where `lo <= x <= lo + width` (unsigned).
+        #[inline(always)]
+        unsafe fn in_range(x: __m128i, lo: __m128i, width: __m128i) -> __m128i {
+            let d = _mm_sub_epi8(x, lo);
+            _mm_cmpeq_epi8(_mm_min_epu8(d, width), d)
+        }
+
+        /// 0xFF in each lane holding `[0-9A-Za-z_]`.
+        #[inline(always)]
+        unsafe fn is_word(&self, x: __m128i) -> __m128i {
+            let digit = Self::in_range(x, self.zero, self.digit_width);
+            let letter = Self::in_range(_mm_or_si128(x, self.case_bit), self.lower_a, self.letter_width);
+            let underscore = _mm_cmpeq_epi8(x, self.underscore);
+            _mm_or_si128(_mm_or_si128(digit, letter), underscore)
+        }
+
+        /// Bit `i` is set when `at[i]` may start a hit: a possible first byte followed by a
+        /// possible second byte, preceded by a non-identifier byte or by `m` (the end of an
+        /// ANSI colour sequence).
+        ///
+        /// # Safety
+        /// `at - 1 .. at + 17` must be readable.
+        #[inline(always)]
+        pub(super) unsafe fn word_starts(&self, at: *const u8) -> u32 {
+            let current = _mm_loadu_si128(at as *const __m128i);
+            let previous = _mm_loadu_si128(at.sub(1) as *const __m128i);
+            let next = _mm_loadu_si128(at.add(1) as *const __m128i);
+            let after_boundary = _mm_or_si128(
+                _mm_cmpeq_epi8(self.is_word(previous), _mm_setzero_si128()),
+                _mm_cmpeq_epi8(previous, self.m),
+            );
+            let first = _mm_or_si128(
+                Self::in_range(current, self.first_lo, self.first_width),
+                _mm_cmpeq_epi8(current, self.first_extra),
+            );
+            let second = Self::in_range(next, self.second_lo, self.second_width);
+            _mm_movemask_epi8(_mm_and_si128(_mm_and_si128(after_boundary, first), second)) as u32
+        }
+    }
 }
 
 #[cfg(test)]

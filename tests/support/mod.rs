@@ -1,0 +1,373 @@
+//! Helpers shared by the cbscan integration tests (`tests/cli.rs`): running the binary, reading
+//! its JSON-lines output, and an independent model of what the output must be.
+//!
+//! The model does not use the `cbscan` library or `src/catalog.toml`. Its catalog is rebuilt
+//! from the CloudBase error-code page kept in `tests/data/` (76 string codes, their Chinese
+//! meanings, the generic-code note) plus the wx-server-sdk numeric table from the project's
+//! reference notes, and its matcher is a deliberately naive transcription of the matching
+//! rules of the issue (identifier-byte boundaries, ANSI SGR look-behind, longest hit at a
+//! position, no overlaps, 1-based line and byte column, 0-based byte offset).
+
+#![allow(dead_code)] // not every test uses every helper
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// The package root (fixtures and `tests/data` are found relative to it).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The cbscan binary, run from the package root with a clean colour environment and a timeout
+/// so that a hang fails the test instead of the whole run.
+pub fn cbscan() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(bin());
+    cmd.current_dir(root())
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR")
+        .timeout(std::time::Duration::from_secs(30));
+    cmd
+}
+
+/// Path of the binary under test.
+pub fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_cbscan"))
+}
+
+/// Reads a file below the package root.
+pub fn read(rel: &str) -> Vec<u8> {
+    std::fs::read(root().join(rel)).unwrap_or_else(|e| panic!("reading {rel}: {e}"))
+}
+
+/// Parses every stdout line as JSON; any line that is not JSON fails the test.
+pub fn records(stdout: &[u8]) -> Vec<Value> {
+    let text = std::str::from_utf8(stdout).expect("JSON lines output is UTF-8");
+    text.lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line:?}"))
+        })
+        .collect()
+}
+
+/// The records of one `type`.
+pub fn of_type<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    records.iter().filter(|r| r["type"] == kind).collect()
+}
+
+/// The single summary record, which must be the last line.
+pub fn summary(records: &[Value]) -> &Value {
+    let last = records.last().expect("at least the summary line");
+    assert_eq!(last["type"], "summary", "last record must be the summary");
+    assert_eq!(of_type(records, "summary").len(), 1, "exactly one summary");
+    last
+}
+
+/// A hit as (line, column, byte_offset, code, matched).
+pub type HitTuple = (u64, u64, u64, String, String);
+
+/// The hit records as tuples, in output order.
+pub fn hit_tuples(records: &[Value]) -> Vec<HitTuple> {
+    of_type(records, "hit")
+        .into_iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().expect("line"),
+                r["column"].as_u64().expect("column"),
+                r["byte_offset"].as_u64().expect("byte_offset"),
+                r["code"].as_str().expect("code").to_string(),
+                r["matched"].as_str().expect("matched").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Replaces the run-dependent `"elapsed_ms":N` by `"elapsed_ms":0`.
+pub fn without_elapsed(stdout: &[u8]) -> String {
+    let text = String::from_utf8(stdout.to_vec()).expect("UTF-8 output");
+    let re = regex::Regex::new(r#""elapsed_ms":\d+"#).expect("valid regex");
+    re.replace_all(&text, "\"elapsed_ms\":0").into_owned()
+}
+
+/// Number of lines as the issue defines them: lines end at `\n`; a last line without one counts.
+pub fn count_lines(data: &[u8]) -> u64 {
+    let newlines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+    newlines + u64::from(data.last().is_some_and(|&b| b != b'\n'))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reference catalog
+// ---------------------------------------------------------------------------------------------
+
+/// The wx-server-sdk `TCB_ERR_CODE` table (numeric code, string code), from the reference notes.
+pub const SDK_NUMERIC: [(i64, &str); 20] = [
+    (-501001, "SYS_ERR"),
+    (-501002, "SERVER_TIMEOUT"),
+    (-501003, "EXCEED_REQUEST_LIMIT"),
+    (-501004, "EXCEED_CONCURRENT_REQUEST_LIMIT"),
+    (-501005, "INVALIID_ENV"),
+    (-501006, "INVALID_COMMON_PARAM"),
+    (-501007, "INVALID_PARAM"),
+    (-501008, "INVALID_REQUEST_SOURCE"),
+    (-501009, "RESOURCE_NOT_INITIAL"),
+    (-502001, "DATABASE_REQUEST_FAILED"),
+    (-502002, "DATABASE_INVALID_OPERRATOR"),
+    (-502003, "DATABASE_PERMISSION_DENIED"),
+    (-502004, "DATABASE_COLLECTION_EXCEED_LIMIT"),
+    (-502005, "DATABASE_COLLECTION_NOT_EXIST"),
+    (-503001, "STORAGE_REQUEST_FAIL"),
+    (-503002, "STORAGE_EXCEED_AUTHORITY"),
+    (-503003, "STORAGE_FILE_NONEXIST"),
+    (-503004, "STORAGE_SIGN_PARAM_INVALID"),
+    (-504001, "FUNCTIONS_REQUEST_FAIL"),
+    (-504002, "FUNCTIONS_EXECUTE_FAIL"),
+];
+
+/// Codes the users are told not to branch on: the three named by the page's note, and SYS_ERR
+/// (the SDK's fallback for everything).
+pub const GENERIC: [&str; 4] = [
+    "DATABASE_REQUEST_FAILED",
+    "STORAGE_REQUEST_FAIL",
+    "FUNCTIONS_EXECUTE_FAIL",
+    "SYS_ERR",
+];
+
+/// Section headings of the page, with the category id each stands for.
+const SECTIONS: [(&str, &str); 7] = [
+    ("登录认证错误", "auth"),
+    ("数据库错误", "database"),
+    ("云函数错误", "functions"),
+    ("云托管相关错误", "cloudrun"),
+    ("云存储错误", "storage"),
+    ("静态托管相关错误", "hosting"),
+    ("大模型调用相关错误", "ai"),
+];
+
+/// One code of the reference catalog.
+#[derive(Debug, Clone)]
+pub struct RefCode {
+    pub code: String,
+    pub category: String,
+    /// Meaning on the CloudBase page (None for SDK-only codes).
+    pub page_zh: Option<String>,
+    pub generic: bool,
+    pub numeric: Vec<i64>,
+}
+
+/// The reference catalog: the page's 76 codes in 7 categories and the 10 SDK-only codes.
+pub fn reference_catalog() -> Vec<RefCode> {
+    let page = String::from_utf8(read("tests/data/cloudbase-error-code-page.txt")).expect("UTF-8");
+    let mut codes = Vec::new();
+    let mut section: Option<&str> = None;
+    for line in page.lines() {
+        if let Some((_, id)) = SECTIONS.iter().find(|(heading, _)| line.trim() == *heading) {
+            section = Some(id);
+            continue;
+        }
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        // `| CODE | meaning |` splits into ["", CODE, meaning, ""].
+        if cells.len() != 4 || cells[1] == "错误码" || cells[1].starts_with("---") {
+            continue;
+        }
+        let category = section.expect("a table row inside a section");
+        codes.push(RefCode {
+            code: cells[1].to_string(),
+            category: category.to_string(),
+            page_zh: Some(cells[2].to_string()),
+            generic: false,
+            numeric: Vec::new(),
+        });
+    }
+    assert_eq!(codes.len(), 76, "the page lists 76 codes");
+    for (number, code) in SDK_NUMERIC {
+        if !codes.iter().any(|c| c.code == code) {
+            codes.push(RefCode {
+                code: code.to_string(),
+                category: "sdk".to_string(),
+                page_zh: None,
+                generic: false,
+                numeric: Vec::new(),
+            });
+        }
+        let entry = codes.iter_mut().find(|c| c.code == code).expect("just added");
+        entry.numeric.push(number);
+    }
+    for entry in &mut codes {
+        entry.generic = GENERIC.contains(&entry.code.as_str());
+    }
+    codes
+}
+
+/// The page's closing note on generic codes (its last non-empty line), verbatim.
+pub fn page_generic_note() -> String {
+    let page = String::from_utf8(read("tests/data/cloudbase-error-code-page.txt")).expect("UTF-8");
+    let note = page.lines().rev().find(|l| !l.trim().is_empty()).expect("non-empty page");
+    assert!(note.contains("FUNCTIONS_EXECUTE_FAIL"), "unexpected last line {note:?}");
+    note.trim().to_string()
+}
+
+/// Code → category id, from the reference catalog.
+pub fn category_of() -> BTreeMap<String, String> {
+    reference_catalog()
+        .into_iter()
+        .map(|c| (c.code, c.category))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reference matcher
+// ---------------------------------------------------------------------------------------------
+
+/// A hit as the reference model finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefHit {
+    pub line: u64,
+    pub column: u64,
+    pub byte_offset: u64,
+    pub code: String,
+    pub matched: String,
+    /// The hit's whole line, without its `\n` and a `\r` right before it.
+    pub line_text: Vec<u8>,
+}
+
+impl RefHit {
+    pub fn tuple(&self) -> HitTuple {
+        (
+            self.line,
+            self.column,
+            self.byte_offset,
+            self.code.clone(),
+            self.matched.clone(),
+        )
+    }
+}
+
+/// The naive matcher.
+pub struct Reference {
+    /// (searched text, code it stands for), longest text first.
+    patterns: Vec<(Vec<u8>, String)>,
+}
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether `before` ends with `ESC [ [0-9;]* m`.
+fn ends_with_sgr(before: &[u8]) -> bool {
+    let Some((&b'm', rest)) = before.split_last() else {
+        return false;
+    };
+    let params = rest
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit() || **b == b';')
+        .count();
+    let rest = &rest[..rest.len() - params];
+    rest.ends_with(b"\x1b[")
+}
+
+impl Reference {
+    /// The built-in catalog's searched texts: every code and every numeric alias.
+    pub fn builtin() -> Reference {
+        let mut pairs = Vec::new();
+        for code in reference_catalog() {
+            pairs.push((code.code.clone(), code.code.clone()));
+            for n in &code.numeric {
+                pairs.push((n.to_string(), code.code.clone()));
+            }
+        }
+        Reference::new(pairs)
+    }
+
+    /// A matcher over (text, code) pairs.
+    pub fn new(pairs: Vec<(String, String)>) -> Reference {
+        let mut patterns: Vec<(Vec<u8>, String)> = pairs
+            .into_iter()
+            .map(|(text, code)| (text.into_bytes(), code))
+            .collect();
+        patterns.sort_by_key(|(text, _)| std::cmp::Reverse(text.len()));
+        Reference { patterns }
+    }
+
+    /// Every hit in `data`, left to right.
+    pub fn find(&self, data: &[u8]) -> Vec<RefHit> {
+        let mut by_first: Vec<Vec<usize>> = vec![Vec::new(); 256];
+        for (index, (text, _)) in self.patterns.iter().enumerate() {
+            by_first[text[0] as usize].push(index);
+        }
+        let mut hits = Vec::new();
+        let (mut line, mut line_start) = (1u64, 0usize);
+        let mut i = 0;
+        while i < data.len() {
+            let boundary_before = i == 0 || !is_ident(data[i - 1]) || ends_with_sgr(&data[..i]);
+            let found = if boundary_before {
+                by_first[data[i] as usize].iter().find(|&&p| {
+                    let text = &self.patterns[p].0;
+                    let end = i + text.len();
+                    data[i..].starts_with(text) && (end == data.len() || !is_ident(data[end]))
+                })
+            } else {
+                None
+            };
+            match found {
+                Some(&p) => {
+                    let (text, code) = &self.patterns[p];
+                    assert!(!text.contains(&b'\n'), "patterns never hold a line break");
+                    hits.push(RefHit {
+                        line,
+                        column: (i - line_start + 1) as u64,
+                        byte_offset: i as u64,
+                        code: code.clone(),
+                        matched: String::from_utf8(text.clone()).expect("UTF-8 pattern"),
+                        line_text: line_at(data, line_start),
+                    });
+                    i += text.len();
+                }
+                None => {
+                    if data[i] == b'\n' {
+                        line += 1;
+                        line_start = i + 1;
+                    }
+                    i += 1;
+                }
+            }
+        }
+        hits
+    }
+}
+
+/// The line starting at `start`, without its `\n` and a `\r` right before that `\n`.
+fn line_at(data: &[u8], start: usize) -> Vec<u8> {
+    match data[start..].iter().position(|&b| b == b'\n') {
+        Some(len) => {
+            let line = &data[start..start + len];
+            line.strip_suffix(b"\r").unwrap_or(line).to_vec()
+        }
+        None => data[start..].to_vec(),
+    }
+}
+
+/// Checks a hit record's `text` against the line the reference found: the whole line (lossy
+/// UTF-8), or, for very long lines, a piece of it marked with `…` where it was shortened.
+pub fn assert_text_fits(text: &str, hit: &RefHit) {
+    let line = String::from_utf8_lossy(&hit.line_text);
+    if text == line {
+        return;
+    }
+    let inner = text.strip_prefix('…').unwrap_or(text);
+    let inner = inner.strip_suffix('…').unwrap_or(inner);
+    assert!(
+        inner.len() < text.len(),
+        "text differs from the line but is not marked as shortened: {text:?} vs {line:?}"
+    );
+    assert!(
+        line.contains(inner),
+        "shortened text is not a piece of the line: {inner:?}"
+    );
+    assert!(
+        inner.contains(&hit.matched),
+        "text does not show the hit: {inner:?}"
+    );
+}
