@@ -39,7 +39,8 @@ pub fn main() -> i32 {
         Ok(status) => status,
         Err(error) if is_broken_pipe(&error) => EXIT_OK,
         Err(error) => {
-            print_error(&format!("{error:#}"));
+            // Library errors already say what caused them; printing the chain would repeat it.
+            print_error(&error);
             EXIT_ERROR
         }
     }
@@ -116,20 +117,30 @@ fn parse_fail_on(catalog: &Catalog, values: &[String]) -> anyhow::Result<Vec<Fai
 }
 
 fn fails(policy: &[FailOn], catalog: &Catalog, summary: &Summary) -> bool {
-    summary.by_code.iter().enumerate().filter(|(_, &n)| n > 0).any(|(code, _)| {
-        let entry = catalog.code(code);
-        policy.iter().any(|rule| match rule {
-            FailOn::Any => true,
-            FailOn::Generic => entry.is_generic(),
-            FailOn::Specific => !entry.is_generic(),
-            FailOn::Category(c) => entry.category == *c,
-            FailOn::Code(c) => code == *c,
+    summary
+        .by_code
+        .iter()
+        .enumerate()
+        .filter(|(_, &n)| n > 0)
+        .any(|(code, _)| {
+            let entry = catalog.code(code);
+            policy.iter().any(|rule| match rule {
+                FailOn::Any => true,
+                FailOn::Generic => entry.is_generic(),
+                FailOn::Specific => !entry.is_generic(),
+                FailOn::Category(c) => entry.category == *c,
+                FailOn::Code(c) => code == *c,
+            })
         })
-    })
 }
 
 fn category_list(catalog: &Catalog) -> String {
-    catalog.categories().iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+    catalog
+        .categories()
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn did_you_mean(catalog: &Catalog, query: &str) -> String {
@@ -142,17 +153,23 @@ fn did_you_mean(catalog: &Catalog, query: &str) -> String {
 }
 
 fn resolve_code(catalog: &Catalog, flag: &str, query: &str) -> anyhow::Result<CodeId> {
-    catalog
-        .lookup(query)
-        .with_context(|| format!("{flag} {query:?}: unknown code{}", did_you_mean(catalog, query)))
+    catalog.lookup(query).with_context(|| {
+        format!(
+            "{flag} {query:?}: unknown code{}",
+            did_you_mean(catalog, query)
+        )
+    })
 }
 
 fn build_filter(catalog: &Catalog, args: &ScanArgs) -> anyhow::Result<CodeFilter> {
     let mut categories = HashSet::new();
     for name in &args.categories {
-        let category = catalog
-            .category_index(name)
-            .with_context(|| format!("--category {name:?}: unknown category (known: {})", category_list(catalog)))?;
+        let category = catalog.category_index(name).with_context(|| {
+            format!(
+                "--category {name:?}: unknown category (known: {})",
+                category_list(catalog)
+            )
+        })?;
         categories.insert(category);
     }
     let mut codes = HashSet::new();
@@ -165,7 +182,9 @@ fn build_filter(catalog: &Catalog, args: &ScanArgs) -> anyhow::Result<CodeFilter
     }
     let include_all = categories.is_empty() && codes.is_empty();
     Ok(CodeFilter::only(catalog, |code| {
-        let included = include_all || codes.contains(&code) || categories.contains(&catalog.code(code).category);
+        let included = include_all
+            || codes.contains(&code)
+            || categories.contains(&catalog.code(code).category);
         included && !excluded.contains(&code)
     }))
 }
@@ -202,6 +221,8 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
     let codes = catalog.codes().len();
     let records = !args.summary_only;
     let color = use_color(args.color);
+    // `colored` makes its own terminal check; the decision above is the one that counts.
+    colored::control::set_override(color);
     let progress = || match args.format {
         ScanFormat::Human if !args.quiet => Progress::for_terminal(),
         _ => None,
@@ -212,12 +233,27 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
             inner: &mut Discard,
             progress: None,
         };
-        scan_sources(Arc::clone(&matcher), filter, &options, codes, sources, &mut sink)?
+        scan_sources(
+            Arc::clone(&matcher),
+            filter,
+            &options,
+            codes,
+            sources,
+            &mut sink,
+        )?
     } else {
         match args.format {
             ScanFormat::Jsonl => {
                 let mut writer = JsonlWriter::new(stdout_writer(), catalog, &matcher, records);
-                let summary = run_scan(&matcher, filter, &options, codes, sources, &mut writer, None)?;
+                let summary = run_scan(
+                    &matcher,
+                    filter,
+                    &options,
+                    codes,
+                    sources,
+                    &mut writer,
+                    None,
+                )?;
                 if !args.no_summary {
                     writer.finish(catalog, &summary, started.elapsed())?;
                 }
@@ -229,7 +265,15 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
                 let mut writer = HumanWriter::new(stdout_writer(), catalog, &matcher, color);
                 let mut discard = Discard;
                 let inner: &mut dyn Sink = if records { &mut writer } else { &mut discard };
-                let summary = run_scan(&matcher, filter, &options, codes, sources, inner, progress())?;
+                let summary = run_scan(
+                    &matcher,
+                    filter,
+                    &options,
+                    codes,
+                    sources,
+                    inner,
+                    progress(),
+                )?;
                 if args.no_summary {
                     writer.flush()?;
                     generic_warning_on_stderr(catalog, &summary);
@@ -262,7 +306,14 @@ fn run_scan(
     progress: Option<Progress>,
 ) -> io::Result<Summary> {
     let mut sink = CliSink { inner, progress };
-    let summary = scan_sources(Arc::clone(matcher), filter, options, codes, sources, &mut sink)?;
+    let summary = scan_sources(
+        Arc::clone(matcher),
+        filter,
+        options,
+        codes,
+        sources,
+        &mut sink,
+    )?;
     if let Some(progress) = &sink.progress {
         progress.clear();
     }
@@ -297,7 +348,10 @@ fn explain(catalog: &Catalog, queries: &[String]) -> anyhow::Result<i32> {
     let mut status = EXIT_OK;
     for (i, query) in queries.iter().enumerate() {
         let Some(code) = catalog.lookup(query) else {
-            print_error(&format!("unknown code {query:?}{}", did_you_mean(catalog, query)));
+            print_error(&format!(
+                "unknown code {query:?}{}",
+                did_you_mean(catalog, query)
+            ));
             status = EXIT_ERROR;
             continue;
         };
@@ -307,7 +361,11 @@ fn explain(catalog: &Catalog, queries: &[String]) -> anyhow::Result<i32> {
         let entry = catalog.code(code);
         let category = catalog.category(entry.category);
         writeln!(out, "{}", entry.code)?;
-        writeln!(out, "  category: {} ({} / {})", category.id, category.zh, category.en)?;
+        writeln!(
+            out,
+            "  category: {} ({} / {})",
+            category.id, category.zh, category.en
+        )?;
         if !entry.zh.is_empty() {
             writeln!(out, "  zh:       {}", entry.zh)?;
         }
@@ -333,12 +391,19 @@ fn explain(catalog: &Catalog, queries: &[String]) -> anyhow::Result<i32> {
     Ok(status)
 }
 
-fn list_codes(catalog: &Catalog, categories: &[String], format: CodesFormat) -> anyhow::Result<i32> {
+fn list_codes(
+    catalog: &Catalog,
+    categories: &[String],
+    format: CodesFormat,
+) -> anyhow::Result<i32> {
     let mut wanted = HashSet::new();
     for name in categories {
-        let category = catalog
-            .category_index(name)
-            .with_context(|| format!("--category {name:?}: unknown category (known: {})", category_list(catalog)))?;
+        let category = catalog.category_index(name).with_context(|| {
+            format!(
+                "--category {name:?}: unknown category (known: {})",
+                category_list(catalog)
+            )
+        })?;
         wanted.insert(category);
     }
     let selected: Vec<CodeId> = (0..catalog.codes().len())
@@ -353,8 +418,16 @@ fn list_codes(catalog: &Catalog, categories: &[String], format: CodesFormat) -> 
             }
         }
         CodesFormat::Table => {
-            let width = selected.iter().map(|&c| catalog.code(c).code.len()).max().unwrap_or(4);
-            writeln!(out, "{:<width$}  {:<9}  {:<8}  {:<7}  MEANING", "CODE", "CATEGORY", "NUMERIC", "GENERIC")?;
+            let width = selected
+                .iter()
+                .map(|&c| catalog.code(c).code.len())
+                .max()
+                .unwrap_or(4);
+            writeln!(
+                out,
+                "{:<width$}  {:<9}  {:<8}  {:<7}  MEANING",
+                "CODE", "CATEGORY", "NUMERIC", "GENERIC"
+            )?;
             for code in selected {
                 let entry = catalog.code(code);
                 let numbers: Vec<String> = entry.numeric.iter().map(i64::to_string).collect();

@@ -154,12 +154,8 @@ impl Catalog {
                 message,
             }
         };
-        let file: CatalogFile = toml::from_str(text).map_err(|e| {
-            fail(
-                e.span().unwrap_or(0..0),
-                e.message().trim_end().to_string(),
-            )
-        })?;
+        let file: CatalogFile = toml::from_str(text)
+            .map_err(|e| fail(e.span().unwrap_or(0..0), e.message().trim_end().to_string()))?;
 
         let mut merged = self.clone();
         let mut ids_in_file: HashMap<String, ()> = HashMap::new();
@@ -168,8 +164,7 @@ impl Catalog {
             if id.is_empty() || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 return Err(fail(
                     record.id.span(),
-                    "category id must be non-empty, without spaces or control characters"
-                        .into(),
+                    "category id must be non-empty, without spaces or control characters".into(),
                 ));
             }
             if ids_in_file.insert(id.to_string(), ()).is_some() {
@@ -198,7 +193,10 @@ impl Catalog {
             if code.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 return Err(fail(
                     record.code.span(),
-                    format!("code `{}` contains whitespace or a control character", code.escape_debug()),
+                    format!(
+                        "code `{}` contains whitespace or a control character",
+                        code.escape_debug()
+                    ),
                 ));
             }
             if codes_in_file.insert(code.clone(), ()).is_some() {
@@ -214,7 +212,11 @@ impl Catalog {
                     record.category.span(),
                     format!(
                         "unknown category `{category_name}` for code `{code}` (known: {})",
-                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
                     ),
                 ));
             };
@@ -228,7 +230,10 @@ impl Catalog {
             let generic_reason = match (generic, record.generic_reason) {
                 (true, Some(reason)) if !reason.trim().is_empty() => Some(reason),
                 (true, _) => {
-                    let span = record.generic.map(|g| g.span()).unwrap_or(record.code.span());
+                    let span = record
+                        .generic
+                        .map(|g| g.span())
+                        .unwrap_or(record.code.span());
                     return Err(fail(
                         span,
                         format!("code `{code}` is generic = true but has no generic_reason"),
@@ -303,7 +308,11 @@ impl Catalog {
         self.categories
             .iter()
             .position(|c| c.id == name)
-            .or_else(|| self.categories.iter().position(|c| c.id.eq_ignore_ascii_case(name)))
+            .or_else(|| {
+                self.categories
+                    .iter()
+                    .position(|c| c.id.eq_ignore_ascii_case(name))
+            })
     }
 
     /// The code spelled exactly `code`.
@@ -318,7 +327,11 @@ impl Catalog {
         if let Some(id) = self.code_index(query) {
             return Some(id);
         }
-        if let Some(id) = self.codes.iter().position(|c| c.code.eq_ignore_ascii_case(query)) {
+        if let Some(id) = self
+            .codes
+            .iter()
+            .position(|c| c.code.eq_ignore_ascii_case(query))
+        {
             return Some(id);
         }
         let number: i64 = query.parse().ok()?;
@@ -338,7 +351,11 @@ impl Catalog {
             .filter(|(score, _)| *score > 0.7)
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-        scored.into_iter().take(limit).map(|(_, code)| code).collect()
+        scored
+            .into_iter()
+            .take(limit)
+            .map(|(_, code)| code)
+            .collect()
     }
 
     /// Every text the matcher must search for: each code, then each numeric alias.
@@ -369,8 +386,14 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text.as_bytes()[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line, column)
 }
 
@@ -407,7 +430,12 @@ mod tests {
             .collect();
         assert_eq!(
             generic,
-            ["DATABASE_REQUEST_FAILED", "FUNCTIONS_EXECUTE_FAIL", "STORAGE_REQUEST_FAIL", "SYS_ERR"]
+            [
+                "DATABASE_REQUEST_FAILED",
+                "FUNCTIONS_EXECUTE_FAIL",
+                "STORAGE_REQUEST_FAIL",
+                "SYS_ERR"
+            ]
         );
         assert_eq!(catalog.patterns().len(), 106);
     }
@@ -415,11 +443,16 @@ mod tests {
     #[test]
     fn lookup_accepts_any_case_and_numbers() {
         let catalog = Catalog::builtin().expect("built-in catalog parses");
-        let id = catalog.code_index("DATABASE_COLLECTION_NOT_EXIST").expect("known code");
+        let id = catalog
+            .code_index("DATABASE_COLLECTION_NOT_EXIST")
+            .expect("known code");
         assert_eq!(catalog.lookup("database_collection_not_exist"), Some(id));
         assert_eq!(catalog.lookup("-502005"), Some(id));
         assert_eq!(catalog.lookup("NOPE"), None);
-        assert_eq!(catalog.suggest("DATABASE_TIMEOUTS", 3).first(), Some(&"DATABASE_TIMEOUT"));
+        assert_eq!(
+            catalog.suggest("DATABASE_TIMEOUTS", 3).first(),
+            Some(&"DATABASE_TIMEOUT")
+        );
     }
 
     #[test]
@@ -437,7 +470,10 @@ mod tests {
         assert_eq!(catalog.codes().len(), before + 1);
         let timeout = catalog.code_index("DATABASE_TIMEOUT").expect("still known");
         assert_eq!(catalog.code(timeout).en, "Overridden");
-        assert_eq!(catalog.lookup("-700001"), catalog.code_index("PAY_DECLINED"));
+        assert_eq!(
+            catalog.lookup("-700001"),
+            catalog.code_index("PAY_DECLINED")
+        );
     }
 
     #[test]
@@ -459,7 +495,9 @@ mod tests {
         let err = catalog_error("[[code]\ncode = 1\n");
         assert!(err.starts_with("catalog user.toml:1:"), "{err}");
 
-        let err = catalog_error("[[code]]\ncode = \"X_Y\"\ncategory = \"sdk\"\nen = \"x\"\nnumeric = [-502005]\n");
+        let err = catalog_error(
+            "[[code]]\ncode = \"X_Y\"\ncategory = \"sdk\"\nen = \"x\"\nnumeric = [-502005]\n",
+        );
         assert!(err.contains("would match both"), "{err}");
         assert!(err.starts_with("catalog user.toml:2:"), "{err}");
 

@@ -39,7 +39,7 @@ pub enum CommandArgs {
     /// Explain codes: category, meanings, numeric aliases (`cbscan explain -- -502005`).
     Explain {
         /// Codes in any letter case, or numeric aliases.
-        #[arg(required = true, value_name = "CODE")]
+        #[arg(required = true, value_name = "CODE", allow_negative_numbers = true)]
         codes: Vec<String>,
     },
     /// List the catalog.
@@ -84,16 +84,20 @@ pub struct ScanArgs {
     pub categories: Vec<String>,
 
     /// Report only this code (repeatable; any case or a numeric alias).
-    #[arg(long = "code", value_name = "CODE")]
+    #[arg(long = "code", value_name = "CODE", allow_negative_numbers = true)]
     pub codes: Vec<String>,
 
     /// Do not report this code (repeatable).
-    #[arg(long = "exclude-code", value_name = "CODE")]
+    #[arg(
+        long = "exclude-code",
+        value_name = "CODE",
+        allow_negative_numbers = true
+    )]
     pub exclude_codes: Vec<String>,
 
     /// Exit 1 when a reported hit matches: any, none, generic, specific, a category or a code
     /// (repeatable; default any).
-    #[arg(long = "fail-on", value_name = "WHAT")]
+    #[arg(long = "fail-on", value_name = "WHAT", allow_negative_numbers = true)]
     pub fail_on: Vec<String>,
 
     /// Include or exclude files when walking folders (`*.log`, `!*.gz`; repeatable).

@@ -48,7 +48,11 @@ fn reference_hits(patterns: &[String], haystack: &[u8]) -> Vec<(usize, usize, St
 fn engine_hits(matcher: &Matcher, haystack: &[u8]) -> Vec<(usize, usize, String)> {
     let mut found = Vec::new();
     matcher.find(haystack, 0, haystack.len(), |m| {
-        found.push((m.start, m.end, matcher.patterns()[m.pattern as usize].text.clone()))
+        found.push((
+            m.start,
+            m.end,
+            matcher.patterns()[m.pattern as usize].text.clone(),
+        ))
     });
     found
 }
@@ -57,7 +61,10 @@ fn engine_hits(matcher: &Matcher, haystack: &[u8]) -> Vec<(usize, usize, String)
 fn line_and_column(haystack: &[u8], offset: usize) -> (u64, u64) {
     let before = &haystack[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
     (line, (offset - line_start) as u64 + 1)
 }
 
@@ -77,7 +84,7 @@ fn fragment(catalog: &Catalog) -> BoxedStrategy<Vec<u8>> {
         2 => (prop::sample::select(vec!["X", "v2", "_", "a", "1", "m"]), codes.clone())
             .prop_map(|(p, c)| format!("{p}{c}").into_bytes()),
         1 => codes.clone().prop_map(|c| c.to_lowercase().into_bytes()),
-        1 => codes.prop_map(|c| c[..c.len() - 1].as_bytes().to_vec()),
+        1 => codes.prop_map(|c| c.as_bytes()[..c.len() - 1].to_vec()),
         2 => prop::sample::select(vec![
             "\x1b[1;31m", "\x1b[0m", "\x1b[m", "\x1b[38;5;196m", "\x1b[31", "[31m", "\x1b[1;31;",
             "-5020051", "v2-503003", "--502005", "errCode: ", "错误码", "，", "…/basic/",
@@ -149,12 +156,16 @@ numeric = [-12]
 
 fn odd_catalog() -> Catalog {
     let mut catalog = Catalog::empty();
-    catalog.extend_from_toml("odd.toml", ODD_CATALOG).expect("odd catalog is valid");
+    catalog
+        .extend_from_toml("odd.toml", ODD_CATALOG)
+        .expect("odd catalog is valid");
     catalog
 }
 
 fn located(hits: &[Hit]) -> Vec<(u64, u64, u64, u32)> {
-    hits.iter().map(|h| (h.line, h.column, h.byte_offset, h.pattern)).collect()
+    hits.iter()
+        .map(|h| (h.line, h.column, h.byte_offset, h.pattern))
+        .collect()
 }
 
 proptest! {

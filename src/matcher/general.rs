@@ -56,7 +56,13 @@ impl GeneralMatcher {
         }
     }
 
-    pub(super) fn find(&self, haystack: &[u8], from: usize, to: usize, on_hit: &mut impl FnMut(RawMatch)) {
+    pub(super) fn find(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        to: usize,
+        on_hit: &mut impl FnMut(RawMatch),
+    ) {
         // A hit starting before `to` ends by `to - 1 + max_len`; searching further is waste.
         let search_end = haystack.len().min(to + self.max_len);
         let mut pos = from;
@@ -71,11 +77,16 @@ impl GeneralMatcher {
             }
             if boundary_before(haystack, start) {
                 let longest = found.pattern().as_u32();
-                let candidates = std::iter::once(longest).chain(self.prefixes[longest as usize].iter().copied());
+                let candidates =
+                    std::iter::once(longest).chain(self.prefixes[longest as usize].iter().copied());
                 for pattern in candidates {
                     let end = start + self.lens[pattern as usize];
                     if boundary_after(haystack, end) {
-                        on_hit(RawMatch { start, end, pattern });
+                        on_hit(RawMatch {
+                            start,
+                            end,
+                            pattern,
+                        });
                         pos = end;
                         continue 'search;
                     }

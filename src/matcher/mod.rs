@@ -102,12 +102,18 @@ impl Matcher {
             Engine::Nothing
         } else {
             match choice {
-                EngineChoice::Auto => match words::WordMatcher::new(&patterns, WordFinder::WordStarts) {
-                    Some(w) => Engine::Words(w),
-                    None => Engine::General(general::GeneralMatcher::new(&patterns)),
-                },
-                EngineChoice::Words => Engine::Words(words::WordMatcher::new(&patterns, WordFinder::WordStarts)?),
-                EngineChoice::WordsTeddy => Engine::Words(words::WordMatcher::new(&patterns, WordFinder::Teddy)?),
+                EngineChoice::Auto => {
+                    match words::WordMatcher::new(&patterns, WordFinder::WordStarts) {
+                        Some(w) => Engine::Words(w),
+                        None => Engine::General(general::GeneralMatcher::new(&patterns)),
+                    }
+                }
+                EngineChoice::Words => {
+                    Engine::Words(words::WordMatcher::new(&patterns, WordFinder::WordStarts)?)
+                }
+                EngineChoice::WordsTeddy => {
+                    Engine::Words(words::WordMatcher::new(&patterns, WordFinder::Teddy)?)
+                }
                 EngineChoice::General => Engine::General(general::GeneralMatcher::new(&patterns)),
             }
         };
@@ -145,7 +151,13 @@ impl Matcher {
     /// Calls `on_hit` for every hit starting in `from..to` of `haystack`, in order, and
     /// returns the offset where the search stopped: `to`, or the end of the last hit if that
     /// lies beyond `to` (the next window must not start before it).
-    pub fn find<F: FnMut(RawMatch)>(&self, haystack: &[u8], from: usize, to: usize, mut on_hit: F) -> usize {
+    pub fn find<F: FnMut(RawMatch)>(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        to: usize,
+        mut on_hit: F,
+    ) -> usize {
         let to = to.min(haystack.len());
         if from >= to {
             return from;
@@ -229,8 +241,10 @@ mod tests {
     fn both_engines() -> Vec<Matcher> {
         let catalog = Catalog::builtin().expect("built-in catalog parses");
         vec![
-            Matcher::with_engine(&catalog, EngineChoice::Words).expect("built-in catalog is word-shaped"),
-            Matcher::with_engine(&catalog, EngineChoice::WordsTeddy).expect("built-in catalog is word-shaped"),
+            Matcher::with_engine(&catalog, EngineChoice::Words)
+                .expect("built-in catalog is word-shaped"),
+            Matcher::with_engine(&catalog, EngineChoice::WordsTeddy)
+                .expect("built-in catalog is word-shaped"),
             Matcher::with_engine(&catalog, EngineChoice::General).expect("general always builds"),
         ]
     }
@@ -242,7 +256,10 @@ mod tests {
             ("[FUNCTIONS_EXECUTE_FAIL] Error", "FUNCTIONS_EXECUTE_FAIL"),
             ("code=STORAGE_FILE_NONEXIST,", "STORAGE_FILE_NONEXIST"),
             ("\"AUTH_LOGIN_FAILED\"", "AUTH_LOGIN_FAILED"),
-            ("https://docs.cloudbase.net/error-code/basic/SERVICE_TIMEOUT", "SERVICE_TIMEOUT"),
+            (
+                "https://docs.cloudbase.net/error-code/basic/SERVICE_TIMEOUT",
+                "SERVICE_TIMEOUT",
+            ),
             ("\x1b[1;31mDATABASE_TIMEOUT\x1b[0m", "DATABASE_TIMEOUT"),
             ("\x1b[mDATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
             ("errCode: -502005 database", "-502005"),
@@ -252,9 +269,18 @@ mod tests {
         let pad = " ".repeat(40);
         for matcher in both_engines() {
             for (text, code) in cases {
-                for text in [text.to_string(), format!("{pad}{text}{pad}"), format!("{pad}{text}")] {
+                for text in [
+                    text.to_string(),
+                    format!("{pad}{text}{pad}"),
+                    format!("{pad}{text}"),
+                ] {
                     let found = hits(&matcher, text.as_bytes());
-                    assert_eq!(found.len(), 1, "{} on {text:?}: {found:?}", matcher.engine_name());
+                    assert_eq!(
+                        found.len(),
+                        1,
+                        "{} on {text:?}: {found:?}",
+                        matcher.engine_name()
+                    );
                     assert_eq!(&found[0].1, code, "{} on {text:?}", matcher.engine_name());
                 }
             }
@@ -278,7 +304,12 @@ mod tests {
         for matcher in both_engines() {
             for text in cases {
                 for text in [text.to_string(), format!("{pad}{text} {pad}")] {
-                    assert_eq!(hits(&matcher, text.as_bytes()), vec![], "{} on {text:?}", matcher.engine_name());
+                    assert_eq!(
+                        hits(&matcher, text.as_bytes()),
+                        vec![],
+                        "{} on {text:?}",
+                        matcher.engine_name()
+                    );
                 }
             }
         }

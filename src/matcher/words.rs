@@ -105,7 +105,10 @@ impl WordMatcher {
                 .build(),
             WordFinder::WordStarts => None,
         };
-        let word_firsts = patterns.iter().map(|p| p.text.as_bytes()[0]).filter(|&b| b != b'-');
+        let word_firsts = patterns
+            .iter()
+            .map(|p| p.text.as_bytes()[0])
+            .filter(|&b| b != b'-');
         let has_numeric = patterns.iter().any(|p| p.text.starts_with('-'));
         Some(WordMatcher {
             finder,
@@ -113,8 +116,16 @@ impl WordMatcher {
             first_lo: word_firsts.clone().min().unwrap_or(b'-'),
             first_hi: word_firsts.max().unwrap_or(b'-'),
             first_extra: if has_numeric { b'-' } else { b'_' },
-            second_lo: patterns.iter().map(|p| p.text.as_bytes()[1]).min().unwrap_or(0),
-            second_hi: patterns.iter().map(|p| p.text.as_bytes()[1]).max().unwrap_or(255),
+            second_lo: patterns
+                .iter()
+                .map(|p| p.text.as_bytes()[1])
+                .min()
+                .unwrap_or(0),
+            second_hi: patterns
+                .iter()
+                .map(|p| p.text.as_bytes()[1])
+                .max()
+                .unwrap_or(255),
             words: WordTable::new(patterns),
             prefix_masks,
             avx2: cfg!(target_arch = "x86_64") && detect_avx2(),
@@ -134,14 +145,26 @@ impl WordMatcher {
         }
     }
 
-    pub(super) fn find(&self, haystack: &[u8], from: usize, to: usize, on_hit: &mut impl FnMut(RawMatch)) {
+    pub(super) fn find(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        to: usize,
+        on_hit: &mut impl FnMut(RawMatch),
+    ) {
         match (self.finder, &self.teddy) {
             (WordFinder::Teddy, Some(teddy)) => self.find_teddy(teddy, haystack, from, to, on_hit),
             _ => self.find_word_starts(haystack, from, to, on_hit),
         }
     }
 
-    fn find_word_starts(&self, haystack: &[u8], from: usize, to: usize, on_hit: &mut impl FnMut(RawMatch)) {
+    fn find_word_starts(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        to: usize,
+        on_hit: &mut impl FnMut(RawMatch),
+    ) {
         let mut pos = from;
         if pos == 0 {
             // Position 0 has no byte before it, which the SIMD loop needs.
@@ -165,7 +188,13 @@ impl WordMatcher {
     /// The CPU must support AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn avx2_word_starts(&self, haystack: &[u8], from: usize, to: usize, on_hit: &mut impl FnMut(RawMatch)) -> usize {
+    unsafe fn avx2_word_starts(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        to: usize,
+        on_hit: &mut impl FnMut(RawMatch),
+    ) -> usize {
         let kernel = avx2::Kernel::new(&self.prefix_masks);
         let mut pos = from;
         let mut resume = from; // candidates before this lie inside a word already decided
@@ -190,8 +219,20 @@ impl WordMatcher {
     /// The SSE2 loop: 16 positions at a time while 16 bytes and the byte before are in bounds.
     /// Returns where it stopped; the scalar scan finishes the tail.
     #[cfg(target_arch = "x86_64")]
-    fn sse2_word_starts(&self, haystack: &[u8], from: usize, to: usize, on_hit: &mut impl FnMut(RawMatch)) -> usize {
-        let classes = sse2::Classes::new(self.first_lo, self.first_hi, self.first_extra, self.second_lo, self.second_hi);
+    fn sse2_word_starts(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        to: usize,
+        on_hit: &mut impl FnMut(RawMatch),
+    ) -> usize {
+        let classes = sse2::Classes::new(
+            self.first_lo,
+            self.first_hi,
+            self.first_extra,
+            self.second_lo,
+            self.second_hi,
+        );
         let mut pos = from;
         let mut resume = from; // candidates before this lie inside a word already decided
         while pos < to && pos >= 1 && pos + 17 <= haystack.len() {
@@ -213,31 +254,59 @@ impl WordMatcher {
         pos.max(resume)
     }
 
-    fn find_teddy(&self, teddy: &packed::Searcher, haystack: &[u8], from: usize, to: usize, on_hit: &mut impl FnMut(RawMatch)) {
+    fn find_teddy(
+        &self,
+        teddy: &packed::Searcher,
+        haystack: &[u8],
+        from: usize,
+        to: usize,
+        on_hit: &mut impl FnMut(RawMatch),
+    ) {
         // A prefix starting before `to` ends by `to + PREFIX_LEN - 1`.
         let span_end = haystack.len().min(to + PREFIX_LEN - 1);
         let mut pos = from;
         let mut dense = 0u32;
         while pos < to {
-            let Some(found) = teddy.find_in(haystack, Span { start: pos, end: span_end }) else {
+            let Some(found) = teddy.find_in(
+                haystack,
+                Span {
+                    start: pos,
+                    end: span_end,
+                },
+            ) else {
                 return;
             };
             let candidate = found.start();
             if candidate >= to {
                 return;
             }
-            dense = if candidate - pos < DENSE_GAP { dense + 1 } else { 0 };
+            dense = if candidate - pos < DENSE_GAP {
+                dense + 1
+            } else {
+                0
+            };
             pos = self.confirm(haystack, candidate, on_hit);
             if dense >= DENSE_RUN {
                 dense = 0;
-                pos = self.scalar(haystack, pos, to.min(pos.saturating_add(SCALAR_STRETCH)), on_hit);
+                pos = self.scalar(
+                    haystack,
+                    pos,
+                    to.min(pos.saturating_add(SCALAR_STRETCH)),
+                    on_hit,
+                );
             }
         }
     }
 
     /// Scans `from..to` byte by byte against the first-two-bytes table; returns where it
     /// stopped (past `to` if a hit or a skipped word ran over it).
-    fn scalar(&self, haystack: &[u8], from: usize, to: usize, on_hit: &mut impl FnMut(RawMatch)) -> usize {
+    fn scalar(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        to: usize,
+        on_hit: &mut impl FnMut(RawMatch),
+    ) -> usize {
         let mut pos = from;
         while pos < to {
             pos = self.confirm(haystack, pos, on_hit);
@@ -257,8 +326,13 @@ impl WordMatcher {
     /// The first-two-bytes check comes first and is what makes skipping the word sound: the
     /// SIMD finders over-approximate, and a word may only be skipped when its first bytes
     /// really begin some pattern (never a digit or `m`, and `-` only before a digit).
-    #[inline]
-    fn confirm(&self, haystack: &[u8], candidate: usize, on_hit: &mut impl FnMut(RawMatch)) -> usize {
+    #[inline(always)]
+    fn confirm(
+        &self,
+        haystack: &[u8],
+        candidate: usize,
+        on_hit: &mut impl FnMut(RawMatch),
+    ) -> usize {
         match haystack.get(candidate + 1) {
             Some(&second) if self.may_start(haystack[candidate], second) => {}
             _ => return candidate + 1,
@@ -361,10 +435,26 @@ impl PrefixMasks {
             lo: [[0; 16]; PREFIX_LEN],
             hi: [[0; 16]; PREFIX_LEN],
         };
-        // Neighbours in sorted order share leading bytes, so contiguous groups make buckets
-        // that admit few false candidates.
-        for (i, prefix) in sorted.iter().enumerate() {
-            let bucket = (i * 8 / sorted.len().max(1)) as u8;
+        // A bucket admits every combination of its members' nibbles, so each prefix goes where
+        // it adds the fewest new nibbles (then to the smallest bucket): similar prefixes share
+        // a bucket and unrelated ones do not multiply into false candidates.
+        let mut sizes = [0usize; 8];
+        for prefix in sorted {
+            let new_nibbles = |bucket: usize| -> usize {
+                prefix
+                    .iter()
+                    .take(PREFIX_LEN)
+                    .enumerate()
+                    .map(|(k, &byte)| {
+                        usize::from(masks.lo[k][(byte & 0x0F) as usize] & (1 << bucket) == 0)
+                            + usize::from(masks.hi[k][(byte >> 4) as usize] & (1 << bucket) == 0)
+                    })
+                    .sum()
+            };
+            let bucket = (0..8)
+                .min_by_key(|&b| (if sizes[b] == 0 { 0 } else { new_nibbles(b) }, sizes[b]))
+                .unwrap_or(0);
+            sizes[bucket] += 1;
             for (k, &byte) in prefix.iter().take(PREFIX_LEN).enumerate() {
                 masks.lo[k][(byte & 0x0F) as usize] |= 1 << bucket;
                 masks.hi[k][(byte >> 4) as usize] |= 1 << bucket;
@@ -397,8 +487,17 @@ fn is_word_shaped(text: &[u8]) -> bool {
 }
 
 /// Offset of the first non-identifier byte at or after `pos` (or the haystack's length).
-#[inline]
+#[inline(always)]
 fn word_end(haystack: &[u8], mut pos: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    while pos + 16 <= haystack.len() {
+        // SAFETY: 16 bytes from `pos` are in bounds (checked above); SSE2 is baseline.
+        let non_word = unsafe { sse2::Classes::non_word_mask(haystack.as_ptr().add(pos)) };
+        if non_word != 0 {
+            return pos + non_word.trailing_zeros() as usize;
+        }
+        pos += 16;
+    }
     // Eight bytes at a time: a byte is an identifier byte iff it is in one of three ranges.
     while let Some(chunk) = haystack.get(pos..pos + 8) {
         let word = u64::from_le_bytes(chunk.try_into().expect("slice of eight bytes"));
@@ -468,8 +567,16 @@ mod avx2 {
                 _mm256_broadcastsi128_si256(half)
             };
             Kernel {
-                lo: [table(&masks.lo[0]), table(&masks.lo[1]), table(&masks.lo[2])],
-                hi: [table(&masks.hi[0]), table(&masks.hi[1]), table(&masks.hi[2])],
+                lo: [
+                    table(&masks.lo[0]),
+                    table(&masks.lo[1]),
+                    table(&masks.lo[2]),
+                ],
+                hi: [
+                    table(&masks.hi[0]),
+                    table(&masks.hi[1]),
+                    table(&masks.hi[2]),
+                ],
                 nibble: _mm256_set1_epi8(0x0F),
                 zero: _mm256_set1_epi8(b'0' as i8),
                 digit_width: _mm256_set1_epi8(9),
@@ -492,7 +599,11 @@ mod avx2 {
         #[target_feature(enable = "avx2")]
         fn is_word(&self, x: __m256i) -> __m256i {
             let digit = Self::in_range(x, self.zero, self.digit_width);
-            let letter = Self::in_range(_mm256_or_si256(x, self.case_bit), self.lower_a, self.letter_width);
+            let letter = Self::in_range(
+                _mm256_or_si256(x, self.case_bit),
+                self.lower_a,
+                self.letter_width,
+            );
             let underscore = _mm256_cmpeq_epi8(x, self.underscore);
             _mm256_or_si256(_mm256_or_si256(digit, letter), underscore)
         }
@@ -502,7 +613,10 @@ mod avx2 {
         fn prefix_bits(&self, bytes: __m256i, k: usize) -> __m256i {
             let low = _mm256_and_si256(bytes, self.nibble);
             let high = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), self.nibble);
-            _mm256_and_si256(_mm256_shuffle_epi8(self.lo[k], low), _mm256_shuffle_epi8(self.hi[k], high))
+            _mm256_and_si256(
+                _mm256_shuffle_epi8(self.lo[k], low),
+                _mm256_shuffle_epi8(self.hi[k], high),
+            )
         }
 
         /// Bit `i` is set when `at[i]` may start a hit: preceded by a non-identifier byte or
@@ -560,7 +674,13 @@ mod sse2 {
     }
 
     impl Classes {
-        pub(super) fn new(first_lo: u8, first_hi: u8, first_extra: u8, second_lo: u8, second_hi: u8) -> Classes {
+        pub(super) fn new(
+            first_lo: u8,
+            first_hi: u8,
+            first_extra: u8,
+            second_lo: u8,
+            second_hi: u8,
+        ) -> Classes {
             // SAFETY: SSE2 is part of the x86-64 baseline; these only splat constants.
             unsafe {
                 Classes {
@@ -591,9 +711,27 @@ mod sse2 {
         #[inline(always)]
         unsafe fn is_word(&self, x: __m128i) -> __m128i {
             let digit = Self::in_range(x, self.zero, self.digit_width);
-            let letter = Self::in_range(_mm_or_si128(x, self.case_bit), self.lower_a, self.letter_width);
+            let letter = Self::in_range(
+                _mm_or_si128(x, self.case_bit),
+                self.lower_a,
+                self.letter_width,
+            );
             let underscore = _mm_cmpeq_epi8(x, self.underscore);
             _mm_or_si128(_mm_or_si128(digit, letter), underscore)
+        }
+
+        /// Bit `i` is set when `at[i]` is not an identifier byte.
+        ///
+        /// # Safety
+        /// `at .. at + 16` must be readable.
+        #[inline(always)]
+        pub(super) unsafe fn non_word_mask(at: *const u8) -> u32 {
+            // SAFETY: the caller guarantees 16 readable bytes; SSE2 is baseline on x86-64.
+            unsafe {
+                let classes = Classes::new(0, 0, 0, 0, 0);
+                let bytes = _mm_loadu_si128(at as *const __m128i);
+                (!_mm_movemask_epi8(classes.is_word(bytes)) as u32) & 0xFFFF
+            }
         }
 
         /// Bit `i` is set when `at[i]` may start a hit: a possible first byte followed by a

@@ -32,7 +32,12 @@ pub struct HumanWriter<'a, W: Write> {
 
 impl<'a, W: Write> HumanWriter<'a, W> {
     /// A writer; `color` turns on ANSI colours.
-    pub fn new(out: W, catalog: &'a Catalog, matcher: &'a Matcher, color: bool) -> HumanWriter<'a, W> {
+    pub fn new(
+        out: W,
+        catalog: &'a Catalog,
+        matcher: &'a Matcher,
+        color: bool,
+    ) -> HumanWriter<'a, W> {
         HumanWriter {
             out,
             catalog,
@@ -79,33 +84,60 @@ impl<'a, W: Write> HumanWriter<'a, W> {
             plural(summary.hits, "hit", "hits"),
         )?;
         if summary.errors > 0 {
-            let text = format!("{} {} could not be read (see above)", summary.errors, plural(summary.errors, "input", "inputs"));
+            let text = format!(
+                "{} {} could not be read (see above)",
+                summary.errors,
+                plural(summary.errors, "input", "inputs")
+            );
             writeln!(self.out, "{}", self.paint(&text, |s| s.red()))?;
         }
         let categories = summary.categories_by_count(catalog);
         if !categories.is_empty() {
             writeln!(self.out, "\n{}", heading(self, "By category"))?;
-            let width = categories.iter().map(|(c, _)| catalog.category(*c).id.len()).max().unwrap_or(0);
+            let width = categories
+                .iter()
+                .map(|(c, _)| catalog.category(*c).id.len())
+                .max()
+                .unwrap_or(0);
             for (category, count) in categories {
                 let c = catalog.category(category);
-                writeln!(self.out, "  {:>8}  {:<width$}  {}  {}", group(count), c.id, c.en, c.zh)?;
+                writeln!(
+                    self.out,
+                    "  {:>8}  {:<width$}  {}  {}",
+                    group(count),
+                    c.id,
+                    c.en,
+                    c.zh
+                )?;
             }
         }
         let codes = summary.codes_by_count();
         if !codes.is_empty() {
             writeln!(self.out, "\n{}", heading(self, "By code"))?;
-            let width = codes.iter().map(|(c, _)| catalog.code(*c).code.len()).max().unwrap_or(0);
+            let width = codes
+                .iter()
+                .map(|(c, _)| catalog.code(*c).code.len())
+                .max()
+                .unwrap_or(0);
             for &(code, count) in &codes {
                 let entry = catalog.code(code);
                 let name = format!("{:<width$}", entry.code);
-                let flag = if entry.is_generic() { self.paint(" generic", |s| s.yellow()) } else { String::new() };
+                let flag = if entry.is_generic() {
+                    self.paint(" generic", |s| s.yellow())
+                } else {
+                    String::new()
+                };
                 writeln!(
                     self.out,
                     "  {:>8}  {}  {:<9}  {}{}",
                     group(count),
                     self.paint(&name, |s| s.bold()),
                     catalog.category(entry.category).id,
-                    if entry.en.is_empty() { &entry.zh } else { &entry.en },
+                    if entry.en.is_empty() {
+                        &entry.zh
+                    } else {
+                        &entry.en
+                    },
                     flag
                 )?;
             }
@@ -117,11 +149,18 @@ impl<'a, W: Write> HumanWriter<'a, W> {
     fn generic_warning(&mut self, summary: &Summary) -> io::Result<()> {
         let catalog = self.catalog;
         let codes = summary.codes_by_count();
-        let generic: Vec<(CodeId, u64)> = codes.iter().copied().filter(|(c, _)| catalog.code(*c).is_generic()).collect();
+        let generic: Vec<(CodeId, u64)> = codes
+            .iter()
+            .copied()
+            .filter(|(c, _)| catalog.code(*c).is_generic())
+            .collect();
         if generic.is_empty() {
             return Ok(());
         }
-        let named: Vec<String> = generic.iter().map(|(c, n)| format!("{} ({})", catalog.code(*c).code, group(*n))).collect();
+        let named: Vec<String> = generic
+            .iter()
+            .map(|(c, n)| format!("{} ({})", catalog.code(*c).code, group(*n)))
+            .collect();
         writeln!(
             self.out,
             "\n{} generic error codes seen: {}",
@@ -143,12 +182,24 @@ impl<'a, W: Write> HumanWriter<'a, W> {
                 .map(|(c, n)| format!("{} ({})", catalog.code(*c).code, group(*n)))
                 .collect();
             if let Some(reason) = &entry.generic_reason {
-                writeln!(self.out, "  {}: {}.", self.paint(&entry.code, |s| s.bold()), reason)?;
+                writeln!(
+                    self.out,
+                    "  {}: {}.",
+                    self.paint(&entry.code, |s| s.bold()),
+                    reason
+                )?;
             }
             if alongside.is_empty() {
-                writeln!(self.out, "    No more specific code was seen; read the messages next to it.")?;
+                writeln!(
+                    self.out,
+                    "    No more specific code was seen; read the messages next to it."
+                )?;
             } else {
-                writeln!(self.out, "    Specific codes seen alongside: {}", alongside.join(", "))?;
+                writeln!(
+                    self.out,
+                    "    Specific codes seen alongside: {}",
+                    alongside.join(", ")
+                )?;
             }
         }
         Ok(())
@@ -162,7 +213,11 @@ impl<W: Write> Sink for HumanWriter<'_, W> {
         let category = catalog.category(entry.category);
         let matched = &self.matcher.patterns()[hit.pattern as usize].text;
         let location = format!("{}:{}:{}:", visible(input.as_bytes()), hit.line, hit.column);
-        let mut first = format!("{} {}", self.paint(&location, |s| s.magenta()), self.paint(&entry.code, |s| s.red().bold()));
+        let mut first = format!(
+            "{} {}",
+            self.paint(&location, |s| s.magenta()),
+            self.paint(&entry.code, |s| s.red().bold())
+        );
         if matched != &entry.code {
             first.push_str(&format!(" (as {matched})"));
         }
@@ -170,7 +225,10 @@ impl<W: Write> Sink for HumanWriter<'_, W> {
             first.push(' ');
             first.push_str(&self.paint("[generic]", |s| s.yellow()));
         }
-        first.push_str(&format!(" [{} {} {}]", category.id, category.zh, category.en));
+        first.push_str(&format!(
+            " [{} {} {}]",
+            category.id, category.zh, category.en
+        ));
         for meaning in [&entry.zh, &entry.en] {
             if !meaning.is_empty() {
                 first.push_str(" — ");
@@ -178,7 +236,11 @@ impl<W: Write> Sink for HumanWriter<'_, W> {
             }
         }
         if self.explained.insert(hit.code) {
-            first.push_str(&self.paint(&format!("  (more: cbscan explain {})", entry.code), |s| s.dimmed()));
+            first.push_str(
+                &self.paint(&format!("  (more: cbscan explain {})", entry.code), |s| {
+                    s.dimmed()
+                }),
+            );
         }
         writeln!(self.out, "{first}")?;
 
@@ -191,11 +253,19 @@ impl<W: Write> Sink for HumanWriter<'_, W> {
         writeln!(
             self.out,
             "    {}{}{}{}{}",
-            if cut_before || excerpt.cut_before { "…" } else { "" },
+            if cut_before || excerpt.cut_before {
+                "…"
+            } else {
+                ""
+            },
             before,
             self.paint(&found, |s| s.red().bold().underline()),
             after,
-            if cut_after || excerpt.cut_after { "…" } else { "" },
+            if cut_after || excerpt.cut_after {
+                "…"
+            } else {
+                ""
+            },
         )
     }
 
@@ -232,7 +302,7 @@ fn group(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

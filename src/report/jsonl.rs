@@ -68,7 +68,12 @@ impl<W: Write> JsonlWriter<W> {
     }
 
     /// Writes the summary record and flushes.
-    pub fn finish(&mut self, catalog: &Catalog, summary: &Summary, elapsed: Duration) -> io::Result<()> {
+    pub fn finish(
+        &mut self,
+        catalog: &Catalog,
+        summary: &Summary,
+        elapsed: Duration,
+    ) -> io::Result<()> {
         let record = summary_record(catalog, summary, elapsed);
         serde_json::to_writer(&mut self.out, &record)?;
         self.out.write_all(b"\n")?;
@@ -83,7 +88,8 @@ impl<W: Write> Sink for JsonlWriter<W> {
         }
         if self.head_for != input || self.hit_head.is_empty() {
             self.hit_head.clear();
-            self.hit_head.extend_from_slice(b"{\"type\":\"hit\",\"path\":");
+            self.hit_head
+                .extend_from_slice(b"{\"type\":\"hit\",\"path\":");
             serde_json::to_writer(&mut self.hit_head, input)?;
             self.head_for = input.to_string();
         }
@@ -94,8 +100,10 @@ impl<W: Write> Sink for JsonlWriter<W> {
         self.out.write_all(b",\"column\":")?;
         self.out.write_all(numbers.format(hit.column).as_bytes())?;
         self.out.write_all(b",\"byte_offset\":")?;
-        self.out.write_all(numbers.format(hit.byte_offset).as_bytes())?;
-        self.out.write_all(&self.pattern_fields[hit.pattern as usize])?;
+        self.out
+            .write_all(numbers.format(hit.byte_offset).as_bytes())?;
+        self.out
+            .write_all(&self.pattern_fields[hit.pattern as usize])?;
         excerpt_text(&hit.excerpt, &mut self.text);
         serde_json::to_writer(&mut self.out, &self.text)?;
         self.out.write_all(b"}\n")

@@ -48,7 +48,10 @@ enum UnitKind {
     /// Read the source from start to end as a stream.
     Whole,
     /// One chunk of a file held in memory.
-    Chunk { content: Arc<Content>, range: Range<usize> },
+    Chunk {
+        content: Arc<Content>,
+        range: Range<usize>,
+    },
     /// The source could not be listed; nothing to scan.
     Failed,
 }
@@ -240,7 +243,10 @@ fn work(shared: &Shared, sender: &mpsc::Sender<(usize, Message)>) {
             while !shared.stop.load(Ordering::SeqCst)
                 && (index >= *current + window || (unit.unbounded && index != *current))
             {
-                current = shared.advanced.wait(current).unwrap_or_else(|p| p.into_inner());
+                current = shared
+                    .advanced
+                    .wait(current)
+                    .unwrap_or_else(|p| p.into_inner());
             }
         }
         if shared.stop.load(Ordering::SeqCst) {
@@ -260,7 +266,9 @@ fn work(shared: &Shared, sender: &mpsc::Sender<(usize, Message)>) {
                 }
                 Ok(None)
             }
-            UnitKind::Whole => scan_whole(shared, unit.source, &mut |batch| send(Message::Batch(batch))),
+            UnitKind::Whole => scan_whole(shared, unit.source, &mut |batch| {
+                send(Message::Batch(batch))
+            }),
         };
         if send(Message::End(end)).is_err() {
             return;
@@ -386,7 +394,8 @@ fn emit_in_order(
                             let data = content.bytes();
                             let stats = InputStats {
                                 bytes: data.len() as u64,
-                                lines: line_base + u64::from(data.last().is_some_and(|&b| b != b'\n')),
+                                lines: line_base
+                                    + u64::from(data.last().is_some_and(|&b| b != b'\n')),
                             };
                             close_source(&mut summary, &source_name, &stats, sink)?;
                         }
@@ -409,7 +418,12 @@ fn emit_in_order(
     Ok(summary)
 }
 
-fn close_source(summary: &mut Summary, name: &str, stats: &InputStats, sink: &mut dyn Sink) -> io::Result<()> {
+fn close_source(
+    summary: &mut Summary,
+    name: &str,
+    stats: &InputStats,
+    sink: &mut dyn Sink,
+) -> io::Result<()> {
     summary.files += 1;
     summary.bytes += stats.bytes;
     summary.lines += stats.lines;

@@ -74,7 +74,13 @@ pub(super) fn scan_reader(
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => buffer.truncate(filled),
                 Err(e) => {
                     buffer.truncate(filled);
-                    hand_on(&mut out, &mut cursor, &mut batch_base_newlines, codes, on_batch)?;
+                    hand_on(
+                        &mut out,
+                        &mut cursor,
+                        &mut batch_base_newlines,
+                        codes,
+                        on_batch,
+                    )?;
                     return Err(e);
                 }
             }
@@ -107,7 +113,13 @@ pub(super) fn scan_reader(
             break;
         }
         if out.hits.len() >= HITS_PER_BATCH {
-            hand_on(&mut out, &mut cursor, &mut batch_base_newlines, codes, on_batch)?;
+            hand_on(
+                &mut out,
+                &mut cursor,
+                &mut batch_base_newlines,
+                codes,
+                on_batch,
+            )?;
         }
         let keep_from = from.saturating_sub(KEEP_BEFORE);
         buffer.drain(..keep_from);
@@ -115,7 +127,13 @@ pub(super) fn scan_reader(
         from -= keep_from;
         resume -= keep_from;
     }
-    hand_on(&mut out, &mut cursor, &mut batch_base_newlines, codes, on_batch)?;
+    hand_on(
+        &mut out,
+        &mut cursor,
+        &mut batch_base_newlines,
+        codes,
+        on_batch,
+    )?;
     let newlines = batch_base_newlines;
     Ok(InputStats {
         bytes: total_bytes,

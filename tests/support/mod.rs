@@ -191,7 +191,10 @@ pub fn reference_catalog() -> Vec<RefCode> {
                 numeric: Vec::new(),
             });
         }
-        let entry = codes.iter_mut().find(|c| c.code == code).expect("just added");
+        let entry = codes
+            .iter_mut()
+            .find(|c| c.code == code)
+            .expect("just added");
         entry.numeric.push(number);
     }
     for entry in &mut codes {
@@ -203,8 +206,15 @@ pub fn reference_catalog() -> Vec<RefCode> {
 /// The page's closing note on generic codes (its last non-empty line), verbatim.
 pub fn page_generic_note() -> String {
     let page = String::from_utf8(read("tests/data/cloudbase-error-code-page.txt")).expect("UTF-8");
-    let note = page.lines().rev().find(|l| !l.trim().is_empty()).expect("non-empty page");
-    assert!(note.contains("FUNCTIONS_EXECUTE_FAIL"), "unexpected last line {note:?}");
+    let note = page
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .expect("non-empty page");
+    assert!(
+        note.contains("FUNCTIONS_EXECUTE_FAIL"),
+        "unexpected last line {note:?}"
+    );
     note.trim().to_string()
 }
 
@@ -369,5 +379,26 @@ pub fn assert_text_fits(text: &str, hit: &RefHit) {
     assert!(
         inner.contains(&hit.matched),
         "text does not show the hit: {inner:?}"
+    );
+}
+
+/// Compares two hit lists and, when they differ, reports the lengths and the first difference
+/// instead of printing thousands of hits.
+#[track_caller]
+pub fn assert_same_hits(got: &[HitTuple], expected: &[HitTuple], context: &str) {
+    if got == expected {
+        return;
+    }
+    let first = got
+        .iter()
+        .zip(expected)
+        .position(|(g, e)| g != e)
+        .unwrap_or(got.len().min(expected.len()));
+    panic!(
+        "{context}: {} hits, expected {}; first difference at #{first}: got {:?}, expected {:?}",
+        got.len(),
+        expected.len(),
+        got.get(first),
+        expected.get(first)
     );
 }
