@@ -26,6 +26,9 @@ pub enum Source {
         path: PathBuf,
         /// How to name it in output.
         name: String,
+        /// Its size when it was listed, if it is a regular file (decides memory-mapping and
+        /// the progress total without another `stat`).
+        size: Option<u64>,
     },
     /// Bytes already in memory (tests, benchmarks, library users).
     Bytes {
@@ -76,9 +79,10 @@ pub fn resolve_inputs(paths: &[String], options: &WalkOptions) -> Result<Vec<Sou
         let as_path = Path::new(path);
         match std::fs::metadata(as_path) {
             Ok(meta) if meta.is_dir() => sources.extend(walk(as_path, options)?),
-            Ok(_) => sources.push(Source::File {
+            Ok(meta) => sources.push(Source::File {
                 path: as_path.to_path_buf(),
                 name: path.clone(),
+                size: meta.is_file().then(|| meta.len()),
             }),
             Err(source) => sources.push(Source::Failed(Arc::new(Error::Input {
                 path: path.clone(),
@@ -125,9 +129,10 @@ fn walk(root: &Path, options: &WalkOptions) -> Result<Vec<Source>> {
                     if !entry.file_type().is_some_and(|t| t.is_file()) {
                         return WalkState::Continue;
                     }
+                    let size = entry.metadata().ok().map(|m| m.len());
                     let path = entry.into_path();
                     let name = path.display().to_string();
-                    (path.clone(), Source::File { path, name })
+                    (path.clone(), Source::File { path, name, size })
                 }
                 Err(error) => {
                     let path = error_path(&error).unwrap_or_else(|| root.to_path_buf());

@@ -189,16 +189,29 @@ impl<'a, W: Write> HumanWriter<'a, W> {
                     reason
                 )?;
             }
-            if alongside.is_empty() {
-                writeln!(
-                    self.out,
-                    "    No more specific code was seen; read the messages next to it."
-                )?;
-            } else {
+            // A generic code often wraps a cause from another area (a function failing on a
+            // database error), so without a same-area code, every specific code is a lead.
+            let elsewhere: Vec<String> = codes
+                .iter()
+                .filter(|(c, _)| !catalog.code(*c).is_generic())
+                .map(|(c, n)| format!("{} ({})", catalog.code(*c).code, group(*n)))
+                .collect();
+            if !alongside.is_empty() {
                 writeln!(
                     self.out,
                     "    Specific codes seen alongside: {}",
                     alongside.join(", ")
+                )?;
+            } else if !elsewhere.is_empty() {
+                writeln!(
+                    self.out,
+                    "    Specific codes seen in other areas: {}",
+                    elsewhere.join(", ")
+                )?;
+            } else {
+                writeln!(
+                    self.out,
+                    "    No more specific code was seen; read the messages next to it."
                 )?;
             }
         }

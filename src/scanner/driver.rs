@@ -1,8 +1,9 @@
 //! The parallel scan and the ordering that makes it deterministic.
 //!
-//! The inputs are cut into *units*: a whole small file or stream, or one chunk of a large
-//! memory-mapped file (chunks end just after a line break, so no hit spans two chunks: no
-//! pattern contains a line break). Worker tasks on a rayon pool take units in order from a
+//! The inputs are cut into *units*: a run of consecutive small files, a stream, or one chunk
+//! of a large memory-mapped file (chunks end just after a line break, so no hit spans two
+//! chunks: no pattern contains a line break). Small files travel in runs because a folder of
+//! thousands of logs otherwise spends more time waking threads than scanning. Worker tasks on a rayon pool take units in order from a
 //! shared counter and send their results over a channel; the calling thread keeps results that
 //! arrive early and hands them to the [`Sink`] strictly in unit order, numbering lines by adding
 //! up the newline counts of the chunks before (a prefix sum). Workers stay at most a few units
@@ -45,31 +46,47 @@ impl Content {
 }
 
 enum UnitKind {
-    /// Read the source from start to end as a stream.
-    Whole,
+    /// Consecutive sources, each read from start to end as a stream.
+    Whole { sources: Range<usize> },
     /// One chunk of a file held in memory.
     Chunk {
+        source: usize,
         content: Arc<Content>,
         range: Range<usize>,
+        /// Whether this is the file's last chunk (the one that closes it).
+        last: bool,
     },
-    /// The source could not be listed; nothing to scan.
-    Failed,
 }
 
 struct Unit {
-    source: usize,
     kind: UnitKind,
-    /// Whether this is the source's last unit (the one that closes it).
-    last: bool,
-    /// Whether the source has no known size (stdin, pipes): it is read only when it is the
-    /// sink's current unit, so that its results never pile up.
+    /// Bytes this unit covers, as far as known (for progress).
+    bytes: u64,
+    /// Whether the unit is a source of unknown size (stdin, pipes): it is read only when it
+    /// is the sink's current unit, so that its results never pile up.
     unbounded: bool,
 }
 
+/// What workers send, tagged with the unit it belongs to.
 enum Message {
-    Batch(Batch),
-    End(Result<Option<InputStats>, Error>),
+    /// Hits and counts of part of a source.
+    Batch { source: usize, batch: Batch },
+    /// A source is finished: its size and line count when read as a stream, `None` for a
+    /// memory-mapped file (the sink side knows its content), or the error that stopped it.
+    End {
+        source: usize,
+        result: Result<Option<InputStats>, Error>,
+    },
+    /// Everything a run of small files produced, in order, sent at once.
+    Many(Vec<Message>),
+    /// The unit is complete.
+    UnitDone,
 }
+
+/// Small files are grouped into runs of up to this many bytes ...
+const RUN_BYTES: u64 = 1 << 20;
+/// ... or this many files.
+const RUN_FILES: usize = 256;
 
 struct Shared {
     units: Vec<Unit>,
@@ -97,17 +114,7 @@ pub fn scan_sources(
 ) -> io::Result<Summary> {
     let threads = options.thread_count();
     let units = plan_units(&sources, options);
-    let total_known: u64 = units
-        .iter()
-        .map(|u| match &u.kind {
-            UnitKind::Chunk { range, .. } => range.len() as u64,
-            UnitKind::Whole => match &sources[u.source] {
-                Source::File { path, .. } => std::fs::metadata(path).map_or(0, |m| m.len()),
-                _ => 0,
-            },
-            UnitKind::Failed => 0,
-        })
-        .sum();
+    let total_known: u64 = units.iter().map(|u| u.bytes).sum();
     let unit_count = units.len();
     let shared = Arc::new(Shared {
         units,
@@ -141,64 +148,115 @@ pub fn scan_sources(
     result
 }
 
-/// Cuts the sources into units: large files into chunks, everything else whole.
+/// Cuts the sources into units: large files into chunks, runs of small files, streams alone.
 fn plan_units(sources: &[Source], options: &ScanOptions) -> Vec<Unit> {
-    let mut units = Vec::new();
+    let mut units: Vec<Unit> = Vec::new();
+    // The run of small files being gathered: (first source, bytes so far).
+    let mut run: Option<(usize, u64)> = None;
+    let close_run = |units: &mut Vec<Unit>, run: &mut Option<(usize, u64)>, end: usize| {
+        if let Some((start, bytes)) = run.take() {
+            units.push(Unit {
+                kind: UnitKind::Whole {
+                    sources: start..end,
+                },
+                bytes,
+                unbounded: false,
+            });
+        }
+    };
     for (index, source) in sources.iter().enumerate() {
-        let whole = |unbounded| Unit {
-            source: index,
-            kind: UnitKind::Whole,
-            last: true,
-            unbounded,
-        };
         let content = match source {
             Source::Failed(_) => {
-                units.push(Unit {
-                    source: index,
-                    kind: UnitKind::Failed,
-                    last: true,
-                    unbounded: false,
-                });
+                // Reported in order by the run that contains it (it reads nothing).
+                let (start, bytes) = run.unwrap_or((index, 0));
+                run = Some((start, bytes));
                 continue;
             }
             Source::Stdin => {
-                units.push(whole(true));
+                close_run(&mut units, &mut run, index);
+                units.push(Unit {
+                    kind: UnitKind::Whole {
+                        sources: index..index + 1,
+                    },
+                    bytes: 0,
+                    unbounded: true,
+                });
                 continue;
             }
-            Source::Bytes { data, .. } => Content::Owned(Arc::clone(data)),
-            Source::File { path, .. } => match map_large_file(path, options.mmap_min) {
-                Some(map) => Content::Mapped(map),
-                None => {
-                    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
-                    units.push(whole(!regular));
-                    continue;
+            Source::Bytes { data, .. }
+                if data.len() as u64 >= options.mmap_min && !data.is_empty() =>
+            {
+                Content::Owned(Arc::clone(data))
+            }
+            Source::Bytes { data, .. } => {
+                let (start, bytes) = run.unwrap_or((index, 0));
+                run = Some((start, bytes + data.len() as u64));
+                if run.is_some_and(|(start, bytes)| {
+                    bytes >= RUN_BYTES || index + 1 - start >= RUN_FILES
+                }) {
+                    close_run(&mut units, &mut run, index + 1);
                 }
-            },
+                continue;
+            }
+            Source::File { path, size, .. } => {
+                // Only files listed as large are opened here; the rest open in the workers.
+                let map = match size {
+                    Some(size) if *size >= options.mmap_min && *size > 0 => map_file(path),
+                    _ => None,
+                };
+                match (map, size) {
+                    (Some(map), _) => Content::Mapped(map),
+                    (None, Some(size)) => {
+                        let (start, bytes) = run.unwrap_or((index, 0));
+                        run = Some((start, bytes + size));
+                        if run.is_some_and(|(start, bytes)| {
+                            bytes >= RUN_BYTES || index + 1 - start >= RUN_FILES
+                        }) {
+                            close_run(&mut units, &mut run, index + 1);
+                        }
+                        continue;
+                    }
+                    (None, None) => {
+                        close_run(&mut units, &mut run, index);
+                        units.push(Unit {
+                            kind: UnitKind::Whole {
+                                sources: index..index + 1,
+                            },
+                            bytes: 0,
+                            unbounded: true,
+                        });
+                        continue;
+                    }
+                }
+            }
         };
+        close_run(&mut units, &mut run, index);
         let content = Arc::new(content);
         let ranges = chunk_ranges(content.bytes(), options.chunk_size);
         let count = ranges.len();
         for (i, range) in ranges.into_iter().enumerate() {
             units.push(Unit {
-                source: index,
+                bytes: range.len() as u64,
                 kind: UnitKind::Chunk {
+                    source: index,
                     content: Arc::clone(&content),
                     range,
+                    last: i + 1 == count,
                 },
-                last: i + 1 == count,
                 unbounded: false,
             });
         }
     }
+    close_run(&mut units, &mut run, sources.len());
     units
 }
 
-/// A memory map of `path` if it is a regular file of at least `min` bytes and mapping works;
+/// A memory map of `path` if it is still a non-empty regular file and mapping works;
 /// otherwise the caller streams it (errors surface then, with the file's name).
-fn map_large_file(path: &std::path::Path, min: u64) -> Option<Mmap> {
+fn map_file(path: &std::path::Path) -> Option<Mmap> {
     let file = File::open(path).ok()?;
     let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.len() < min || meta.len() == 0 {
+    if !meta.is_file() || meta.len() == 0 {
         return None;
     }
     // SAFETY: the map is only read. If another process truncates the file while it is mapped,
@@ -233,6 +291,7 @@ pub(super) fn chunk_ranges(data: &[u8], chunk_size: usize) -> Vec<Range<usize>> 
 fn work(shared: &Shared, sender: &mpsc::Sender<(usize, Message)>) {
     // Workers may run this far ahead of the sink.
     let window = 4 * shared.options.thread_count() + 4;
+    let mut scratch = Vec::new(); // the streaming buffer, reused for every whole input
     loop {
         let index = shared.next_unit.fetch_add(1, Ordering::SeqCst);
         let Some(unit) = shared.units.get(index) else {
@@ -257,20 +316,50 @@ fn work(shared: &Shared, sender: &mpsc::Sender<(usize, Message)>) {
                 .send((index, message))
                 .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "scan stopped"))
         };
-        let end = match &unit.kind {
-            UnitKind::Failed => Ok(None),
-            UnitKind::Chunk { content, range } => {
+        let sent = match &unit.kind {
+            UnitKind::Chunk {
+                source,
+                content,
+                range,
+                last,
+            } => {
                 let batch = scan_chunk(shared, content.bytes(), range.clone());
-                if send(Message::Batch(batch)).is_err() {
-                    return;
-                }
-                Ok(None)
+                send(Message::Batch {
+                    source: *source,
+                    batch,
+                })
+                .and_then(|()| {
+                    if *last {
+                        send(Message::End {
+                            source: *source,
+                            result: Ok(None),
+                        })
+                    } else {
+                        Ok(())
+                    }
+                })
             }
-            UnitKind::Whole => scan_whole(shared, unit.source, &mut |batch| {
-                send(Message::Batch(batch))
-            }),
+            UnitKind::Whole { sources } if unit.unbounded => {
+                // A stream: hand each batch on as soon as it is ready.
+                let source = sources.start;
+                let result = scan_whole(shared, source, &mut scratch, &mut |batch| {
+                    send(Message::Batch { source, batch })
+                });
+                send(Message::End { source, result })
+            }
+            UnitKind::Whole { sources } => {
+                let mut messages = Vec::new();
+                for source in sources.clone() {
+                    let result = scan_whole(shared, source, &mut scratch, &mut |batch| {
+                        messages.push(Message::Batch { source, batch });
+                        Ok(())
+                    });
+                    messages.push(Message::End { source, result });
+                }
+                send(Message::Many(messages))
+            }
         };
-        if send(Message::End(end)).is_err() {
+        if sent.and_then(|()| send(Message::UnitDone)).is_err() {
             return;
         }
     }
@@ -305,10 +394,11 @@ fn scan_chunk(shared: &Shared, data: &[u8], range: Range<usize>) -> Batch {
 fn scan_whole(
     shared: &Shared,
     source: usize,
+    scratch: &mut Vec<u8>,
     on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
 ) -> Result<Option<InputStats>, Error> {
     let source = &shared.sources[source];
-    let read = |reader: &mut dyn Read, on_batch: &mut dyn FnMut(Batch) -> io::Result<()>| {
+    let mut read = |reader: &mut dyn Read| {
         scan_reader(
             &shared.matcher,
             &shared.filter,
@@ -316,18 +406,24 @@ fn scan_whole(
             shared.options.block_size,
             shared.codes,
             reader,
+            scratch,
             on_batch,
         )
     };
     let name = source.name();
     let result = match source {
-        Source::Stdin => read(&mut io::stdin().lock(), on_batch),
+        Source::Stdin => read(&mut io::stdin().lock()),
         Source::File { path, .. } => match File::open(path) {
-            Ok(mut file) => read(&mut file, on_batch),
+            Ok(mut file) => read(&mut file),
             Err(e) => Err(e),
         },
-        Source::Bytes { data, .. } => read(&mut data.as_slice(), on_batch),
-        Source::Failed(_) => return Ok(None),
+        Source::Bytes { data, .. } => read(&mut data.as_slice()),
+        Source::Failed(error) => {
+            return Err(Error::Walk {
+                path: error.input_path().unwrap_or_default().to_string(),
+                message: error.detail(),
+            })
+        }
     };
     result
         .map(Some)
@@ -341,13 +437,17 @@ fn emit_in_order(
     total_known: u64,
     sink: &mut dyn Sink,
 ) -> io::Result<Summary> {
-    let mut summary = Summary::new(shared.codes);
     let mut early: HashMap<usize, VecDeque<Message>> = HashMap::new();
+    let mut emitter = Emitter {
+        shared,
+        sink,
+        summary: Summary::new(shared.codes),
+        open: None,
+        line_base: 0,
+        name: String::new(),
+    };
     let mut current = 0usize;
-    let mut line_base = 0u64; // newlines before the current batch, within the current source
     let mut done_bytes = 0u64;
-    let mut source_name = String::new();
-    let mut opened = None; // the unit whose first message has been seen
     while current < shared.units.len() {
         let message = match early.get_mut(&current).and_then(VecDeque::pop_front) {
             Some(message) => message,
@@ -360,74 +460,94 @@ fn emit_in_order(
                 Err(_) => break, // every worker has stopped: nothing more will come
             },
         };
-        let unit = &shared.units[current];
-        let starts_source = current == 0 || shared.units[current - 1].source != unit.source;
-        if opened != Some(current) && starts_source {
-            line_base = 0;
-            source_name = shared.sources[unit.source].name();
-        }
-        opened = Some(current);
-        match message {
-            Message::Batch(mut batch) => {
-                for hit in &mut batch.hits {
-                    hit.line += line_base + 1;
-                    sink.hit(&source_name, hit)?;
-                }
-                line_base += batch.newlines;
-                summary.merge(&batch.summary);
-            }
-            Message::End(result) => {
-                if let UnitKind::Chunk { range, .. } = &unit.kind {
-                    done_bytes += range.len() as u64;
-                }
-                match result {
-                    Err(error) => {
-                        summary.errors += 1;
-                        sink.error(&error)?;
-                    }
-                    Ok(stats) => match (&shared.sources[unit.source], &unit.kind) {
-                        (Source::Failed(error), _) => {
-                            summary.errors += 1;
-                            sink.error(error)?;
-                        }
-                        (_, UnitKind::Chunk { content, .. }) if unit.last => {
-                            let data = content.bytes();
-                            let stats = InputStats {
-                                bytes: data.len() as u64,
-                                lines: line_base
-                                    + u64::from(data.last().is_some_and(|&b| b != b'\n')),
-                            };
-                            close_source(&mut summary, &source_name, &stats, sink)?;
-                        }
-                        (_, UnitKind::Whole) => {
-                            if let Some(stats) = stats {
-                                done_bytes += stats.bytes;
-                                close_source(&mut summary, &source_name, &stats, sink)?;
-                            }
-                        }
-                        _ => {}
-                    },
-                }
-                current += 1;
-                *shared.current.lock().unwrap_or_else(|p| p.into_inner()) = current;
-                shared.advanced.notify_all();
-                sink.progress(done_bytes, total_known);
-            }
+        if let Message::UnitDone = message {
+            early.remove(&current);
+            done_bytes += shared.units[current].bytes;
+            current += 1;
+            *shared.current.lock().unwrap_or_else(|p| p.into_inner()) = current;
+            shared.advanced.notify_all();
+            emitter.sink.progress(done_bytes, total_known);
+        } else {
+            emitter.handle(message)?;
         }
     }
-    Ok(summary)
+    Ok(emitter.summary)
 }
 
-fn close_source(
-    summary: &mut Summary,
-    name: &str,
-    stats: &InputStats,
-    sink: &mut dyn Sink,
-) -> io::Result<()> {
-    summary.files += 1;
-    summary.bytes += stats.bytes;
-    summary.lines += stats.lines;
-    sink.input_done(name, stats)
+/// The sink side's state while results are handed over in order.
+struct Emitter<'a> {
+    shared: &'a Shared,
+    sink: &'a mut dyn Sink,
+    summary: Summary,
+    /// The source whose results are being handed over.
+    open: Option<usize>,
+    /// Newlines before the current batch, within the open source.
+    line_base: u64,
+    name: String,
+}
+
+impl Emitter<'_> {
+    fn open(&mut self, source: usize) {
+        if self.open != Some(source) {
+            self.open = Some(source);
+            self.line_base = 0;
+            self.name = self.shared.sources[source].name();
+        }
+    }
+
+    fn handle(&mut self, message: Message) -> io::Result<()> {
+        match message {
+            Message::Many(messages) => {
+                for message in messages {
+                    self.handle(message)?;
+                }
+            }
+            Message::Batch { source, mut batch } => {
+                self.open(source);
+                for hit in &mut batch.hits {
+                    hit.line += self.line_base + 1;
+                    self.sink.hit(&self.name, hit)?;
+                }
+                self.line_base += batch.newlines;
+                self.summary.merge(&batch.summary);
+            }
+            Message::End { source, result } => {
+                self.open(source);
+                let stats = match (result, &self.shared.sources[source]) {
+                    (Err(_), Source::Failed(error)) => {
+                        self.summary.errors += 1;
+                        return self.sink.error(error);
+                    }
+                    (Err(error), _) => {
+                        self.summary.errors += 1;
+                        return self.sink.error(&error);
+                    }
+                    (Ok(Some(stats)), _) => stats,
+                    (Ok(None), _) => {
+                        // A memory-mapped file: its size and last byte are known here.
+                        let data = self.shared.units.iter().find_map(|u| match &u.kind {
+                            UnitKind::Chunk {
+                                source: s, content, ..
+                            } if *s == source => Some(content),
+                            _ => None,
+                        });
+                        let data = data.map_or(&[][..], |c| c.bytes());
+                        InputStats {
+                            bytes: data.len() as u64,
+                            lines: self.line_base
+                                + u64::from(data.last().is_some_and(|&b| b != b'\n')),
+                        }
+                    }
+                };
+                self.summary.files += 1;
+                self.summary.bytes += stats.bytes;
+                self.summary.lines += stats.lines;
+                self.sink.input_done(&self.name, &stats)?;
+            }
+            Message::UnitDone => {}
+        }
+        Ok(())
+    }
 }
 
 /// A sink that keeps everything, for [`scan_bytes`] and tests.
@@ -484,6 +604,7 @@ pub fn scan_stream_with(
         options.block_size,
         codes,
         reader,
+        &mut Vec::new(),
         &mut |batch| {
             for mut hit in batch.hits {
                 hit.line += base + 1;

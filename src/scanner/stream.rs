@@ -39,12 +39,19 @@ pub(super) fn scan_reader(
     block_size: usize,
     codes: usize,
     mut reader: impl Read,
+    scratch: &mut Vec<u8>,
     on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
 ) -> io::Result<InputStats> {
     let lookahead = matcher.max_len() + 1 + EXCERPT_RADIUS;
     // A block must leave room for a window after the look-ahead, or a long line never moves.
     let block_size = block_size.max(2 * lookahead + 1);
-    let mut buffer: Vec<u8> = Vec::with_capacity(block_size + KEEP_BEFORE);
+    // The caller's buffer is reused from input to input: zeroing a fresh one per small file
+    // costs more than scanning it.
+    if scratch.len() < block_size + KEEP_BEFORE {
+        scratch.resize(block_size + KEEP_BEFORE, 0);
+    }
+    let buffer = scratch;
+    let mut filled = 0usize; // buffer[..filled] holds input
     let mut buffer_offset: u64 = 0; // absolute offset of buffer[0]
     let mut from = 0usize; // next window start, in the buffer
     let mut resume = 0usize; // no hit may start before this (the last hit's end)
@@ -58,22 +65,16 @@ pub(super) fn scan_reader(
     let mut last_byte = None;
     let mut eof = false;
     loop {
-        while !eof && buffer.len() < from + block_size {
-            let filled = buffer.len();
-            buffer.resize(from + block_size, 0);
-            match reader.read(&mut buffer[filled..]) {
-                Ok(0) => {
-                    buffer.truncate(filled);
-                    eof = true;
-                }
+        while !eof && filled < from + block_size {
+            match reader.read(&mut buffer[filled..from + block_size]) {
+                Ok(0) => eof = true,
                 Ok(n) => {
-                    buffer.truncate(filled + n);
+                    filled += n;
                     total_bytes += n as u64;
-                    last_byte = Some(buffer[filled + n - 1]);
+                    last_byte = Some(buffer[filled - 1]);
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => buffer.truncate(filled),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    buffer.truncate(filled);
                     hand_on(
                         &mut out,
                         &mut cursor,
@@ -85,12 +86,13 @@ pub(super) fn scan_reader(
                 }
             }
         }
+        let data = &buffer[..filled];
         let to = if eof {
-            buffer.len()
+            filled
         } else {
-            match memrchr(b'\n', &buffer[from..]) {
+            match memrchr(b'\n', &data[from..]) {
                 Some(i) => from + i + 1,
-                None => buffer.len().saturating_sub(lookahead).max(from),
+                None => filled.saturating_sub(lookahead).max(from),
             }
         };
         let start = from.max(resume);
@@ -99,7 +101,7 @@ pub(super) fn scan_reader(
                 matcher,
                 filter,
                 collect_hits,
-                &buffer,
+                data,
                 buffer_offset,
                 start..to,
                 &mut cursor,
@@ -122,7 +124,8 @@ pub(super) fn scan_reader(
             )?;
         }
         let keep_from = from.saturating_sub(KEEP_BEFORE);
-        buffer.drain(..keep_from);
+        buffer.copy_within(keep_from..filled, 0);
+        filled -= keep_from;
         buffer_offset += keep_from as u64;
         from -= keep_from;
         resume -= keep_from;
