@@ -82,7 +82,7 @@ pub fn resolve_inputs(paths: &[String], options: &WalkOptions) -> Result<Vec<Sou
             Ok(meta) => sources.push(Source::File {
                 path: as_path.to_path_buf(),
                 name: path.clone(),
-                size: meta.is_file().then(|| meta.len()),
+                size: meta.is_file().then_some(meta.len()),
             }),
             Err(source) => sources.push(Source::Failed(Arc::new(Error::Input {
                 path: path.clone(),

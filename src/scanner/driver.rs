@@ -24,7 +24,7 @@ use memmap2::Mmap;
 
 use super::region::{scan_region, LineCursor, RegionOutput};
 use super::stream::{scan_reader, Batch};
-use super::{CodeFilter, Hit, InputStats, ScanOptions, Sink};
+use super::{CodeFilter, Hit, InputStats, ScanOptions, ScanSpec, Sink};
 use crate::error::Error;
 use crate::input::Source;
 use crate::matcher::Matcher;
@@ -100,6 +100,17 @@ struct Shared {
     /// Index of the unit the sink is waiting for.
     current: Mutex<usize>,
     advanced: Condvar,
+}
+
+impl Shared {
+    fn spec(&self) -> ScanSpec<'_> {
+        ScanSpec {
+            matcher: &self.matcher,
+            filter: &self.filter,
+            collect_hits: self.options.collect_hits,
+            codes: self.codes,
+        }
+    }
 }
 
 /// Scans `sources` with `matcher`, giving `sink` every hit and error in input order, and
@@ -374,16 +385,7 @@ fn scan_chunk(shared: &Shared, data: &[u8], range: Range<usize>) -> Batch {
         hits: Vec::new(),
         summary: Summary::new(shared.codes),
     };
-    scan_region(
-        &shared.matcher,
-        &shared.filter,
-        shared.options.collect_hits,
-        data,
-        0,
-        range,
-        &mut cursor,
-        &mut out,
-    );
+    scan_region(shared.spec(), data, 0, range, &mut cursor, &mut out);
     Batch {
         hits: out.hits,
         summary: out.summary,
@@ -400,11 +402,8 @@ fn scan_whole(
     let source = &shared.sources[source];
     let mut read = |reader: &mut dyn Read| {
         scan_reader(
-            &shared.matcher,
-            &shared.filter,
-            shared.options.collect_hits,
+            shared.spec(),
             shared.options.block_size,
-            shared.codes,
             reader,
             scratch,
             on_batch,
@@ -598,11 +597,13 @@ pub fn scan_stream_with(
     let mut summary = Summary::new(codes);
     let mut base = 0u64;
     let stats = scan_reader(
-        matcher,
-        filter,
-        options.collect_hits,
+        ScanSpec {
+            matcher,
+            filter,
+            collect_hits: options.collect_hits,
+            codes,
+        },
         options.block_size,
-        codes,
         reader,
         &mut Vec::new(),
         &mut |batch| {

@@ -78,6 +78,17 @@ pub trait Sink {
     fn progress(&mut self, _done: u64, _total: u64) {}
 }
 
+/// What every window scan needs to know, bundled.
+#[derive(Clone, Copy)]
+pub(crate) struct ScanSpec<'a> {
+    pub matcher: &'a crate::matcher::Matcher,
+    pub filter: &'a CodeFilter,
+    /// Whether to produce hits (false: only counts).
+    pub collect_hits: bool,
+    /// Number of codes in the catalog (the size of a [`crate::Summary`]).
+    pub codes: usize,
+}
+
 /// Which codes a scan reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeFilter {

@@ -5,8 +5,8 @@ use std::ops::Range;
 
 use memchr::{memchr, memrchr};
 
-use super::{CodeFilter, Excerpt, Hit};
-use crate::matcher::{Matcher, RawMatch};
+use super::{Excerpt, Hit, ScanSpec};
+use crate::matcher::RawMatch;
 use crate::summary::Summary;
 use crate::text::{char_start_backward, char_start_forward};
 
@@ -34,12 +34,9 @@ pub(super) struct RegionOutput {
 
 /// Scans `haystack[from..to]` (a window of the input starting at absolute offset
 /// `haystack_offset`). Hits get `line` = newlines since the part began (0-based; the driver
-/// adds the base and 1). Returns where the matcher stopped (see [`Matcher::find`]).
-#[allow(clippy::too_many_arguments)]
+/// adds the base and 1). Returns where the matcher stopped (see [`crate::Matcher::find`]).
 pub(super) fn scan_region(
-    matcher: &Matcher,
-    filter: &CodeFilter,
-    collect_hits: bool,
+    spec: ScanSpec<'_>,
     haystack: &[u8],
     haystack_offset: u64,
     window: Range<usize>,
@@ -59,9 +56,7 @@ pub(super) fn scan_region(
         let counted_from = slice_start;
         stop = if search_from < slice_end {
             scan_slice(
-                matcher,
-                filter,
-                collect_hits,
+                spec,
                 haystack,
                 haystack_offset,
                 search_from..slice_end,
@@ -80,11 +75,8 @@ pub(super) fn scan_region(
 
 /// Searches `haystack[window]` and moves the cursor from `counted_from` (at most the window's
 /// start) to the window's end.
-#[allow(clippy::too_many_arguments)]
 fn scan_slice(
-    matcher: &Matcher,
-    filter: &CodeFilter,
-    collect_hits: bool,
+    spec: ScanSpec<'_>,
     haystack: &[u8],
     haystack_offset: u64,
     window: Range<usize>,
@@ -96,6 +88,12 @@ fn scan_slice(
         start: from,
         end: to,
     } = window;
+    let ScanSpec {
+        matcher,
+        filter,
+        collect_hits,
+        ..
+    } = spec;
     if !collect_hits {
         let stop = matcher.find(haystack, from, to, |m| {
             let code = matcher.code_of(m.pattern);

@@ -13,8 +13,7 @@ use std::io::{self, Read};
 use memchr::memrchr;
 
 use super::region::{scan_region, LineCursor, RegionOutput, EXCERPT_RADIUS};
-use super::{CodeFilter, Hit, InputStats};
-use crate::matcher::Matcher;
+use super::{Hit, InputStats, ScanSpec};
 use crate::summary::Summary;
 
 /// Bytes of scanned context kept before the next window.
@@ -33,16 +32,14 @@ pub(super) struct Batch {
 /// input's size and line count, or the read error that stopped it (batches already handed on
 /// stay valid).
 pub(super) fn scan_reader(
-    matcher: &Matcher,
-    filter: &CodeFilter,
-    collect_hits: bool,
+    spec: ScanSpec<'_>,
     block_size: usize,
-    codes: usize,
     mut reader: impl Read,
     scratch: &mut Vec<u8>,
     on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
 ) -> io::Result<InputStats> {
-    let lookahead = matcher.max_len() + 1 + EXCERPT_RADIUS;
+    let codes = spec.codes;
+    let lookahead = spec.matcher.max_len() + 1 + EXCERPT_RADIUS;
     // A block must leave room for a window after the look-ahead, or a long line never moves.
     let block_size = block_size.max(2 * lookahead + 1);
     // The caller's buffer is reused from input to input: zeroing a fresh one per small file
@@ -97,16 +94,7 @@ pub(super) fn scan_reader(
         };
         let start = from.max(resume);
         if start < to {
-            resume = scan_region(
-                matcher,
-                filter,
-                collect_hits,
-                data,
-                buffer_offset,
-                start..to,
-                &mut cursor,
-                &mut out,
-            );
+            resume = scan_region(spec, data, buffer_offset, start..to, &mut cursor, &mut out);
         }
         // Bytes between `from` and `start` belong to the previous hit, which holds no newline.
         resume = resume.max(to);
