@@ -200,13 +200,13 @@ impl<'a, W: Write> HumanWriter<'a, W> {
                 writeln!(
                     self.out,
                     "    Specific codes seen alongside: {}",
-                    alongside.join(", ")
+                    shortlist(&alongside)
                 )?;
             } else if !elsewhere.is_empty() {
                 writeln!(
                     self.out,
                     "    Specific codes seen in other areas: {}",
-                    elsewhere.join(", ")
+                    shortlist(&elsewhere)
                 )?;
             } else {
                 writeln!(
@@ -288,6 +288,16 @@ impl<W: Write> Sink for HumanWriter<'_, W> {
     }
 }
 
+/// The first few items (most frequent first), and how many more there are.
+fn shortlist(items: &[String]) -> String {
+    const SHOWN: usize = 6;
+    if items.len() <= SHOWN {
+        items.join(", ")
+    } else {
+        format!("{} and {} more", items[..SHOWN].join(", "), items.len() - SHOWN)
+    }
+}
+
 fn keep_last_chars(text: &str, n: usize) -> (&str, bool) {
     match text.char_indices().rev().nth(n.saturating_sub(1)) {
         Some((i, _)) if i > 0 => (&text[i..], true),
@@ -350,6 +360,13 @@ mod tests {
         assert_eq!(group(1234567), "1,234,567");
         assert_eq!(human_bytes(512), "512 B");
         assert_eq!(human_bytes(1536), "1.5 KiB");
+    }
+
+    #[test]
+    fn long_lists_are_shortened() {
+        let items: Vec<String> = (1..=8).map(|i| format!("C{i}")).collect();
+        assert_eq!(shortlist(&items[..2]), "C1, C2");
+        assert_eq!(shortlist(&items), "C1, C2, C3, C4, C5, C6 and 2 more");
     }
 
     #[test]
