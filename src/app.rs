@@ -161,17 +161,23 @@ fn resolve_code(catalog: &Catalog, flag: &str, query: &str) -> anyhow::Result<Co
     })
 }
 
+/// The categories named by `--category` options; an unknown name is an error.
+fn resolve_categories(catalog: &Catalog, names: &[String]) -> anyhow::Result<HashSet<usize>> {
+    names
+        .iter()
+        .map(|name| {
+            catalog.category_index(name).with_context(|| {
+                format!(
+                    "--category {name:?}: unknown category (known: {})",
+                    category_list(catalog)
+                )
+            })
+        })
+        .collect()
+}
+
 fn build_filter(catalog: &Catalog, args: &ScanArgs) -> anyhow::Result<CodeFilter> {
-    let mut categories = HashSet::new();
-    for name in &args.categories {
-        let category = catalog.category_index(name).with_context(|| {
-            format!(
-                "--category {name:?}: unknown category (known: {})",
-                category_list(catalog)
-            )
-        })?;
-        categories.insert(category);
-    }
+    let categories = resolve_categories(catalog, &args.categories)?;
     let mut codes = HashSet::new();
     for query in &args.codes {
         codes.insert(resolve_code(catalog, "--code", query)?);
@@ -229,17 +235,14 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
     };
 
     let summary = if args.quiet {
-        let mut sink = CliSink {
-            inner: &mut Discard,
-            progress: None,
-        };
-        scan_sources(
-            Arc::clone(&matcher),
+        run_scan(
+            &matcher,
             filter,
             &options,
             codes,
             sources,
-            &mut sink,
+            &mut Discard,
+            None,
         )?
     } else {
         match args.format {
@@ -396,16 +399,7 @@ fn list_codes(
     categories: &[String],
     format: CodesFormat,
 ) -> anyhow::Result<i32> {
-    let mut wanted = HashSet::new();
-    for name in categories {
-        let category = catalog.category_index(name).with_context(|| {
-            format!(
-                "--category {name:?}: unknown category (known: {})",
-                category_list(catalog)
-            )
-        })?;
-        wanted.insert(category);
-    }
+    let wanted = resolve_categories(catalog, categories)?;
     let selected: Vec<CodeId> = (0..catalog.codes().len())
         .filter(|&code| wanted.is_empty() || wanted.contains(&catalog.code(code).category))
         .collect();

@@ -47,7 +47,7 @@ impl Source {
         match self {
             Source::Stdin => STDIN_NAME.to_string(),
             Source::File { name, .. } | Source::Bytes { name, .. } => name.clone(),
-            Source::Failed(error) => error.to_string(),
+            Source::Failed(error) => error.input_path().unwrap_or_default().to_string(),
         }
     }
 }

@@ -161,92 +161,69 @@ pub fn scan_sources(
 
 /// Cuts the sources into units: large files into chunks, runs of small files, streams alone.
 fn plan_units(sources: &[Source], options: &ScanOptions) -> Vec<Unit> {
-    let mut units: Vec<Unit> = Vec::new();
-    // The run of small files being gathered: (first source, bytes so far).
-    let mut run: Option<(usize, u64)> = None;
-    let close_run = |units: &mut Vec<Unit>, run: &mut Option<(usize, u64)>, end: usize| {
-        if let Some((start, bytes)) = run.take() {
-            units.push(Unit {
-                kind: UnitKind::Whole {
-                    sources: start..end,
-                },
-                bytes,
-                unbounded: false,
-            });
-        }
-    };
+    let large = |size: u64| size >= options.mmap_min && size > 0;
+    let mut plan = Planner::default();
     for (index, source) in sources.iter().enumerate() {
-        let content = match source {
-            Source::Failed(_) => {
-                // Reported in order by the run that contains it (it reads nothing).
-                let (start, bytes) = run.unwrap_or((index, 0));
-                run = Some((start, bytes));
-                continue;
+        match source {
+            // Reads nothing; reported in order by the run that holds it.
+            Source::Failed(_) => plan.small(index, 0),
+            Source::Stdin | Source::File { size: None, .. } => plan.stream(index),
+            Source::Bytes { data, .. } if large(data.len() as u64) => {
+                plan.chunks(index, Content::Owned(Arc::clone(data)), options.chunk_size)
             }
-            Source::Stdin => {
-                close_run(&mut units, &mut run, index);
-                units.push(Unit {
-                    kind: UnitKind::Whole {
-                        sources: index..index + 1,
-                    },
-                    bytes: 0,
-                    unbounded: true,
-                });
-                continue;
-            }
-            Source::Bytes { data, .. }
-                if data.len() as u64 >= options.mmap_min && !data.is_empty() =>
-            {
-                Content::Owned(Arc::clone(data))
-            }
-            Source::Bytes { data, .. } => {
-                let (start, bytes) = run.unwrap_or((index, 0));
-                run = Some((start, bytes + data.len() as u64));
-                if run.is_some_and(|(start, bytes)| {
-                    bytes >= RUN_BYTES || index + 1 - start >= RUN_FILES
-                }) {
-                    close_run(&mut units, &mut run, index + 1);
-                }
-                continue;
-            }
-            Source::File { path, size, .. } => {
+            Source::Bytes { data, .. } => plan.small(index, data.len() as u64),
+            Source::File {
+                path,
+                size: Some(size),
+                ..
+            } => {
                 // Only files listed as large are opened here; the rest open in the workers.
-                let map = match size {
-                    Some(size) if *size >= options.mmap_min && *size > 0 => map_file(path),
-                    _ => None,
-                };
-                match (map, size) {
-                    (Some(map), _) => Content::Mapped(map),
-                    (None, Some(size)) => {
-                        let (start, bytes) = run.unwrap_or((index, 0));
-                        run = Some((start, bytes + size));
-                        if run.is_some_and(|(start, bytes)| {
-                            bytes >= RUN_BYTES || index + 1 - start >= RUN_FILES
-                        }) {
-                            close_run(&mut units, &mut run, index + 1);
-                        }
-                        continue;
-                    }
-                    (None, None) => {
-                        close_run(&mut units, &mut run, index);
-                        units.push(Unit {
-                            kind: UnitKind::Whole {
-                                sources: index..index + 1,
-                            },
-                            bytes: 0,
-                            unbounded: true,
-                        });
-                        continue;
-                    }
+                match large(*size).then(|| map_file(path)).flatten() {
+                    Some(map) => plan.chunks(index, Content::Mapped(map), options.chunk_size),
+                    None => plan.small(index, *size),
                 }
             }
-        };
-        close_run(&mut units, &mut run, index);
+        }
+    }
+    plan.finish(sources.len())
+}
+
+/// Builds the unit list, gathering consecutive small sources into runs.
+#[derive(Default)]
+struct Planner {
+    units: Vec<Unit>,
+    /// The run being gathered: its first source and its bytes so far.
+    run: Option<(usize, u64)>,
+}
+
+impl Planner {
+    fn small(&mut self, index: usize, size: u64) {
+        let (start, bytes) = self.run.unwrap_or((index, 0));
+        let bytes = bytes + size;
+        self.run = Some((start, bytes));
+        if bytes >= RUN_BYTES || index + 1 - start >= RUN_FILES {
+            self.close_run(index + 1);
+        }
+    }
+
+    fn stream(&mut self, index: usize) {
+        self.close_run(index);
+        self.units.push(Unit {
+            kind: UnitKind::Whole {
+                sources: index..index + 1,
+            },
+            bytes: 0,
+            unbounded: true,
+        });
+    }
+
+    fn chunks(&mut self, index: usize, content: Content, chunk_size: usize) {
+        self.close_run(index);
         let content = Arc::new(content);
-        let ranges = chunk_ranges(content.bytes(), options.chunk_size);
+        let ranges = chunk_ranges(content.bytes(), chunk_size);
         let count = ranges.len();
         for (i, range) in ranges.into_iter().enumerate() {
-            units.push(Unit {
+            self.units.push(Unit {
                 bytes: range.len() as u64,
                 kind: UnitKind::Chunk {
                     source: index,
@@ -258,8 +235,23 @@ fn plan_units(sources: &[Source], options: &ScanOptions) -> Vec<Unit> {
             });
         }
     }
-    close_run(&mut units, &mut run, sources.len());
-    units
+
+    fn close_run(&mut self, end: usize) {
+        if let Some((start, bytes)) = self.run.take() {
+            self.units.push(Unit {
+                kind: UnitKind::Whole {
+                    sources: start..end,
+                },
+                bytes,
+                unbounded: false,
+            });
+        }
+    }
+
+    fn finish(mut self, sources: usize) -> Vec<Unit> {
+        self.close_run(sources);
+        self.units
+    }
 }
 
 /// A memory map of `path` if it is still a non-empty regular file and mapping works;
@@ -441,6 +433,7 @@ fn emit_in_order(
         shared,
         sink,
         summary: Summary::new(shared.codes),
+        unit: 0,
         open: None,
         line_base: 0,
         name: String::new(),
@@ -467,6 +460,7 @@ fn emit_in_order(
             shared.advanced.notify_all();
             emitter.sink.progress(done_bytes, total_known);
         } else {
+            emitter.unit = current;
             emitter.handle(message)?;
         }
     }
@@ -478,6 +472,8 @@ struct Emitter<'a> {
     shared: &'a Shared,
     sink: &'a mut dyn Sink,
     summary: Summary,
+    /// The unit whose results are being handed over.
+    unit: usize,
     /// The source whose results are being handed over.
     open: Option<usize>,
     /// Newlines before the current batch, within the open source.
@@ -523,14 +519,12 @@ impl Emitter<'_> {
                     }
                     (Ok(Some(stats)), _) => stats,
                     (Ok(None), _) => {
-                        // A memory-mapped file: its size and last byte are known here.
-                        let data = self.shared.units.iter().find_map(|u| match &u.kind {
-                            UnitKind::Chunk {
-                                source: s, content, ..
-                            } if *s == source => Some(content),
-                            _ => None,
-                        });
-                        let data = data.map_or(&[][..], |c| c.bytes());
+                        // A memory-mapped file ends in its last chunk, the current unit, whose
+                        // content gives the size and the last byte.
+                        let data = match &self.shared.units[self.unit].kind {
+                            UnitKind::Chunk { content, .. } => content.bytes(),
+                            UnitKind::Whole { .. } => &[],
+                        };
                         InputStats {
                             bytes: data.len() as u64,
                             lines: self.line_base
