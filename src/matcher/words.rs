@@ -196,24 +196,12 @@ impl WordMatcher {
         on_hit: &mut impl FnMut(RawMatch),
     ) -> usize {
         let kernel = avx2::Kernel::new(&self.prefix_masks);
-        let mut pos = from;
-        let mut resume = from; // candidates before this lie inside a word already decided
-        while pos < to && pos >= 1 && pos + 34 <= haystack.len() {
-            // SAFETY: `pos - 1 .. pos + 34` is within `haystack` (checked just above).
-            let mut mask = unsafe { kernel.candidates(haystack.as_ptr().add(pos)) };
-            if to - pos < 32 {
-                mask &= (1u32 << (to - pos)) - 1;
-            }
-            while mask != 0 {
-                let at = pos + mask.trailing_zeros() as usize;
-                mask &= mask - 1;
-                if at >= resume {
-                    resume = self.confirm(haystack, at, on_hit);
-                }
-            }
-            pos = (pos + 32).max(resume);
-        }
-        pos.max(resume)
+        self.blocks::<32>(haystack, from, to, 34, on_hit, |pos| {
+            let before = haystack[pos - 1];
+            let before = !is_word_byte(before) || before == b'm';
+            // SAFETY: `blocks` only asks for blocks whose 34 bytes are within `haystack`.
+            unsafe { kernel.candidates(haystack.as_ptr().add(pos), before) }
+        })
     }
 
     /// The SSE2 loop: 16 positions at a time while 16 bytes and the byte before are in bounds.
@@ -233,13 +221,32 @@ impl WordMatcher {
             self.second_lo,
             self.second_hi,
         );
+        self.blocks::<16>(haystack, from, to, 17, on_hit, |pos| {
+            // SAFETY: `blocks` only asks for blocks whose byte before and 17 bytes are within
+            // `haystack`; SSE2 is part of the x86-64 baseline.
+            unsafe { classes.word_starts(haystack.as_ptr().add(pos)) }
+        })
+    }
+
+    /// Runs a block kernel over `from..to`: `kernel(pos)` returns a bit for each position of
+    /// `pos..pos + WIDTH` that may start a hit, reading at most `reach` bytes from `pos` and
+    /// the byte before it. Each flagged position is confirmed unless the word of an earlier
+    /// candidate already covered it. Returns where it stopped; the caller finishes the tail.
+    #[inline(always)]
+    fn blocks<const WIDTH: usize>(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        to: usize,
+        reach: usize,
+        on_hit: &mut impl FnMut(RawMatch),
+        mut kernel: impl FnMut(usize) -> u32,
+    ) -> usize {
         let mut pos = from;
         let mut resume = from; // candidates before this lie inside a word already decided
-        while pos < to && pos >= 1 && pos + 17 <= haystack.len() {
-            // SAFETY: `pos - 1 .. pos + 17` is within `haystack` (checked just above), and
-            // SSE2 is part of the x86-64 baseline.
-            let mut mask = unsafe { classes.word_starts(haystack.as_ptr().add(pos)) };
-            if to - pos < 16 {
+        while pos < to && pos >= 1 && pos + reach <= haystack.len() {
+            let mut mask = kernel(pos);
+            if to - pos < WIDTH {
                 mask &= (1u32 << (to - pos)) - 1;
             }
             while mask != 0 {
@@ -249,7 +256,7 @@ impl WordMatcher {
                     resume = self.confirm(haystack, at, on_hit);
                 }
             }
-            pos = (pos + 16).max(resume);
+            pos = (pos + WIDTH).max(resume);
         }
         pos.max(resume)
     }
@@ -620,33 +627,34 @@ mod avx2 {
         }
 
         /// Bit `i` is set when `at[i]` may start a hit: preceded by a non-identifier byte or
-        /// by `m`, and `at[i..i + 3]` passing the prefix masks.
+        /// by `m`, and `at[i..i + 3]` passing the prefix masks. `before` says whether the
+        /// byte before `at` is such a boundary; the others come from this block's own bytes
+        /// shifted by one, which saves classifying a second, overlapping load.
         ///
         /// # Safety
-        /// `at - 1 .. at + 34` must be readable.
+        /// `at .. at + 34` must be readable.
         #[inline]
         #[target_feature(enable = "avx2")]
-        pub(super) unsafe fn candidates(&self, at: *const u8) -> u32 {
-            // SAFETY: the caller guarantees the 35 bytes around `at` are readable.
-            let (previous, b0, b1, b2) = unsafe {
+        pub(super) unsafe fn candidates(&self, at: *const u8, before: bool) -> u32 {
+            // SAFETY: the caller guarantees the 34 bytes from `at` are readable.
+            let (b0, b1, b2) = unsafe {
                 (
-                    _mm256_loadu_si256(at.sub(1) as *const __m256i),
                     _mm256_loadu_si256(at as *const __m256i),
                     _mm256_loadu_si256(at.add(1) as *const __m256i),
                     _mm256_loadu_si256(at.add(2) as *const __m256i),
                 )
             };
             let zero = _mm256_setzero_si256();
-            let after_boundary = _mm256_or_si256(
-                _mm256_cmpeq_epi8(self.is_word(previous), zero),
-                _mm256_cmpeq_epi8(previous, self.m),
+            let ends_word = _mm256_or_si256(
+                _mm256_cmpeq_epi8(self.is_word(b0), zero),
+                _mm256_cmpeq_epi8(b0, self.m),
             );
+            let boundary = ((_mm256_movemask_epi8(ends_word) as u32) << 1) | u32::from(before);
             let buckets = _mm256_and_si256(
                 _mm256_and_si256(self.prefix_bits(b0, 0), self.prefix_bits(b1, 1)),
                 self.prefix_bits(b2, 2),
             );
             let no_bucket = _mm256_movemask_epi8(_mm256_cmpeq_epi8(buckets, zero)) as u32;
-            let boundary = _mm256_movemask_epi8(after_boundary) as u32;
             boundary & !no_bucket
         }
     }
