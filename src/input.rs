@@ -100,7 +100,7 @@ fn walk(root: &Path, options: &WalkOptions) -> Result<Vec<Source>> {
         .standard_filters(options.respect_ignore)
         .hidden(false)
         .follow_links(options.follow_links)
-        .threads(options.threads);
+        .threads(options.threads.min(crate::scanner::MAX_THREADS));
     if options.respect_ignore {
         // Outside a git repository .gitignore files still count, as users expect.
         builder.require_git(false);

@@ -1168,6 +1168,30 @@ mod determinism {
             assert_eq!(without_elapsed(&r.stdout), expected, "{args:?}");
         }
     }
+
+    #[test]
+    fn absurd_thread_counts_are_capped() {
+        // 100,000 threads would take the machine down; the scan must still give the same
+        // output, on a folder (walker threads) and a chunked file (scan threads).
+        for target in ["fixtures", CLOUDFUNCTION] {
+            let base = [
+                "scan",
+                "--format",
+                "jsonl",
+                "--mmap-min",
+                "1",
+                "--chunk-size",
+                "64",
+                target,
+            ];
+            let expected = without_elapsed(&run(&base).stdout);
+            let mut args = vec!["-j", "100000"];
+            args.extend(base);
+            let r = run(&args);
+            assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+            assert_eq!(without_elapsed(&r.stdout), expected, "{args:?}");
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -123,10 +123,10 @@ pub fn scan_sources(
     sources: Vec<Source>,
     sink: &mut dyn Sink,
 ) -> io::Result<Summary> {
-    let threads = options.thread_count();
     let units = plan_units(&sources, options);
     let total_known: u64 = units.iter().map(|u| u.bytes).sum();
-    let unit_count = units.len();
+    // No more threads than units: one small file needs one thread, not one per core.
+    let threads = options.thread_count().min(units.len().max(1));
     let shared = Arc::new(Shared {
         units,
         sources,
@@ -145,7 +145,7 @@ pub fn scan_sources(
         .thread_name(|i| format!("cbscan-scan-{i}"))
         .build()
         .map_err(io::Error::other)?;
-    for _ in 0..threads.min(unit_count.max(1)) {
+    for _ in 0..threads {
         let shared = Arc::clone(&shared);
         let sender = sender.clone();
         pool.spawn(move || work(&shared, &sender));

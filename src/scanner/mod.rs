@@ -117,6 +117,9 @@ impl CodeFilter {
     }
 }
 
+/// The most worker threads a scan (or a folder walk) uses.
+pub const MAX_THREADS: usize = 256;
+
 /// How a scan runs. [`ScanOptions::default`] suits real use; tests shrink the sizes to
 /// exercise chunking on small inputs.
 #[derive(Debug, Clone)]
@@ -147,10 +150,13 @@ impl Default for ScanOptions {
 
 impl ScanOptions {
     /// The number of worker threads this will use.
+    /// Asking for more than [`MAX_THREADS`] gets [`MAX_THREADS`]: thousands of threads on a
+    /// few cores only add switching and memory.
     pub fn thread_count(&self) -> usize {
         match self.threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
         }
+        .min(MAX_THREADS)
     }
 }
