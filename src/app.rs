@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use cbscan::catalog::{Catalog, CodeId};
-use cbscan::input::{resolve_inputs, WalkOptions};
+use cbscan::input::{resolve_inputs, Source, WalkOptions};
 use cbscan::report::human::HumanWriter;
 use cbscan::report::jsonl::{code_record, JsonlWriter};
 use cbscan::report::{GENERIC_NOTE_EN, GENERIC_NOTE_ZH};
@@ -230,9 +230,12 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
     // `colored` makes its own terminal check; the decision above is the one that counts.
     colored::control::set_override(color);
     let progress = || match args.format {
-        ScanFormat::Human if !args.quiet => Progress::for_terminal(),
+        ScanFormat::Human if !args.quiet => Progress::for_terminal(records),
         _ => None,
     };
+    let live = sources
+        .iter()
+        .any(|s| matches!(s, Source::Stdin | Source::File { size: None, .. }));
 
     let summary = if args.quiet {
         run_scan(
@@ -247,7 +250,7 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
     } else {
         match args.format {
             ScanFormat::Jsonl => {
-                let mut writer = JsonlWriter::new(stdout_writer(), catalog, &matcher, records);
+                let mut writer = JsonlWriter::new(stdout_writer(live), catalog, &matcher, records);
                 let summary = run_scan(
                     &matcher,
                     filter,
@@ -265,7 +268,7 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
                 summary
             }
             ScanFormat::Human => {
-                let mut writer = HumanWriter::new(stdout_writer(), catalog, &matcher, color);
+                let mut writer = HumanWriter::new(stdout_writer(live), catalog, &matcher, color);
                 let mut discard = Discard;
                 let inner: &mut dyn Sink = if records { &mut writer } else { &mut discard };
                 let summary = run_scan(
@@ -304,7 +307,7 @@ fn run_scan(
     filter: CodeFilter,
     options: &ScanOptions,
     codes: usize,
-    sources: Vec<cbscan::input::Source>,
+    sources: Vec<Source>,
     inner: &mut dyn Sink,
     progress: Option<Progress>,
 ) -> io::Result<Summary> {
@@ -347,7 +350,7 @@ fn generic_warning_on_stderr(catalog: &Catalog, summary: &Summary) {
 }
 
 fn explain(catalog: &Catalog, queries: &[String]) -> anyhow::Result<i32> {
-    let mut out = stdout_writer();
+    let mut out = stdout_writer(false);
     let mut status = EXIT_OK;
     for (i, query) in queries.iter().enumerate() {
         let Some(code) = catalog.lookup(query) else {
@@ -403,7 +406,7 @@ fn list_codes(
     let selected: Vec<CodeId> = (0..catalog.codes().len())
         .filter(|&code| wanted.is_empty() || wanted.contains(&catalog.code(code).category))
         .collect();
-    let mut out = stdout_writer();
+    let mut out = stdout_writer(false);
     match format {
         CodesFormat::Jsonl => {
             for code in selected {

@@ -6,6 +6,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use cbscan::scanner::{Hit, InputStats, Sink};
+use cbscan::text::visible;
 use cbscan::Error;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -30,24 +31,27 @@ pub fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// Stdout for reports: line by line on a terminal (so output interleaves sanely with the
-/// progress bar), in large blocks otherwise.
-pub fn stdout_writer() -> Box<dyn Write> {
+/// Stdout for reports: line by line on a terminal or when `live` (input arriving over time,
+/// as from `tail -f`, so each hit shows up when it is found), in large blocks otherwise.
+pub fn stdout_writer(live: bool) -> Box<dyn Write> {
     let stdout = io::stdout();
-    if stdout.is_terminal() {
+    if live || stdout.is_terminal() {
         Box::new(stdout.lock())
     } else {
         Box::new(BufWriter::with_capacity(256 * 1024, stdout.lock()))
     }
 }
 
-/// Prints `cbscan: message` on stderr.
+/// Prints `cbscan: message` on stderr, with control characters made visible: messages name
+/// files, and a file name can hold any bytes.
 pub fn print_error(message: &dyn std::fmt::Display) {
-    let _ = writeln!(io::stderr().lock(), "cbscan: {message}");
+    let text = visible(message.to_string().as_bytes());
+    let _ = writeln!(io::stderr().lock(), "cbscan: {text}");
 }
 
 /// A progress bar that appears only once a scan has run for a second, only on a terminal,
-/// never under CI.
+/// never under CI, and never while hits are printed to the same terminal (redrawing around
+/// every hit would flood it).
 pub struct Progress {
     bar: ProgressBar,
     started: Instant,
@@ -55,9 +59,13 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A progress bar if stderr is an interactive terminal outside CI, else `None`.
-    pub fn for_terminal() -> Option<Progress> {
-        if !io::stderr().is_terminal() || env::var_os("CI").is_some() {
+    /// A progress bar if stderr is an interactive terminal outside CI and hits (if any) are
+    /// not printed to a terminal, else `None`.
+    pub fn for_terminal(hits_printed: bool) -> Option<Progress> {
+        if !io::stderr().is_terminal()
+            || env::var_os("CI").is_some()
+            || (hits_printed && io::stdout().is_terminal())
+        {
             return None;
         }
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
@@ -105,10 +113,8 @@ pub struct CliSink<'a> {
 
 impl Sink for CliSink<'_> {
     fn hit(&mut self, input: &str, hit: &Hit) -> io::Result<()> {
-        match &self.progress {
-            Some(progress) => progress.around(|| self.inner.hit(input, hit)),
-            None => self.inner.hit(input, hit),
-        }
+        // No redraw around hits: they never go to the bar's terminal (see `for_terminal`).
+        self.inner.hit(input, hit)
     }
 
     fn error(&mut self, error: &Error) -> io::Result<()> {

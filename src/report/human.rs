@@ -167,8 +167,14 @@ impl<'a, W: Write> HumanWriter<'a, W> {
             self.paint("warning:", |s| s.yellow().bold()),
             named.join(", ")
         )?;
-        writeln!(self.out, "  {GENERIC_NOTE_ZH}")?;
-        writeln!(self.out, "  {GENERIC_NOTE_EN}")?;
+        // The page's note is about its three codes; quote it only when one of them was seen.
+        if generic
+            .iter()
+            .any(|(c, _)| GENERIC_NOTE_ZH.contains(catalog.code(*c).code.as_str()))
+        {
+            writeln!(self.out, "  {GENERIC_NOTE_ZH}")?;
+            writeln!(self.out, "  {GENERIC_NOTE_EN}")?;
+        }
         for (code, _) in generic {
             let entry = catalog.code(code);
             // SYS_ERR-like codes stand for anything, so every specific code is related.

@@ -18,8 +18,6 @@ use crate::summary::Summary;
 
 /// Bytes of scanned context kept before the next window.
 const KEEP_BEFORE: usize = EXCERPT_RADIUS + 64;
-/// Hits gathered before they are handed on, so a long stream does not pile them up.
-const HITS_PER_BATCH: usize = 4096;
 
 /// One batch of a stream's results: hits with line numbers counted from the batch's start.
 pub(super) struct Batch {
@@ -62,7 +60,9 @@ pub(super) fn scan_reader(
     let mut last_byte = None;
     let mut eof = false;
     loop {
-        while !eof && filled < from + block_size {
+        // One read per round: a pipe gives what it has, and hits in it go out now rather than
+        // when the block fills (`tail -f app.log | cbscan scan`). Files fill whole blocks.
+        if !eof && filled < from + block_size {
             match reader.read(&mut buffer[filled..from + block_size]) {
                 Ok(0) => eof = true,
                 Ok(n) => {
@@ -102,7 +102,7 @@ pub(super) fn scan_reader(
         if eof {
             break;
         }
-        if out.hits.len() >= HITS_PER_BATCH {
+        if !out.hits.is_empty() {
             hand_on(
                 &mut out,
                 &mut cursor,
