@@ -220,7 +220,7 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
     let options = ScanOptions {
         threads,
         chunk_size: args.chunk_size.unwrap_or(defaults.chunk_size),
-        mmap_min: args.mmap_min.unwrap_or(defaults.mmap_min),
+        chunk_min: args.chunk_min.unwrap_or(defaults.chunk_min),
         collect_hits: !(args.summary_only || args.quiet),
         ..defaults
     };

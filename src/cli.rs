@@ -120,9 +120,9 @@ pub struct ScanArgs {
     #[arg(long = "chunk-size", hide = true, value_name = "BYTES")]
     pub chunk_size: Option<usize>,
 
-    /// Files at least this large are memory-mapped and split into chunks (for tests).
-    #[arg(long = "mmap-min", hide = true, value_name = "BYTES")]
-    pub mmap_min: Option<u64>,
+    /// Files at least this large are split into chunks scanned in parallel (for tests).
+    #[arg(long = "chunk-min", hide = true, value_name = "BYTES")]
+    pub chunk_min: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -26,7 +26,7 @@ pub enum Source {
         path: PathBuf,
         /// How to name it in output.
         name: String,
-        /// Its size when it was listed, if it is a regular file (decides memory-mapping and
+        /// Its size when it was listed, if it is a regular file (decides chunking and
         /// the progress total without another `stat`).
         size: Option<u64>,
     },

@@ -9,7 +9,7 @@
 //!
 //! - [`catalog`]: the embedded catalog of codes, plus user catalogs.
 //! - [`matcher`]: the exact matching semantics and the engines implementing them.
-//! - [`scanner`]: reading inputs (memory maps, blocks, stdin), cutting large files into chunks
+//! - [`scanner`]: reading inputs (positional reads, blocks, stdin), cutting large files into chunks
 //!   at line starts, scanning them in parallel, putting results back in order.
 //! - [`summary`]: counts that merge exactly, whatever order the parts arrive in.
 //! - [`report`]: writers turning hits and summaries into text (human, JSON lines).

@@ -784,7 +784,7 @@ mod matching {
             "scan",
             "--format",
             "jsonl",
-            "--mmap-min",
+            "--chunk-min",
             "1",
             "--chunk-size",
             "333",
@@ -879,7 +879,7 @@ mod locations {
                 "scan",
                 "--format",
                 "jsonl",
-                "--mmap-min",
+                "--chunk-min",
                 "1",
                 "--chunk-size",
                 "1",
@@ -933,7 +933,7 @@ mod locations {
 
         let dir = tempfile::tempdir().unwrap();
         let file = write(dir.path(), "empty.log", b"");
-        let recs = records(&run(&["scan", "--format", "jsonl", "--mmap-min", "0", &file]).stdout);
+        let recs = records(&run(&["scan", "--format", "jsonl", "--chunk-min", "0", &file]).stdout);
         assert_eq!(summary(&recs)["lines"], 0);
 
         let recs = records(&run_stdin(&["scan", "--format", "jsonl"], b"one\ntwo SYS_ERR").stdout);
@@ -983,7 +983,7 @@ mod locations {
                 "scan",
                 "--format",
                 "jsonl",
-                "--mmap-min",
+                "--chunk-min",
                 "1",
                 "--chunk-size",
                 "4096",
@@ -1024,7 +1024,7 @@ mod locations {
                 "scan",
                 "--format",
                 "jsonl",
-                "--mmap-min",
+                "--chunk-min",
                 "1",
                 "--chunk-size",
                 "1000",
@@ -1095,7 +1095,7 @@ mod determinism {
                         "scan",
                         "--format",
                         "jsonl",
-                        "--mmap-min",
+                        "--chunk-min",
                         "1",
                         "--chunk-size",
                         chunk,
@@ -1141,7 +1141,7 @@ mod determinism {
                     "--color",
                     "never",
                     "--no-summary",
-                    "--mmap-min",
+                    "--chunk-min",
                     "1",
                     "--chunk-size",
                     chunk,
@@ -1178,7 +1178,7 @@ mod determinism {
                 "scan",
                 "--format",
                 "jsonl",
-                "--mmap-min",
+                "--chunk-min",
                 "1",
                 "--chunk-size",
                 "64",

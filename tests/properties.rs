@@ -201,7 +201,7 @@ proptest! {
         let catalog = builtin();
         let codes = catalog.codes().len();
         let matcher = Arc::new(Matcher::new(&catalog));
-        let chunked = ScanOptions { threads, mmap_min: 0, chunk_size, ..ScanOptions::default() };
+        let chunked = ScanOptions { threads, chunk_min: 0, chunk_size, ..ScanOptions::default() };
         let (hits, summary) = scan_bytes(Arc::clone(&matcher), CodeFilter::all(&catalog), &chunked, codes, text.clone());
 
         let patterns: Vec<String> = catalog.patterns().into_iter().map(|p| p.text).collect();
@@ -228,7 +228,7 @@ proptest! {
         prop_assert_eq!(&stream_hits, &hits);
         prop_assert_eq!(stream_summary, summary);
 
-        let single = ScanOptions { threads: 1, mmap_min: u64::MAX, ..ScanOptions::default() };
+        let single = ScanOptions { threads: 1, chunk_min: u64::MAX, ..ScanOptions::default() };
         let (whole_hits, _) = scan_bytes(matcher, CodeFilter::all(&catalog), &single, codes, text.clone());
         prop_assert_eq!(&whole_hits, &hits);
     }

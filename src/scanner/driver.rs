@@ -1,8 +1,10 @@
 //! The parallel scan and the ordering that makes it deterministic.
 //!
 //! The inputs are cut into *units*: a run of consecutive small files, a stream, or one chunk
-//! of a large memory-mapped file (chunks end just after a line break, so no hit spans two
-//! chunks: no pattern contains a line break). Small files travel in runs because a folder of
+//! of a large file. A chunk is read with positional reads (`pread`) and ends just after a line
+//! break, so no hit spans two chunks: no pattern contains a line break. (Files are read, not
+//! memory-mapped: on a 1 GiB log reading costs the same as mapping, and a file truncated
+//! while mapped, as logrotate's `copytruncate` does, kills the process with SIGBUS.) Small files travel in runs because a folder of
 //! thousands of logs otherwise spends more time waking threads than scanning. Worker tasks on a rayon pool take units in order from a
 //! shared counter and send their results over a channel; the calling thread keeps results that
 //! arrive early and hands them to the [`Sink`] strictly in unit order, numbering lines by adding
@@ -20,9 +22,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 
-use memmap2::Mmap;
-
-use super::region::{scan_region, LineCursor, RegionOutput};
 use super::stream::{scan_reader, Batch};
 use super::{CodeFilter, Hit, InputStats, ScanOptions, ScanSpec, Sink};
 use crate::error::Error;
@@ -30,30 +29,102 @@ use crate::input::Source;
 use crate::matcher::Matcher;
 use crate::summary::Summary;
 
-/// Bytes shared by the chunks of one file.
-enum Content {
-    Mapped(Mmap),
-    Owned(Arc<Vec<u8>>),
+/// A large input that chunk workers read at offsets, sharing one open handle.
+enum Positional {
+    File(File),
+    Bytes(Arc<Vec<u8>>),
 }
 
-impl Content {
-    fn bytes(&self) -> &[u8] {
+impl Positional {
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
         match self {
-            Content::Mapped(map) => map,
-            Content::Owned(data) => data,
+            Positional::File(file) => read_file_at(file, buffer, offset),
+            Positional::Bytes(data) => {
+                let start = usize::try_from(offset)
+                    .unwrap_or(usize::MAX)
+                    .min(data.len());
+                let n = buffer.len().min(data.len() - start);
+                buffer[..n].copy_from_slice(&data[start..start + n]);
+                Ok(n)
+            }
         }
+    }
+
+    /// Offset of the first `\n` in `range`, if any.
+    fn find_newline(&self, range: Range<u64>) -> io::Result<Option<u64>> {
+        let mut block = [0u8; 4096];
+        let mut at = range.start;
+        while at < range.end {
+            let want = block
+                .len()
+                .min(usize::try_from(range.end - at).unwrap_or(usize::MAX));
+            let n = match self.read_at(&mut block[..want], at) {
+                Ok(0) => return Ok(None),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if let Some(i) = memchr::memchr(b'\n', &block[..n]) {
+                return Ok(Some(at + i as u64));
+            }
+            at += n as u64;
+        }
+        Ok(None)
+    }
+}
+
+#[cfg(unix)]
+fn read_file_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buffer, offset)
+}
+
+#[cfg(windows)]
+fn read_file_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buffer, offset)
+}
+
+/// Reads a chunk: from its start up to and including the first `\n` at or after `stop_from`
+/// (or to the end of the input).
+struct ChunkReader<'a> {
+    input: &'a Positional,
+    at: u64,
+    stop_from: u64,
+    done: bool,
+}
+
+impl Read for ChunkReader<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        if self.done {
+            return Ok(0);
+        }
+        let mut n = self.input.read_at(buffer, self.at)?;
+        if n == 0 {
+            self.done = true;
+        }
+        let end = self.at + n as u64;
+        if end > self.stop_from {
+            let from = usize::try_from(self.stop_from.saturating_sub(self.at)).unwrap_or(0);
+            if let Some(i) = memchr::memchr(b'\n', &buffer[from..n]) {
+                n = from + i + 1;
+                self.done = true;
+            }
+        }
+        self.at += n as u64;
+        Ok(n)
     }
 }
 
 enum UnitKind {
     /// Consecutive sources, each read from start to end as a stream.
     Whole { sources: Range<usize> },
-    /// One chunk of a file held in memory.
+    /// One chunk of a large input: the lines that start after the first `\n` at or after
+    /// `nominal.start - 1` (or at 0) and end with the first `\n` at or after
+    /// `nominal.end - 1` (or at the end).
     Chunk {
         source: usize,
-        content: Arc<Content>,
-        range: Range<usize>,
-        /// Whether this is the file's last chunk (the one that closes it).
+        input: Arc<Positional>,
+        nominal: Range<u64>,
+        /// Whether this is the input's last chunk (the one that closes it).
         last: bool,
     },
 }
@@ -71,11 +142,12 @@ struct Unit {
 enum Message {
     /// Hits and counts of part of a source.
     Batch { source: usize, batch: Batch },
-    /// A source is finished: its size and line count when read as a stream, `None` for a
-    /// memory-mapped file (the sink side knows its content), or the error that stopped it.
+    /// A source, or one chunk of it, is finished: the bytes and lines it read, or the error
+    /// that stopped it. `last` closes the source.
     End {
         source: usize,
-        result: Result<Option<InputStats>, Error>,
+        result: Result<InputStats, Error>,
+        last: bool,
     },
     /// Everything a run of small files produced, in order, sent at once.
     Many(Vec<Message>),
@@ -161,25 +233,31 @@ pub fn scan_sources(
 
 /// Cuts the sources into units: large files into chunks, runs of small files, streams alone.
 fn plan_units(sources: &[Source], options: &ScanOptions) -> Vec<Unit> {
-    let large = |size: u64| size >= options.mmap_min && size > 0;
+    let large = |size: u64| size >= options.chunk_min && size > 0;
     let mut plan = Planner::default();
     for (index, source) in sources.iter().enumerate() {
         match source {
             // Reads nothing; reported in order by the run that holds it.
             Source::Failed(_) => plan.small(index, 0),
             Source::Stdin | Source::File { size: None, .. } => plan.stream(index),
-            Source::Bytes { data, .. } if large(data.len() as u64) => {
-                plan.chunks(index, Content::Owned(Arc::clone(data)), options.chunk_size)
-            }
+            Source::Bytes { data, .. } if large(data.len() as u64) => plan.chunks(
+                index,
+                Positional::Bytes(Arc::clone(data)),
+                data.len() as u64,
+                options.chunk_size,
+            ),
             Source::Bytes { data, .. } => plan.small(index, data.len() as u64),
             Source::File {
                 path,
                 size: Some(size),
                 ..
             } => {
-                // Only files listed as large are opened here; the rest open in the workers.
-                match large(*size).then(|| map_file(path)).flatten() {
-                    Some(map) => plan.chunks(index, Content::Mapped(map), options.chunk_size),
+                // Only files listed as large are opened here (once, shared by their chunks); the rest
+                // open in the workers. One that fails to open is read as a stream, which reports why.
+                match large(*size).then(|| File::open(path).ok()).flatten() {
+                    Some(file) => {
+                        plan.chunks(index, Positional::File(file), *size, options.chunk_size)
+                    }
                     None => plan.small(index, *size),
                 }
             }
@@ -217,19 +295,22 @@ impl Planner {
         });
     }
 
-    fn chunks(&mut self, index: usize, content: Content, chunk_size: usize) {
+    fn chunks(&mut self, index: usize, input: Positional, size: u64, chunk_size: usize) {
         self.close_run(index);
-        let content = Arc::new(content);
-        let ranges = chunk_ranges(content.bytes(), chunk_size);
-        let count = ranges.len();
-        for (i, range) in ranges.into_iter().enumerate() {
+        let input = Arc::new(input);
+        let chunk_size = chunk_size.max(1) as u64;
+        let count = size.div_ceil(chunk_size).max(1);
+        for i in 0..count {
+            let nominal = i * chunk_size..(i + 1) * chunk_size;
+            let last = i + 1 == count;
             self.units.push(Unit {
-                bytes: range.len() as u64,
+                bytes: nominal.end.min(size) - nominal.start,
                 kind: UnitKind::Chunk {
                     source: index,
-                    content: Arc::clone(&content),
-                    range,
-                    last: i + 1 == count,
+                    input: Arc::clone(&input),
+                    // The last chunk reads to the end, wherever that is by then.
+                    nominal: nominal.start..if last { u64::MAX } else { nominal.end },
+                    last,
                 },
                 unbounded: false,
             });
@@ -252,42 +333,6 @@ impl Planner {
         self.close_run(sources);
         self.units
     }
-}
-
-/// A memory map of `path` if it is still a non-empty regular file and mapping works;
-/// otherwise the caller streams it (errors surface then, with the file's name).
-fn map_file(path: &std::path::Path) -> Option<Mmap> {
-    let file = File::open(path).ok()?;
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.len() == 0 {
-        return None;
-    }
-    // SAFETY: the map is only read. If another process truncates the file while it is mapped,
-    // reading the lost pages faults; every mmap-based searcher (ripgrep included) accepts that
-    // risk for regular files, and users can avoid it by raising the threshold.
-    unsafe { Mmap::map(&file) }.ok()
-}
-
-/// Cuts `data` into ranges of about `chunk_size` bytes, each ending just after a `\n` (or at
-/// the end). Always at least one range, possibly empty.
-pub(super) fn chunk_ranges(data: &[u8], chunk_size: usize) -> Vec<Range<usize>> {
-    let chunk_size = chunk_size.max(1);
-    let mut ranges = Vec::new();
-    let mut start = 0;
-    while start < data.len() {
-        let nominal = start.saturating_add(chunk_size);
-        let end = if nominal >= data.len() {
-            data.len()
-        } else {
-            memchr::memchr(b'\n', &data[nominal - 1..]).map_or(data.len(), |i| nominal + i)
-        };
-        ranges.push(start..end);
-        start = end;
-    }
-    if ranges.is_empty() {
-        ranges.push(0..0);
-    }
-    ranges
 }
 
 /// A worker: takes units in order until there are none left or the scan stops.
@@ -322,24 +367,23 @@ fn work(shared: &Shared, sender: &mpsc::Sender<(usize, Message)>) {
         let sent = match &unit.kind {
             UnitKind::Chunk {
                 source,
-                content,
-                range,
+                input,
+                nominal,
                 last,
             } => {
-                let batch = scan_chunk(shared, content.bytes(), range.clone());
-                send(Message::Batch {
-                    source: *source,
-                    batch,
-                })
-                .and_then(|()| {
-                    if *last {
-                        send(Message::End {
-                            source: *source,
-                            result: Ok(None),
-                        })
-                    } else {
-                        Ok(())
-                    }
+                let source = *source;
+                let result = scan_chunk(
+                    shared,
+                    source,
+                    input,
+                    nominal.clone(),
+                    &mut scratch,
+                    &mut |batch| send(Message::Batch { source, batch }),
+                );
+                send(Message::End {
+                    source,
+                    result,
+                    last: *last,
                 })
             }
             UnitKind::Whole { sources } if unit.unbounded => {
@@ -348,7 +392,11 @@ fn work(shared: &Shared, sender: &mpsc::Sender<(usize, Message)>) {
                 let result = scan_whole(shared, source, &mut scratch, &mut |batch| {
                     send(Message::Batch { source, batch })
                 });
-                send(Message::End { source, result })
+                send(Message::End {
+                    source,
+                    result,
+                    last: true,
+                })
             }
             UnitKind::Whole { sources } => {
                 let mut messages = Vec::new();
@@ -357,7 +405,11 @@ fn work(shared: &Shared, sender: &mpsc::Sender<(usize, Message)>) {
                         messages.push(Message::Batch { source, batch });
                         Ok(())
                     });
-                    messages.push(Message::End { source, result });
+                    messages.push(Message::End {
+                        source,
+                        result,
+                        last: true,
+                    });
                 }
                 send(Message::Many(messages))
             }
@@ -368,21 +420,47 @@ fn work(shared: &Shared, sender: &mpsc::Sender<(usize, Message)>) {
     }
 }
 
-fn scan_chunk(shared: &Shared, data: &[u8], range: Range<usize>) -> Batch {
-    let mut cursor = LineCursor {
-        newlines: 0,
-        line_start: range.start as u64,
+fn scan_chunk(
+    shared: &Shared,
+    source: usize,
+    input: &Positional,
+    nominal: Range<u64>,
+    scratch: &mut Vec<u8>,
+    on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
+) -> Result<InputStats, Error> {
+    let failed = |error: io::Error| Error::Input {
+        path: shared.sources[source].name(),
+        source: error,
     };
-    let mut out = RegionOutput {
-        hits: Vec::new(),
-        summary: Summary::new(shared.codes),
+    let start = if nominal.start == 0 {
+        Some(0)
+    } else {
+        // The chunk before ends with the first newline at or after `nominal.start - 1`; a
+        // newline only at or past `nominal.end - 1` means it ends there too, and this chunk is
+        // empty.
+        input
+            .find_newline(nominal.start - 1..nominal.end.saturating_sub(1))
+            .map(|found| found.map(|newline| newline + 1))
+            .map_err(failed)?
     };
-    scan_region(shared.spec(), data, 0, range, &mut cursor, &mut out);
-    Batch {
-        hits: out.hits,
-        summary: out.summary,
-        newlines: cursor.newlines,
-    }
+    let Some(start) = start else {
+        return Ok(InputStats::default());
+    };
+    let reader = ChunkReader {
+        input,
+        at: start,
+        stop_from: nominal.end.saturating_sub(1),
+        done: false,
+    };
+    scan_reader(
+        shared.spec(),
+        shared.options.block_size,
+        start,
+        reader,
+        scratch,
+        on_batch,
+    )
+    .map_err(failed)
 }
 
 fn scan_whole(
@@ -390,12 +468,13 @@ fn scan_whole(
     source: usize,
     scratch: &mut Vec<u8>,
     on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
-) -> Result<Option<InputStats>, Error> {
+) -> Result<InputStats, Error> {
     let source = &shared.sources[source];
     let mut read = |reader: &mut dyn Read| {
         scan_reader(
             shared.spec(),
             shared.options.block_size,
+            0,
             reader,
             scratch,
             on_batch,
@@ -416,9 +495,7 @@ fn scan_whole(
             })
         }
     };
-    result
-        .map(Some)
-        .map_err(|source| Error::Input { path: name, source })
+    result.map_err(|source| Error::Input { path: name, source })
 }
 
 /// Receives worker results and hands them to the sink in unit order.
@@ -436,6 +513,8 @@ fn emit_in_order(
         unit: 0,
         open: None,
         line_base: 0,
+        read: InputStats::default(),
+        failed: false,
         name: String::new(),
     };
     let mut current = 0usize;
@@ -478,6 +557,10 @@ struct Emitter<'a> {
     open: Option<usize>,
     /// Newlines before the current batch, within the open source.
     line_base: u64,
+    /// What the open source's finished parts read.
+    read: InputStats,
+    /// Whether reading the open source failed.
+    failed: bool,
     name: String,
 }
 
@@ -486,6 +569,8 @@ impl Emitter<'_> {
         if self.open != Some(source) {
             self.open = Some(source);
             self.line_base = 0;
+            self.read = InputStats::default();
+            self.failed = false;
             self.name = self.shared.sources[source].name();
         }
     }
@@ -506,36 +591,34 @@ impl Emitter<'_> {
                 self.line_base += batch.newlines;
                 self.summary.merge(&batch.summary);
             }
-            Message::End { source, result } => {
+            Message::End {
+                source,
+                result,
+                last,
+            } => {
                 self.open(source);
-                let stats = match (result, &self.shared.sources[source]) {
+                match (result, &self.shared.sources[source]) {
                     (Err(_), Source::Failed(error)) => {
+                        self.failed = true;
                         self.summary.errors += 1;
-                        return self.sink.error(error);
+                        self.sink.error(error)?;
                     }
                     (Err(error), _) => {
+                        self.failed = true;
                         self.summary.errors += 1;
-                        return self.sink.error(&error);
+                        self.sink.error(&error)?;
                     }
-                    (Ok(Some(stats)), _) => stats,
-                    (Ok(None), _) => {
-                        // A memory-mapped file ends in its last chunk, the current unit, whose
-                        // content gives the size and the last byte.
-                        let data = match &self.shared.units[self.unit].kind {
-                            UnitKind::Chunk { content, .. } => content.bytes(),
-                            UnitKind::Whole { .. } => &[],
-                        };
-                        InputStats {
-                            bytes: data.len() as u64,
-                            lines: self.line_base
-                                + u64::from(data.last().is_some_and(|&b| b != b'\n')),
-                        }
+                    (Ok(stats), _) => {
+                        self.read.bytes += stats.bytes;
+                        self.read.lines += stats.lines;
+                        self.summary.bytes += stats.bytes;
+                        self.summary.lines += stats.lines;
                     }
-                };
-                self.summary.files += 1;
-                self.summary.bytes += stats.bytes;
-                self.summary.lines += stats.lines;
-                self.sink.input_done(&self.name, &stats)?;
+                }
+                if last && !self.failed {
+                    self.summary.files += 1;
+                    self.sink.input_done(&self.name, &self.read)?;
+                }
             }
             Message::UnitDone => {}
         }
@@ -560,7 +643,7 @@ impl Sink for Collect {
 }
 
 /// Scans bytes in memory through the same parallel path as files (chunked when at least
-/// `options.mmap_min` long), returning every hit and the summary.
+/// `options.chunk_min` long), returning every hit and the summary.
 pub fn scan_bytes(
     matcher: Arc<Matcher>,
     filter: CodeFilter,
@@ -598,6 +681,7 @@ pub fn scan_stream_with(
             codes,
         },
         options.block_size,
+        0,
         reader,
         &mut Vec::new(),
         &mut |batch| {
@@ -614,4 +698,46 @@ pub fn scan_stream_with(
     summary.bytes = stats.bytes;
     summary.lines = stats.lines;
     Ok((hits, summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+
+    /// A log truncated after it was listed (logrotate's copytruncate) must be scanned as it
+    /// now is: no crash, no error, the hits that remain.
+    #[test]
+    fn a_file_shorter_than_listed_is_scanned_as_it_is() {
+        let catalog = Catalog::builtin().expect("built-in catalog parses");
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("rotated.log");
+        let content = "x DATABASE_TIMEOUT y\n".repeat(50);
+        std::fs::write(&path, &content).expect("write the log");
+        let source = Source::File {
+            path,
+            name: "rotated.log".into(),
+            size: Some(10 << 20),
+        };
+        let options = ScanOptions {
+            chunk_min: 1,
+            chunk_size: 64,
+            ..ScanOptions::default()
+        };
+        let mut sink = Collect::default();
+        let summary = scan_sources(
+            Arc::new(Matcher::new(&catalog)),
+            CodeFilter::all(&catalog),
+            &options,
+            catalog.codes().len(),
+            vec![source],
+            &mut sink,
+        )
+        .expect("the collecting sink never stops");
+        assert_eq!(sink.hits.len(), 50);
+        assert_eq!(sink.hits.last().map(|h| h.line), Some(50));
+        assert_eq!((summary.files, summary.errors), (1, 0));
+        assert_eq!(summary.bytes, content.len() as u64);
+        assert_eq!(summary.lines, 50);
+    }
 }

@@ -126,8 +126,8 @@ pub const MAX_THREADS: usize = 256;
 pub struct ScanOptions {
     /// Worker threads (0: one per core).
     pub threads: usize,
-    /// Files at least this large are memory-mapped and cut into chunks scanned in parallel.
-    pub mmap_min: u64,
+    /// Files at least this large are cut into chunks scanned in parallel.
+    pub chunk_min: u64,
     /// Target size of a chunk; chunks end at the first line break after this many bytes.
     pub chunk_size: usize,
     /// Size of one read when streaming.
@@ -140,7 +140,7 @@ impl Default for ScanOptions {
     fn default() -> ScanOptions {
         ScanOptions {
             threads: 0,
-            mmap_min: 4 << 20,
+            chunk_min: 4 << 20,
             chunk_size: 8 << 20,
             block_size: 256 << 10,
             collect_hits: true,

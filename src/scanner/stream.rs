@@ -26,12 +26,14 @@ pub(super) struct Batch {
     pub newlines: u64,
 }
 
-/// Scans `reader` to its end, handing results to `on_batch` as they accumulate. Returns the
-/// input's size and line count, or the read error that stopped it (batches already handed on
+/// Scans `reader` to its end, handing results to `on_batch` as they accumulate. The reader's
+/// first byte is at offset `base` of the input and starts a line. Returns the bytes read and
+/// their line count, or the read error that stopped it (batches already handed on
 /// stay valid).
 pub(super) fn scan_reader(
     spec: ScanSpec<'_>,
     block_size: usize,
+    base: u64,
     mut reader: impl Read,
     scratch: &mut Vec<u8>,
     on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
@@ -47,10 +49,13 @@ pub(super) fn scan_reader(
     }
     let buffer = scratch;
     let mut filled = 0usize; // buffer[..filled] holds input
-    let mut buffer_offset: u64 = 0; // absolute offset of buffer[0]
+    let mut buffer_offset: u64 = base; // absolute offset of buffer[0]; the reader starts at a line start
     let mut from = 0usize; // next window start, in the buffer
     let mut resume = 0usize; // no hit may start before this (the last hit's end)
-    let mut cursor = LineCursor::default();
+    let mut cursor = LineCursor {
+        newlines: 0,
+        line_start: base,
+    };
     let mut batch_base_newlines = 0u64;
     let mut out = RegionOutput {
         hits: Vec::new(),
