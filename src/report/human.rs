@@ -18,7 +18,7 @@ use crate::scanner::{Hit, Sink};
 use crate::summary::Summary;
 use crate::text::visible;
 
-/// Characters of log text shown on each side of a hit.
+/// Terminal columns of log text shown on each side of a hit.
 const SHOWN_CONTEXT: usize = 80;
 
 /// Writes hits and summaries for people.
@@ -94,19 +94,16 @@ impl<'a, W: Write> HumanWriter<'a, W> {
         let categories = summary.categories_by_count(catalog);
         if !categories.is_empty() {
             writeln!(self.out, "\n{}", heading(self, "By category"))?;
-            let width = categories
-                .iter()
-                .map(|(c, _)| catalog.category(*c).id.len())
-                .max()
-                .unwrap_or(0);
+            let id_width = widest(categories.iter().map(|(c, _)| &catalog.category(*c).id));
+            let en_width = widest(categories.iter().map(|(c, _)| &catalog.category(*c).en));
             for (category, count) in categories {
                 let c = catalog.category(category);
                 writeln!(
                     self.out,
-                    "  {:>8}  {:<width$}  {}  {}",
+                    "  {:>8}  {}  {}  {}",
                     group(count),
-                    c.id,
-                    c.en,
+                    pad(&visible(c.id.as_bytes()), id_width),
+                    pad(&c.en, en_width),
                     c.zh
                 )?;
             }
@@ -114,31 +111,33 @@ impl<'a, W: Write> HumanWriter<'a, W> {
         let codes = summary.codes_by_count();
         if !codes.is_empty() {
             writeln!(self.out, "\n{}", heading(self, "By code"))?;
-            let width = codes
-                .iter()
-                .map(|(c, _)| catalog.code(*c).code.len())
-                .max()
-                .unwrap_or(0);
+            let code_width = widest(codes.iter().map(|(c, _)| &catalog.code(*c).code));
+            let category_width = widest(
+                codes
+                    .iter()
+                    .map(|(c, _)| &catalog.category(catalog.code(*c).category).id),
+            );
             for &(code, count) in &codes {
                 let entry = catalog.code(code);
-                let name = format!("{:<width$}", entry.code);
+                let name = pad(&visible(entry.code.as_bytes()), code_width);
+                // A column of its own, so that the meanings line up.
                 let flag = if entry.is_generic() {
-                    self.paint(" generic", |s| s.yellow())
+                    self.paint("generic", |s| s.yellow())
                 } else {
-                    String::new()
+                    " ".repeat("generic".len())
                 };
                 writeln!(
                     self.out,
-                    "  {:>8}  {}  {:<9}  {}{}",
+                    "  {:>8}  {}  {}  {}  {}",
                     group(count),
                     self.paint(&name, |s| s.bold()),
-                    catalog.category(entry.category).id,
+                    pad(&catalog.category(entry.category).id, category_width),
+                    flag,
                     if entry.en.is_empty() {
                         &entry.zh
                     } else {
                         &entry.en
                     },
-                    flag
                 )?;
             }
         }
@@ -294,6 +293,21 @@ impl<W: Write> Sink for HumanWriter<'_, W> {
     }
 }
 
+/// Display width in terminal columns (CJK and full-width characters take two).
+fn columns(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// The widest of `texts`, in terminal columns.
+fn widest<'s>(texts: impl Iterator<Item = &'s String>) -> usize {
+    texts.map(|t| columns(t)).max().unwrap_or(0)
+}
+
+/// `text` followed by spaces up to `width` terminal columns.
+fn pad(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(columns(text))))
+}
+
 /// The first few items (most frequent first), and how many more there are.
 fn shortlist(items: &[String]) -> String {
     const SHOWN: usize = 6;
@@ -308,18 +322,29 @@ fn shortlist(items: &[String]) -> String {
     }
 }
 
+/// The end of `text` that fits in `n` terminal columns, and whether anything was cut.
 fn keep_last_chars(text: &str, n: usize) -> (&str, bool) {
-    match text.char_indices().rev().nth(n.saturating_sub(1)) {
-        Some((i, _)) if i > 0 => (&text[i..], true),
-        _ => (text, false),
+    let mut used = 0;
+    for (i, c) in text.char_indices().rev() {
+        used += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used > n {
+            let start = i + c.len_utf8();
+            return (&text[start..], true);
+        }
     }
+    (text, false)
 }
 
+/// The start of `text` that fits in `n` terminal columns, and whether anything was cut.
 fn keep_first_chars(text: &str, n: usize) -> (&str, bool) {
-    match text.char_indices().nth(n) {
-        Some((i, _)) => (&text[..i], true),
-        None => (text, false),
+    let mut used = 0;
+    for (i, c) in text.char_indices() {
+        used += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used > n {
+            return (&text[..i], true);
+        }
     }
+    (text, false)
 }
 
 fn plural<'s>(n: u64, one: &'s str, many: &'s str) -> &'s str {
@@ -382,8 +407,12 @@ mod tests {
     #[test]
     fn context_is_shortened_by_characters() {
         assert_eq!(keep_last_chars("错误码abc", 3), ("abc", true));
+        assert_eq!(keep_last_chars("错误码abc", 5), ("码abc", true));
         assert_eq!(keep_last_chars("abc", 3), ("abc", false));
-        assert_eq!(keep_first_chars("错误码abc", 2), ("错误", true));
+        assert_eq!(keep_first_chars("错误码abc", 4), ("错误", true));
+        assert_eq!(keep_first_chars("错误码abc", 5), ("错误", true));
         assert_eq!(keep_first_chars("ab", 2), ("ab", false));
+        assert_eq!(pad("错误", 6), "错误  ");
+        assert_eq!(pad("ab", 1), "ab");
     }
 }
