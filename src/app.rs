@@ -5,7 +5,7 @@
 //! reported hit matched the `--fail-on` policy; else 0. A closed stdout (`| head`) ends quietly.
 
 use std::collections::HashSet;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -33,16 +33,38 @@ pub const EXIT_ERROR: i32 = 2;
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => e.exit(),
+        Err(e) => {
+            let _ = e.print();
+            hint_scan_for_paths(&e);
+            return e.exit_code();
+        }
     };
     match run(cli) {
         Ok(status) => status,
-        Err(error) if is_broken_pipe(&error) => EXIT_OK,
+        // A closed stdout ends the scan quietly; an input that failed before still counts.
+        Err(error) if is_broken_pipe(&error) => {
+            if crate::terminal::errors_reported() {
+                EXIT_ERROR
+            } else {
+                EXIT_OK
+            }
+        }
         Err(error) => {
             // Library errors already say what caused them; printing the chain would repeat it.
             print_error(&error);
             EXIT_ERROR
         }
+    }
+}
+
+/// `cbscan app.log` is a common first try: point at `cbscan scan app.log`.
+fn hint_scan_for_paths(error: &clap::Error) {
+    if error.kind() != clap::error::ErrorKind::InvalidSubcommand {
+        return;
+    }
+    let first = std::env::args_os().nth(1);
+    if first.is_some_and(|arg| std::path::Path::new(&arg).exists()) {
+        print_error(&"hint: to scan files or folders, run `cbscan scan PATH...`");
     }
 }
 
@@ -216,6 +238,13 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
         threads,
     };
     let sources = resolve_inputs(&args.paths, &walk)?;
+    if sources.iter().any(|s| matches!(s, Source::Stdin))
+        && io::stdin().is_terminal()
+        && !args.quiet
+    {
+        // Like `cat`, but a person who forgot the path should know why nothing happens.
+        print_error(&"reading standard input (no path given); end it with Ctrl-D");
+    }
     let defaults = ScanOptions::default();
     let options = ScanOptions {
         threads,
@@ -430,13 +459,16 @@ fn list_codes(
                 let numbers: Vec<String> = entry.numeric.iter().map(i64::to_string).collect();
                 writeln!(
                     out,
-                    "{:<width$}  {:<9}  {:<8}  {:<7}  {} / {}",
+                    "{:<width$}  {:<9}  {:<8}  {:<7}  {}",
                     entry.code,
                     catalog.category(entry.category).id,
                     numbers.join(","),
                     if entry.is_generic() { "yes" } else { "" },
-                    entry.zh,
-                    entry.en
+                    [entry.zh.as_str(), entry.en.as_str()]
+                        .into_iter()
+                        .filter(|m| !m.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" / ")
                 )?;
             }
         }
