@@ -1962,7 +1962,9 @@ mod inputs {
         assert_eq!(summary(&recs)["errors"], 1);
     }
 
-    fn closed_pipe_is_quiet(format: &str) {
+    /// Runs a scan whose stdout is closed after one line, as `| head -1` does; returns the
+    /// exit status. With `missing_first`, an unreadable input comes first.
+    fn closed_pipe_is_quiet(format: &str, missing_first: bool) -> i32 {
         let dir = tempfile::tempdir().unwrap();
         let mut data = Vec::new();
         for i in 0..5000 {
@@ -1971,8 +1973,14 @@ mod inputs {
             );
         }
         let file = write(dir.path(), "many.log", &data);
+        let missing = dir.path().join("missing.log").display().to_string();
+        let mut args = vec!["scan", "--color", "never", "--format", format];
+        if missing_first {
+            args.push(&missing);
+        }
+        args.push(&file);
         let mut child = StdCommand::new(bin())
-            .args(["scan", "--color", "never", "--format", format, &file])
+            .args(&args)
             .env_remove("CLICOLOR_FORCE")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -1982,7 +1990,13 @@ mod inputs {
         let mut reader = BufReader::new(child.stdout.take().unwrap());
         let mut first = String::new();
         reader.read_line(&mut first).unwrap();
-        assert!(first.contains("FUNCTIONS_EXECUTE_FAIL"), "{first:?}");
+        // In JSON lines the unreadable input's error record comes first.
+        let expected_first = if missing_first && format == "jsonl" {
+            "missing.log"
+        } else {
+            "FUNCTIONS_EXECUTE_FAIL"
+        };
+        assert!(first.contains(expected_first), "{first:?}");
         drop(reader); // like `| head -1`
         let mut stderr = String::new();
         child
@@ -1991,20 +2005,27 @@ mod inputs {
             .unwrap()
             .read_to_string(&mut stderr)
             .unwrap();
-        child.wait().unwrap();
+        let status = child.wait().unwrap();
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert!(!stderr.to_lowercase().contains("broken pipe"), "{stderr}");
         assert!(!stderr.contains("os error 32"), "{stderr}");
+        status.code().expect("exits normally")
     }
 
     #[test]
     fn closed_stdout_ends_quietly_human() {
-        closed_pipe_is_quiet("human");
+        assert_eq!(closed_pipe_is_quiet("human", false), 0);
     }
 
     #[test]
     fn closed_stdout_ends_quietly_jsonl() {
-        closed_pipe_is_quiet("jsonl");
+        assert_eq!(closed_pipe_is_quiet("jsonl", false), 0);
+    }
+
+    #[test]
+    fn closed_stdout_after_an_unreadable_input_still_exits_2() {
+        assert_eq!(closed_pipe_is_quiet("jsonl", true), 2);
+        assert_eq!(closed_pipe_is_quiet("human", true), 2);
     }
 }
 
