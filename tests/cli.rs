@@ -13,7 +13,7 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
 
@@ -2020,6 +2020,33 @@ mod inputs {
     #[test]
     fn closed_stdout_ends_quietly_jsonl() {
         assert_eq!(closed_pipe_is_quiet("jsonl", false), 0);
+    }
+
+    #[test]
+    fn hits_from_a_live_pipe_are_reported_before_it_ends() {
+        // `tail -f app.log | cbscan scan`: a hit must come out while stdin is still open.
+        let mut child = StdCommand::new(bin())
+            .args(["scan", "--format", "jsonl", "--no-summary"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn cbscan");
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"first DATABASE_TIMEOUT\n").unwrap();
+        stdin.flush().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = sender.send(line);
+        });
+        let line = receiver.recv_timeout(std::time::Duration::from_secs(10));
+        drop(stdin); // end the input whatever happened, so the child exits
+        child.wait().unwrap();
+        let line = line.expect("the hit arrived while the pipe was still open");
+        assert!(line.contains("\"code\":\"DATABASE_TIMEOUT\""), "{line}");
     }
 
     #[test]
