@@ -2,14 +2,17 @@
 //!
 //! The inputs are cut into *units*: a run of consecutive small files, a stream, or one chunk
 //! of a large file. A chunk is read with positional reads (`pread`) and ends just after a line
-//! break, so no hit spans two chunks: no pattern contains a line break. (Files are read, not
-//! memory-mapped: on a 1 GiB log reading costs the same as mapping, and a file truncated
-//! while mapped, as logrotate's `copytruncate` does, kills the process with SIGBUS.) Small files travel in runs because a folder of
-//! thousands of logs otherwise spends more time waking threads than scanning. Worker tasks on a rayon pool take units in order from a
-//! shared counter and send their results over a channel; the calling thread keeps results that
-//! arrive early and hands them to the [`Sink`] strictly in unit order, numbering lines by adding
-//! up the newline counts of the chunks before (a prefix sum). Workers stay at most a few units
-//! ahead of the sink, so memory stays bounded even when the sink is slow.
+//! break, so no hit spans two chunks: no pattern contains a line break. Files are read, not
+//! memory-mapped: on a 1 GiB log reading costs the same as mapping, and a file truncated while
+//! mapped, as logrotate's `copytruncate` does, kills the process with SIGBUS. Small files
+//! travel in runs because a folder of thousands of logs otherwise spends more time waking
+//! threads than scanning.
+//!
+//! Worker tasks on a rayon pool take units in order from a shared counter and send their
+//! results over a channel; the calling thread keeps results that arrive early and hands them to
+//! the [`Sink`] strictly in unit order, numbering lines by adding up the newline counts of the
+//! chunks before (a prefix sum). Workers stay at most a few units ahead of the sink, so memory
+//! stays bounded even when the sink is slow.
 //!
 //! Workers are detached rather than joined: if the sink stops the scan (a closed pipe), the
 //! caller returns at once even if a worker is blocked reading a live stdin.
