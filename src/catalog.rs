@@ -340,12 +340,24 @@ impl Catalog {
 
     /// Up to `limit` known codes closest to `query`, best first, for "did you mean" hints.
     pub fn suggest(&self, query: &str, limit: usize) -> Vec<&str> {
-        let query = query.to_ascii_uppercase();
+        let query = query.trim().to_ascii_uppercase();
+        // A number without its sign (`502005`) most likely means the negative alias.
+        if let Ok(number) = query.parse::<i64>() {
+            if let Some(id) = self.codes.iter().position(|c| c.numeric.contains(&-number)) {
+                return vec![self.codes[id].code.as_str()];
+            }
+        }
+        // Whole words of a code (`TIMEOUT`) rank first, then similar spellings.
         let mut scored: Vec<(f64, &str)> = self
             .codes
             .iter()
             .map(|c| {
-                let score = strsim::jaro_winkler(&query, &c.code.to_ascii_uppercase());
+                let upper = c.code.to_ascii_uppercase();
+                let score = if query.len() >= 3 && upper.contains(&query) {
+                    2.0 - upper.len() as f64 / 1000.0
+                } else {
+                    strsim::jaro_winkler(&query, &upper)
+                };
                 (score, c.code.as_str())
             })
             .filter(|(score, _)| *score > 0.7)
@@ -452,6 +464,16 @@ mod tests {
         assert_eq!(
             catalog.suggest("DATABASE_TIMEOUTS", 3).first(),
             Some(&"DATABASE_TIMEOUT")
+        );
+        assert_eq!(
+            catalog.suggest("502005", 3),
+            ["DATABASE_COLLECTION_NOT_EXIST"]
+        );
+        let timeouts = catalog.suggest("timeout", 3);
+        assert_eq!(timeouts.len(), 3);
+        assert!(
+            timeouts.iter().all(|c| c.contains("TIMEOUT")),
+            "{timeouts:?}"
         );
     }
 

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::ColorChoice;
 
 /// Whether to colour stdout: `--color`, then `NO_COLOR` (off), `CLICOLOR_FORCE` (on), then
-/// whether stdout is a terminal.
+/// whether stdout is a terminal that is not `TERM=dumb`.
 pub fn use_color(choice: ColorChoice) -> bool {
     let set = |name: &str| env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
     match choice {
@@ -26,7 +26,7 @@ pub fn use_color(choice: ColorChoice) -> bool {
             } else if set("CLICOLOR_FORCE") {
                 true
             } else {
-                io::stdout().is_terminal()
+                io::stdout().is_terminal() && env::var_os("TERM").is_none_or(|t| t != "dumb")
             }
         }
     }
