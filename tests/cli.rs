@@ -2049,6 +2049,34 @@ mod inputs {
         assert!(line.contains("\"code\":\"DATABASE_TIMEOUT\""), "{line}");
     }
 
+    /// Large files are opened by the chunk that reads them, not all up front: a folder of more
+    /// large logs than the descriptor limit must still scan cleanly.
+    #[cfg(unix)]
+    #[test]
+    fn many_large_files_do_not_exhaust_file_descriptors() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..80 {
+            let mut data = vec![b'x'; 2000];
+            data.extend_from_slice(format!("\nline {i} DATABASE_TIMEOUT\n").as_bytes());
+            write(dir.path(), &format!("f{i:02}.log"), &data);
+        }
+        let script = format!(
+            "ulimit -n 40; exec '{}' scan -s --format jsonl --chunk-min 1000 --chunk-size 512 '{}'",
+            bin().display(),
+            dir.path().display()
+        );
+        let output = StdCommand::new("sh")
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        let recs = records(&output.stdout);
+        assert_eq!(summary(&recs)["files"], 80, "{stderr}");
+        assert_eq!(summary(&recs)["hits"], 80);
+        assert_eq!(summary(&recs)["errors"], 0);
+    }
+
     #[test]
     fn closed_stdout_after_an_unreadable_input_still_exits_2() {
         assert_eq!(closed_pipe_is_quiet("jsonl", true), 2);

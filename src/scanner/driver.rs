@@ -32,7 +32,24 @@ use crate::input::Source;
 use crate::matcher::Matcher;
 use crate::summary::Summary;
 
-/// A large input that chunk workers read at offsets, sharing one open handle.
+/// Where a chunk's bytes come from. A file is opened by the worker that scans the chunk and
+/// closed when it is done: opening every large file up front would hold a descriptor per file
+/// for the whole scan (a folder of a thousand rotated logs runs out of them).
+enum ChunkInput {
+    File(std::path::PathBuf),
+    Bytes(Arc<Vec<u8>>),
+}
+
+impl ChunkInput {
+    fn open(&self) -> io::Result<Positional> {
+        match self {
+            ChunkInput::File(path) => File::open(path).map(Positional::File),
+            ChunkInput::Bytes(data) => Ok(Positional::Bytes(Arc::clone(data))),
+        }
+    }
+}
+
+/// An open input that a chunk worker reads at offsets.
 enum Positional {
     File(File),
     Bytes(Arc<Vec<u8>>),
@@ -125,7 +142,7 @@ enum UnitKind {
     /// `nominal.end - 1` (or at the end).
     Chunk {
         source: usize,
-        input: Arc<Positional>,
+        input: Arc<ChunkInput>,
         nominal: Range<u64>,
         /// Whether this is the input's last chunk (the one that closes it).
         last: bool,
@@ -245,7 +262,7 @@ fn plan_units(sources: &[Source], options: &ScanOptions) -> Vec<Unit> {
             Source::Stdin | Source::File { size: None, .. } => plan.stream(index),
             Source::Bytes { data, .. } if large(data.len() as u64) => plan.chunks(
                 index,
-                Positional::Bytes(Arc::clone(data)),
+                ChunkInput::Bytes(Arc::clone(data)),
                 data.len() as u64,
                 options.chunk_size,
             ),
@@ -255,13 +272,11 @@ fn plan_units(sources: &[Source], options: &ScanOptions) -> Vec<Unit> {
                 size: Some(size),
                 ..
             } => {
-                // Only files listed as large are opened here (once, shared by their chunks); the rest
-                // open in the workers. One that fails to open is read as a stream, which reports why.
-                match large(*size).then(|| File::open(path).ok()).flatten() {
-                    Some(file) => {
-                        plan.chunks(index, Positional::File(file), *size, options.chunk_size)
-                    }
-                    None => plan.small(index, *size),
+                if large(*size) {
+                    let input = ChunkInput::File(path.clone());
+                    plan.chunks(index, input, *size, options.chunk_size);
+                } else {
+                    plan.small(index, *size);
                 }
             }
         }
@@ -298,7 +313,7 @@ impl Planner {
         });
     }
 
-    fn chunks(&mut self, index: usize, input: Positional, size: u64, chunk_size: usize) {
+    fn chunks(&mut self, index: usize, input: ChunkInput, size: u64, chunk_size: usize) {
         self.close_run(index);
         let input = Arc::new(input);
         let chunk_size = chunk_size.max(1) as u64;
@@ -426,7 +441,7 @@ fn work(shared: &Shared, sender: &mpsc::Sender<(usize, Message)>) {
 fn scan_chunk(
     shared: &Shared,
     source: usize,
-    input: &Positional,
+    input: &ChunkInput,
     nominal: Range<u64>,
     scratch: &mut Vec<u8>,
     on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
@@ -435,6 +450,7 @@ fn scan_chunk(
         path: shared.sources[source].name(),
         source: error,
     };
+    let input = &input.open().map_err(failed)?;
     let start = if nominal.start == 0 {
         Some(0)
     } else {
@@ -587,6 +603,10 @@ impl Emitter<'_> {
             }
             Message::Batch { source, mut batch } => {
                 self.open(source);
+                if self.failed {
+                    // Later chunks of a file that failed: their line numbers would be wrong.
+                    return Ok(());
+                }
                 for hit in &mut batch.hits {
                     hit.line += self.line_base + 1;
                     self.sink.hit(&self.name, hit)?;
@@ -600,6 +620,10 @@ impl Emitter<'_> {
                 last,
             } => {
                 self.open(source);
+                if self.failed {
+                    // Reported once; the rest of the file is not counted.
+                    return Ok(());
+                }
                 match (result, &self.shared.sources[source]) {
                     (Err(_), Source::Failed(error)) => {
                         self.failed = true;
