@@ -50,10 +50,6 @@ pub enum Error {
     /// A code, category or glob named on the command line is not known.
     #[error("{0}")]
     Usage(String),
-
-    /// Writing a report failed (other than a closed pipe, which callers treat as a stop).
-    #[error("writing output: {0}")]
-    Output(#[source] io::Error),
 }
 
 impl Error {

@@ -21,10 +21,10 @@
 //! and in any order: that is what makes the parallel scan equal to the sequential one.
 //!
 //! # Engines
-//! - [`words`]: for catalogs whose patterns are all identifier-shaped (or `-` and digits), as
+//! - `words`: for catalogs whose patterns are all identifier-shaped (or `-` and digits), as
 //!   the built-in one is. A hit is then always one whole "word", which allows a much faster
 //!   search: find candidate prefixes with a SIMD searcher, then check whole words in a table.
-//! - [`general`]: one Aho-Corasick DFA over every pattern, correct for any catalog.
+//! - `general`: one Aho-Corasick DFA over every pattern, correct for any catalog.
 //!
 //! [`Matcher::new`] picks the fast engine whenever the catalog allows it; the property tests
 //! check that both engines agree with a naive reference on random inputs.

@@ -18,19 +18,19 @@
 //! why the first-byte restriction above exists; the property tests exercise ANSI sequences.
 //!
 //! # Finding candidates
-//! Two candidate finders, both exact (the confirmation step decides):
-//! - [`WordFinder::WordStarts`] (the default on x86-64): an SSE2 loop flags, 16 bytes at a
-//!   time, the *word starts* (a non-identifier byte, or `m`, before; a possible first byte at)
-//!   and checks each against a table of the possible first two bytes. Real logs are full of
-//!   words that share a prefix with some code (`SERVER`, `DATABASE`, `INVALID`), so whatever
-//!   finds prefixes finds these too; this loop pays almost nothing per such word, and never
-//!   looks at positions inside words.
+//! Two candidate finders; both over-approximate and `confirm` decides:
+//! - [`WordFinder::WordStarts`] (the default): flags *word starts* (a non-identifier byte, or
+//!   `m`, before). With AVX2, 32 positions a step, keeping those whose first three bytes pass
+//!   Teddy-style nibble masks of the patterns' prefixes; without it, an SSE2 loop 16 positions
+//!   a step with byte ranges for the first two bytes; elsewhere, a scalar scan. Real logs are
+//!   full of words that share a prefix with some code (`SERVER`, `DATABASE`, `INVALID`), so
+//!   whatever finds prefixes finds these too; these loops pay little per such word, never
+//!   restart, and never look at positions inside words.
 //! - [`WordFinder::Teddy`]: aho-corasick's packed SIMD searcher over the distinct
 //!   [`PREFIX_LEN`]-byte prefixes. Restarting it after every candidate is what dominates its
 //!   profile on realistic logs (measured: 62% of the time in Teddy's `find`), so where
 //!   candidates are dense it hands over to the scalar scan for a stretch. Kept for comparison
 //!   in the benchmarks.
-//! - Elsewhere (no SSE2), a scalar scan over the first-two-bytes table.
 
 use aho_corasick::packed;
 use aho_corasick::Span;
@@ -62,7 +62,7 @@ pub(super) struct WordMatcher {
     /// The range of possible first bytes of code-shaped patterns (`A`..=`W` for CloudBase).
     first_lo: u8,
     first_hi: u8,
-    /// `-` when numeric aliases exist, else a byte no pattern starts with.
+    /// `-` when numeric aliases exist, else `first_lo` again (nothing extra).
     first_extra: u8,
     /// The range of possible second bytes (`A`..=`Z` and the digits of `-5…` for CloudBase).
     second_lo: u8,
@@ -86,9 +86,8 @@ impl WordMatcher {
         }
         let mut first_two = Box::new([0u64; 1024]);
         let mut prefixes: Vec<&[u8]> = Vec::new();
-        for (id, pattern) in patterns.iter().enumerate() {
+        for pattern in patterns {
             let bytes = pattern.text.as_bytes();
-            let _ = id;
             let bit = 256 * bytes[0] as usize + bytes[1] as usize;
             first_two[bit / 64] |= 1 << (bit % 64);
             let prefix = &bytes[..PREFIX_LEN];
@@ -110,12 +109,13 @@ impl WordMatcher {
             .map(|p| p.text.as_bytes()[0])
             .filter(|&b| b != b'-');
         let has_numeric = patterns.iter().any(|p| p.text.starts_with('-'));
+        let first_lo = word_firsts.clone().min().unwrap_or(b'-');
         Some(WordMatcher {
             finder,
             teddy,
-            first_lo: word_firsts.clone().min().unwrap_or(b'-'),
+            first_lo,
             first_hi: word_firsts.max().unwrap_or(b'-'),
-            first_extra: if has_numeric { b'-' } else { b'_' },
+            first_extra: if has_numeric { b'-' } else { first_lo },
             second_lo: patterns
                 .iter()
                 .map(|p| p.text.as_bytes()[1])

@@ -166,7 +166,7 @@ enum Message {
     /// that stopped it. `last` closes the source.
     End {
         source: usize,
-        result: Result<InputStats, Error>,
+        result: Result<InputStats, Arc<Error>>,
         last: bool,
     },
     /// Everything a run of small files produced, in order, sent at once.
@@ -397,7 +397,8 @@ fn work(shared: &Shared, sender: &mpsc::Sender<(usize, Message)>) {
                     nominal.clone(),
                     &mut scratch,
                     &mut |batch| send(Message::Batch { source, batch }),
-                );
+                )
+                .map_err(Arc::new);
                 send(Message::End {
                     source,
                     result,
@@ -487,7 +488,7 @@ fn scan_whole(
     source: usize,
     scratch: &mut Vec<u8>,
     on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
-) -> Result<InputStats, Error> {
+) -> Result<InputStats, Arc<Error>> {
     let source = &shared.sources[source];
     let mut read = |reader: &mut dyn Read| {
         scan_reader(
@@ -507,14 +508,10 @@ fn scan_whole(
             Err(e) => Err(e),
         },
         Source::Bytes { data, .. } => read(&mut data.as_slice()),
-        Source::Failed(error) => {
-            return Err(Error::Walk {
-                path: error.input_path().unwrap_or_default().to_string(),
-                message: error.detail(),
-            })
-        }
+        // Could not even be listed: its error is reported in its place.
+        Source::Failed(error) => return Err(Arc::clone(error)),
     };
-    result.map_err(|source| Error::Input { path: name, source })
+    result.map_err(|source| Arc::new(Error::Input { path: name, source }))
 }
 
 /// Receives worker results and hands them to the sink in unit order.
@@ -624,18 +621,13 @@ impl Emitter<'_> {
                     // Reported once; the rest of the file is not counted.
                     return Ok(());
                 }
-                match (result, &self.shared.sources[source]) {
-                    (Err(_), Source::Failed(error)) => {
-                        self.failed = true;
-                        self.summary.errors += 1;
-                        self.sink.error(error)?;
-                    }
-                    (Err(error), _) => {
+                match result {
+                    Err(error) => {
                         self.failed = true;
                         self.summary.errors += 1;
                         self.sink.error(&error)?;
                     }
-                    (Ok(stats), _) => {
+                    Ok(stats) => {
                         self.read.bytes += stats.bytes;
                         self.read.lines += stats.lines;
                         self.summary.bytes += stats.bytes;

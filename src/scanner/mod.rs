@@ -1,9 +1,9 @@
-//! Scanning inputs: turns matcher hits into located [`Hit`]s and [`Summary`] counts, and hands
+//! Scanning inputs: turns matcher hits into located [`Hit`]s and [`crate::Summary`] counts, and hands
 //! them, in input order, to a [`Sink`]. Nothing here formats output.
 //!
-//! - [`region`]: scanning one window of bytes, tracking lines and columns, cutting excerpts.
-//! - [`stream`]: reading a file or stdin block by block with bounded memory.
-//! - [`driver`]: the parallel scan: inputs and chunks of large files go to worker threads,
+//! - `region`: scanning one window of bytes, tracking lines and columns, cutting excerpts.
+//! - `stream`: reading a file or stdin block by block with bounded memory.
+//! - `driver`: the parallel scan: inputs and chunks of large files go to worker threads,
 //!   results come back to the calling thread and are put back in order before the sink sees
 //!   them, so the output does not depend on the thread count or the chunk size.
 
