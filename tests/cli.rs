@@ -1349,8 +1349,14 @@ mod human {
             assert!(!r.stdout.contains(&0x1b), "{args:?} wrote an ESC byte");
             assert!(r.out().contains("FUNCTION_PARAM_INVALID"));
         }
-        let r = run_with(None, &["scan", CLOUDFUNCTION], None, &[("NO_COLOR", "1")]);
-        assert!(!r.stdout.contains(&0x1b));
+        // Piped output is plain anyway; NO_COLOR must also win over CLICOLOR_FORCE.
+        let r = run_with(
+            None,
+            &["scan", CLOUDFUNCTION],
+            None,
+            &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")],
+        );
+        assert!(!r.stdout.contains(&0x1b), "NO_COLOR did not win");
     }
 
     #[test]
