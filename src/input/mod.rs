@@ -4,6 +4,8 @@
 //! so the order never depends on thread timing. Logs are usually git-ignored, so ignore files
 //! are not honoured unless asked, and hidden files are included.
 
+pub mod decode;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 

@@ -1,0 +1,2 @@
+//! Decompressing logs while they are read: gzip (multi-member) and zstd, recognised by their
+//! magic bytes.
