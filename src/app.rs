@@ -6,16 +6,16 @@
 
 use std::collections::HashSet;
 use std::io::{self, IsTerminal, Write};
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
 use cbscan::catalog::{Catalog, CodeId};
-use cbscan::input::{resolve_inputs, Source, WalkOptions};
+use cbscan::input::{resolve_inputs, FileId, Source, WalkOptions};
+use cbscan::limits::MIN_CHUNK_SIZE;
 use cbscan::report::human::HumanWriter;
 use cbscan::report::jsonl::{code_record, JsonlWriter};
 use cbscan::report::{GENERIC_NOTE_EN, GENERIC_NOTE_ZH};
-use cbscan::scanner::{scan_sources, CodeFilter, ScanOptions, Sink};
+use cbscan::scan::{CodeFilter, ScanOptions, Scanner, Sink};
 use cbscan::{EngineChoice, Matcher, Summary};
 use clap::Parser;
 
@@ -225,10 +225,8 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
         EngineArg::WordsTeddy => EngineChoice::WordsTeddy,
         EngineArg::General => EngineChoice::General,
     };
-    let matcher = Arc::new(
-        Matcher::with_engine(catalog, choice)
-            .context("--engine words: this catalog has codes that are not identifier-shaped")?,
-    );
+    let matcher = Matcher::with_engine(catalog, choice)
+        .context("--engine words: this catalog has codes that are not identifier-shaped")?;
     let filter = build_filter(catalog, &args)?;
     let policy = parse_fail_on(catalog, &args.fail_on)?;
     let walk = WalkOptions {
@@ -246,14 +244,24 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
         print_error(&"reading standard input (no path given); end it with Ctrl-D");
     }
     let defaults = ScanOptions::default();
+    if let Some(size) = args.chunk_size.filter(|&size| size < MIN_CHUNK_SIZE) {
+        bail!("--chunk-size {size}: must be at least {MIN_CHUNK_SIZE} bytes");
+    }
     let options = ScanOptions {
         threads,
         chunk_size: args.chunk_size.unwrap_or(defaults.chunk_size),
         chunk_min: args.chunk_min.unwrap_or(defaults.chunk_min),
         collect_hits: !(args.summary_only || args.quiet),
+        decompress: !args.no_decompress,
+        // Nothing is written with --quiet, so nothing could be read back.
+        output: if args.quiet {
+            None
+        } else {
+            FileId::of_stdout()
+        },
         ..defaults
     };
-    let codes = catalog.codes().len();
+    let scanner = Scanner::new(catalog, matcher, filter, options)?;
     let records = !args.summary_only;
     let color = use_color(args.color);
     // `colored` makes its own terminal check; the decision above is the one that counts.
@@ -267,28 +275,13 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
         .any(|s| matches!(s, Source::Stdin | Source::File { size: None, .. }));
 
     let summary = if args.quiet {
-        run_scan(
-            &matcher,
-            filter,
-            &options,
-            codes,
-            sources,
-            &mut Discard,
-            None,
-        )?
+        run_scan(&scanner, sources, &mut Discard, None)?
     } else {
         match args.format {
             ScanFormat::Jsonl => {
-                let mut writer = JsonlWriter::new(stdout_writer(live), catalog, &matcher, records);
-                let summary = run_scan(
-                    &matcher,
-                    filter,
-                    &options,
-                    codes,
-                    sources,
-                    &mut writer,
-                    None,
-                )?;
+                let mut writer =
+                    JsonlWriter::new(stdout_writer(live), catalog, scanner.matcher(), records);
+                let summary = run_scan(&scanner, sources, &mut writer, None)?;
                 if !args.no_summary {
                     writer.finish(catalog, &summary, started.elapsed())?;
                 }
@@ -297,18 +290,11 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
                 summary
             }
             ScanFormat::Human => {
-                let mut writer = HumanWriter::new(stdout_writer(live), catalog, &matcher, color);
+                let mut writer =
+                    HumanWriter::new(stdout_writer(live), catalog, scanner.matcher(), color);
                 let mut discard = Discard;
                 let inner: &mut dyn Sink = if records { &mut writer } else { &mut discard };
-                let summary = run_scan(
-                    &matcher,
-                    filter,
-                    &options,
-                    codes,
-                    sources,
-                    inner,
-                    progress(),
-                )?;
+                let summary = run_scan(&scanner, sources, inner, progress())?;
                 if args.no_summary {
                     writer.flush()?;
                     generic_warning_on_stderr(catalog, &summary);
@@ -332,23 +318,13 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
 }
 
 fn run_scan(
-    matcher: &Arc<Matcher>,
-    filter: CodeFilter,
-    options: &ScanOptions,
-    codes: usize,
+    scanner: &Scanner,
     sources: Vec<Source>,
     inner: &mut dyn Sink,
     progress: Option<Progress>,
 ) -> io::Result<Summary> {
     let mut sink = CliSink { inner, progress };
-    let summary = scan_sources(
-        Arc::clone(matcher),
-        filter,
-        options,
-        codes,
-        sources,
-        &mut sink,
-    )?;
+    let summary = scanner.scan(sources, &mut sink)?;
     if let Some(progress) = &sink.progress {
         progress.clear();
     }

@@ -112,6 +112,11 @@ pub struct ScanArgs {
     #[arg(short = 'L', long = "follow")]
     pub follow: bool,
 
+    /// Scan gzip and zstd files as they are, without decompressing them (compressed input is
+    /// recognised by its first bytes, whatever its name).
+    #[arg(long = "no-decompress")]
+    pub no_decompress: bool,
+
     /// Matching engine (for benchmarks; auto picks the fastest correct one).
     #[arg(long, value_enum, default_value_t = EngineArg::Auto, hide = true)]
     pub engine: EngineArg,

@@ -16,6 +16,14 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// An input is the file standard output writes to: reading it would read back the
+    /// scan's own output.
+    #[error("{path}: input file is also the output")]
+    InputIsOutput {
+        /// The input as the user named it.
+        path: String,
+    },
+
     /// Walking a folder failed for one entry (permission denied, symbolic-link loop, ...).
     #[error("{path}: {message}")]
     Walk {
@@ -56,7 +64,9 @@ impl Error {
     /// The input this error is about, if it is about one (for `{"type":"error","path":…}`).
     pub fn input_path(&self) -> Option<&str> {
         match self {
-            Error::Input { path, .. } | Error::Walk { path, .. } => Some(path),
+            Error::Input { path, .. }
+            | Error::Walk { path, .. }
+            | Error::InputIsOutput { path } => Some(path),
             _ => None,
         }
     }
@@ -66,6 +76,7 @@ impl Error {
         match self {
             Error::Input { source, .. } => source.to_string(),
             Error::Walk { message, .. } => message.clone(),
+            Error::InputIsOutput { .. } => "input file is also the output".to_string(),
             other => other.to_string(),
         }
     }

@@ -9,8 +9,12 @@
 //!
 //! - [`catalog`]: the embedded catalog of codes, plus user catalogs.
 //! - [`matcher`]: the exact matching semantics and the engines implementing them.
-//! - [`scanner`]: reading inputs (positional reads, blocks, stdin), cutting large files into chunks
-//!   at line starts, scanning them in parallel, putting results back in order.
+//! - [`input`]: turning paths into inputs (folders walked, globs), and the one opener (files
+//!   read at offsets or as streams, stdin, any reader, gzip and zstd decoded).
+//! - [`scan`]: the [`Scanner`]: the resumable line scanner every input runs on, cutting large
+//!   files into chunks at line starts, scanning them in parallel under a byte budget, putting
+//!   results back in order.
+//! - [`limits`]: every cap, with its reason.
 //! - [`summary`]: counts that merge exactly, whatever order the parts arrive in.
 //! - [`report`]: writers turning hits and summaries into text (human, JSON lines).
 //!
@@ -19,14 +23,15 @@
 pub mod catalog;
 pub mod error;
 pub mod input;
+pub mod limits;
 pub mod matcher;
 pub mod report;
-pub mod scanner;
+pub mod scan;
 pub mod summary;
 pub mod text;
 
 pub use catalog::{Catalog, CodeEntry, CodeId};
 pub use error::{Error, Result};
 pub use matcher::{EngineChoice, Matcher, WordFinder};
-pub use scanner::{Hit, ScanOptions, Sink};
+pub use scan::{Hit, ScanOptions, Scanner, Sink};
 pub use summary::Summary;

@@ -36,6 +36,11 @@ impl Summary {
         self.by_code[code] += 1;
     }
 
+    /// Bytes this summary holds on the heap.
+    pub(crate) fn weight(&self) -> usize {
+        std::mem::size_of::<Summary>() + self.by_code.capacity() * std::mem::size_of::<u64>()
+    }
+
     /// Adds `other` into `self`.
     pub fn merge(&mut self, other: &Summary) {
         self.files += other.files;

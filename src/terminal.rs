@@ -6,7 +6,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use cbscan::scanner::{Hit, InputStats, Sink};
+use cbscan::scan::{Hit, InputStats, Notice, Sink};
 use cbscan::text::visible;
 use cbscan::Error;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -121,7 +121,7 @@ pub struct CliSink<'a> {
 }
 
 impl Sink for CliSink<'_> {
-    fn hit(&mut self, input: &str, hit: &Hit) -> io::Result<()> {
+    fn hit(&mut self, input: &str, hit: &Hit<'_>) -> io::Result<()> {
         // No redraw around hits: they never go to the bar's terminal (see `for_terminal`).
         self.inner.hit(input, hit)
     }
@@ -133,6 +133,15 @@ impl Sink for CliSink<'_> {
             None => print_error(error),
         }
         self.inner.error(error)
+    }
+
+    fn notice(&mut self, input: &str, notice: &Notice) -> io::Result<()> {
+        let message = format!("warning: {input}: {notice}");
+        match &self.progress {
+            Some(progress) => progress.around(|| print_error(&message)),
+            None => print_error(&message),
+        }
+        self.inner.notice(input, notice)
     }
 
     fn input_done(&mut self, input: &str, stats: &InputStats) -> io::Result<()> {
@@ -150,7 +159,7 @@ impl Sink for CliSink<'_> {
 pub struct Discard;
 
 impl Sink for Discard {
-    fn hit(&mut self, _input: &str, _hit: &Hit) -> io::Result<()> {
+    fn hit(&mut self, _input: &str, _hit: &Hit<'_>) -> io::Result<()> {
         Ok(())
     }
     fn error(&mut self, _error: &Error) -> io::Result<()> {

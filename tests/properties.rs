@@ -6,10 +6,8 @@
 //! parallel scan (any chunk size, any thread count) and the streaming scan (any block size)
 //! must produce exactly the same hits, lines, columns, excerpts and counts.
 
-use std::sync::Arc;
-
 use cbscan::catalog::Catalog;
-use cbscan::scanner::{scan_bytes, scan_stream_with, CodeFilter, Hit, ScanOptions};
+use cbscan::scan::{OwnedHit, ScanOptions, Scanner};
 use cbscan::{EngineChoice, Matcher};
 use proptest::prelude::*;
 use regex::bytes::Regex;
@@ -162,7 +160,7 @@ fn odd_catalog() -> Catalog {
     catalog
 }
 
-fn located(hits: &[Hit]) -> Vec<(u64, u64, u64, u32)> {
+fn located(hits: &[OwnedHit]) -> Vec<(u64, u64, u64, u32)> {
     hits.iter()
         .map(|h| (h.line, h.column, h.byte_offset, h.pattern))
         .collect()
@@ -199,10 +197,8 @@ proptest! {
         block_size in 1usize..4096,
     ) {
         let catalog = builtin();
-        let codes = catalog.codes().len();
-        let matcher = Arc::new(Matcher::new(&catalog));
         let chunked = ScanOptions { threads, chunk_min: 0, chunk_size, ..ScanOptions::default() };
-        let (hits, summary) = scan_bytes(Arc::clone(&matcher), CodeFilter::all(&catalog), &chunked, codes, text.clone());
+        let (hits, summary) = Scanner::for_catalog(&catalog, chunked).scan_bytes(text.clone());
 
         let patterns: Vec<String> = catalog.patterns().into_iter().map(|p| p.text).collect();
         let expected: Vec<(u64, u64, u64, u32)> = reference_hits(&patterns, &text)
@@ -222,14 +218,14 @@ proptest! {
         prop_assert_eq!(summary.hits, hits.len() as u64);
 
         let streaming = ScanOptions { block_size, ..ScanOptions::default() };
-        let (stream_hits, stream_summary) =
-            scan_stream_with(&matcher, &CodeFilter::all(&catalog), &streaming, codes, text.as_slice())
-                .expect("reading memory cannot fail");
+        let (stream_hits, stream_summary) = Scanner::for_catalog(&catalog, streaming)
+            .scan_reader(text.as_slice())
+            .expect("reading memory cannot fail");
         prop_assert_eq!(&stream_hits, &hits);
         prop_assert_eq!(stream_summary, summary);
 
         let single = ScanOptions { threads: 1, chunk_min: u64::MAX, ..ScanOptions::default() };
-        let (whole_hits, _) = scan_bytes(matcher, CodeFilter::all(&catalog), &single, codes, text.clone());
+        let (whole_hits, _) = Scanner::for_catalog(&catalog, single).scan_bytes(text.clone());
         prop_assert_eq!(&whole_hits, &hits);
     }
 }

@@ -5,9 +5,15 @@
 //! are not honoured unless asked, and hidden files are included.
 
 pub mod decode;
+mod open;
 
+use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+pub use decode::Encoding;
+pub use open::{open_reader, open_stdin, Change, FileId, OpenFile, OpenOptions};
 
 use ignore::overrides::OverrideBuilder;
 use ignore::{WalkBuilder, WalkState};
@@ -17,8 +23,11 @@ use crate::error::{Error, Result};
 /// The name standard input is reported under.
 pub const STDIN_NAME: &str = "<stdin>";
 
+/// A reader handed over to be scanned once (a child's pipe, a socket, a test's data).
+pub type SharedReader = Arc<Mutex<Option<Box<dyn Read + Send>>>>;
+
 /// One input to scan, in the order it will be reported.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Source {
     /// Standard input.
     Stdin,
@@ -39,8 +48,36 @@ pub enum Source {
         /// The content.
         data: Arc<Vec<u8>>,
     },
+    /// Any reader, read once from start to end as a stream.
+    Reader {
+        /// How to name it in output.
+        name: String,
+        /// The reader; taken by the scan.
+        reader: SharedReader,
+    },
     /// Something that could not even be listed (missing path, unreadable folder entry).
     Failed(Arc<Error>),
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Stdin => f.write_str("Stdin"),
+            Source::File { path, name, size } => f
+                .debug_struct("File")
+                .field("path", path)
+                .field("name", name)
+                .field("size", size)
+                .finish(),
+            Source::Bytes { name, data } => f
+                .debug_struct("Bytes")
+                .field("name", name)
+                .field("len", &data.len())
+                .finish(),
+            Source::Reader { name, .. } => f.debug_struct("Reader").field("name", name).finish(),
+            Source::Failed(error) => f.debug_tuple("Failed").field(error).finish(),
+        }
+    }
 }
 
 impl Source {
@@ -48,7 +85,9 @@ impl Source {
     pub fn name(&self) -> String {
         match self {
             Source::Stdin => STDIN_NAME.to_string(),
-            Source::File { name, .. } | Source::Bytes { name, .. } => name.clone(),
+            Source::File { name, .. }
+            | Source::Bytes { name, .. }
+            | Source::Reader { name, .. } => name.clone(),
             Source::Failed(error) => error.input_path().unwrap_or_default().to_string(),
         }
     }
@@ -102,7 +141,7 @@ fn walk(root: &Path, options: &WalkOptions) -> Result<Vec<Source>> {
         .standard_filters(options.respect_ignore)
         .hidden(false)
         .follow_links(options.follow_links)
-        .threads(options.threads.min(crate::scanner::MAX_THREADS));
+        .threads(options.threads.min(crate::limits::MAX_THREADS));
     if options.respect_ignore {
         // Outside a git repository .gitignore files still count, as users expect.
         builder.require_git(false);

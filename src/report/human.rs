@@ -14,7 +14,7 @@ use crate::catalog::{Catalog, CodeId};
 use crate::error::Error;
 use crate::matcher::Matcher;
 use crate::report::{GENERIC_NOTE_EN, GENERIC_NOTE_ZH};
-use crate::scanner::{Hit, Sink};
+use crate::scan::{Hit, Sink};
 use crate::summary::Summary;
 use crate::text::visible;
 
@@ -225,7 +225,7 @@ impl<'a, W: Write> HumanWriter<'a, W> {
 }
 
 impl<W: Write> Sink for HumanWriter<'_, W> {
-    fn hit(&mut self, input: &str, hit: &Hit) -> io::Result<()> {
+    fn hit(&mut self, input: &str, hit: &Hit<'_>) -> io::Result<()> {
         let catalog = self.catalog;
         let entry = catalog.code(hit.code);
         let category = catalog.category(entry.category);

@@ -3,6 +3,7 @@
 //! ```text
 //! {"type":"hit","path":…,"line":…,"column":…,"byte_offset":…,"code":…,"matched":…,"category":…,"generic":…,"meaning":{"zh":…,"en":…},"text":…}
 //! {"type":"error","path":…,"message":…}
+//! {"type":"notice","path":…,"kind":"changed","message":…}
 //! {"type":"summary","files":…,"bytes":…,"lines":…,"hits":…,"by_category":{…},"by_code":{…},"generic_hits":…,"errors":…,"elapsed_ms":…}
 //! ```
 //!
@@ -17,7 +18,7 @@ use serde_json::{json, Map, Value};
 use crate::catalog::{Catalog, CodeId};
 use crate::error::Error;
 use crate::matcher::Matcher;
-use crate::scanner::{Excerpt, Hit, Sink};
+use crate::scan::{Excerpt, Hit, Notice, Sink};
 use crate::summary::Summary;
 
 /// Writes hits and errors as JSON lines.
@@ -82,7 +83,7 @@ impl<W: Write> JsonlWriter<W> {
 }
 
 impl<W: Write> Sink for JsonlWriter<W> {
-    fn hit(&mut self, input: &str, hit: &Hit) -> io::Result<()> {
+    fn hit(&mut self, input: &str, hit: &Hit<'_>) -> io::Result<()> {
         if !self.records {
             return Ok(());
         }
@@ -121,15 +122,29 @@ impl<W: Write> Sink for JsonlWriter<W> {
         serde_json::to_writer(&mut self.out, &record)?;
         self.out.write_all(b"\n")
     }
+
+    fn notice(&mut self, input: &str, notice: &Notice) -> io::Result<()> {
+        if !self.records {
+            return Ok(());
+        }
+        let record = json!({
+            "type": "notice",
+            "path": input,
+            "kind": notice.kind(),
+            "message": notice.to_string(),
+        });
+        serde_json::to_writer(&mut self.out, &record)?;
+        self.out.write_all(b"\n")
+    }
 }
 
 /// The excerpt as text: lossy UTF-8, with `…` where the line was shortened.
-fn excerpt_text(excerpt: &Excerpt, text: &mut String) {
+fn excerpt_text(excerpt: &Excerpt<'_>, text: &mut String) {
     text.clear();
     if excerpt.cut_before {
         text.push('…');
     }
-    text.push_str(&String::from_utf8_lossy(&excerpt.bytes));
+    text.push_str(&String::from_utf8_lossy(excerpt.bytes));
     if excerpt.cut_after {
         text.push('…');
     }

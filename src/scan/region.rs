@@ -1,47 +1,58 @@
 //! Scanning one window of a haystack: hits with their lines, columns and excerpts, and the
 //! newline count that lets the caller number lines across windows.
 
+use std::io;
 use std::ops::Range;
 
 use memchr::{memchr, memrchr};
 
-use super::{Excerpt, Hit, ScanSpec};
+use super::batch::{Batch, StoredHit};
+use super::ScanSpec;
+use crate::limits::{BATCH_BYTES, EXCERPT_RADIUS, SEARCH_SLICE};
 use crate::matcher::RawMatch;
-use crate::summary::Summary;
 use crate::text::{char_start_backward, char_start_forward};
 
-/// Most bytes of context an excerpt keeps on each side of a hit.
-pub const EXCERPT_RADIUS: usize = 256;
-/// Windows are searched in slices of this size, so that counting a slice's newlines right
-/// after searching it reads bytes still in the core's L2 cache instead of a second pass over
-/// memory.
-const SLICE: usize = 256 * 1024;
-
-/// Where the scan stands in the line structure of the whole input.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct LineCursor {
-    /// Newlines seen since the start of the current part (the caller adds the part's base).
+/// Where the scan stands in the line structure of the input.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct LineCursor {
+    /// Newlines seen since the scanner's origin.
     pub newlines: u64,
     /// Absolute offset where the current line starts.
     pub line_start: u64,
 }
 
-/// What one window produced.
-pub(super) struct RegionOutput {
-    pub hits: Vec<Hit>,
-    pub summary: Summary,
+/// Where a window's hits go: the batch being filled, handed on whenever it grows past
+/// [`BATCH_BYTES`] so that a dense window never piles up unbounded hit data in a worker.
+pub(crate) struct Out<'a> {
+    pub batch: Batch,
+    pub codes: usize,
+    pub on_batch: &'a mut dyn FnMut(Batch) -> io::Result<()>,
+    /// The first error the receiver returned; once set, hits are no longer kept.
+    pub failed: Option<io::Error>,
 }
 
-/// Scans `haystack[from..to]` (a window of the input starting at absolute offset
-/// `haystack_offset`). Hits get `line` = newlines since the part began (0-based; the driver
-/// adds the base and 1). Returns where the matcher stopped (see [`crate::Matcher::find`]).
-pub(super) fn scan_region(
+impl Out<'_> {
+    /// Hands the batch on (if it holds anything) and starts a new one.
+    pub fn hand_on(&mut self) {
+        if self.failed.is_some() || (self.batch.is_empty() && self.batch.summary.hits == 0) {
+            return;
+        }
+        let batch = std::mem::replace(&mut self.batch, Batch::new(self.codes));
+        if let Err(error) = (self.on_batch)(batch) {
+            self.failed = Some(error);
+        }
+    }
+}
+
+/// Scans `haystack[window]` (the haystack starts at absolute offset `haystack_offset`).
+/// Returns where the matcher stopped (see [`crate::Matcher::find`]).
+pub(crate) fn scan_region(
     spec: ScanSpec<'_>,
     haystack: &[u8],
     haystack_offset: u64,
     window: Range<usize>,
     cursor: &mut LineCursor,
-    out: &mut RegionOutput,
+    out: &mut Out<'_>,
 ) -> usize {
     let Range {
         start: from,
@@ -50,7 +61,7 @@ pub(super) fn scan_region(
     let mut stop = from;
     let mut slice_start = from;
     while slice_start < to {
-        let slice_end = to.min(slice_start.saturating_add(SLICE));
+        let slice_end = to.min(slice_start.saturating_add(SEARCH_SLICE));
         // A hit may run past a slice's end; the next slice starts after it.
         let search_from = slice_start.max(stop);
         let counted_from = slice_start;
@@ -82,7 +93,7 @@ fn scan_slice(
     window: Range<usize>,
     counted_from: usize,
     cursor: &mut LineCursor,
-    out: &mut RegionOutput,
+    out: &mut Out<'_>,
 ) -> usize {
     let Range {
         start: from,
@@ -92,13 +103,13 @@ fn scan_slice(
         matcher,
         filter,
         collect_hits,
-        ..
     } = spec;
     if !collect_hits {
+        let summary = &mut out.batch.summary;
         let stop = matcher.find(haystack, from, to, |m| {
             let code = matcher.code_of(m.pattern);
             if filter.keeps(code) {
-                out.summary.add_hit(code);
+                summary.add_hit(code);
             }
         });
         advance(cursor, haystack, haystack_offset, counted_from, to);
@@ -107,20 +118,31 @@ fn scan_slice(
     let mut counted_to = counted_from;
     let stop = matcher.find(haystack, from, to, |m| {
         let code = matcher.code_of(m.pattern);
-        if !filter.keeps(code) {
+        if !filter.keeps(code) || out.failed.is_some() {
             return;
         }
         advance(cursor, haystack, haystack_offset, counted_to, m.start);
         counted_to = m.start;
-        out.summary.add_hit(code);
-        out.hits.push(Hit {
-            line: cursor.newlines,
+        let batch = &mut out.batch;
+        batch.summary.add_hit(code);
+        let cut = excerpt(haystack, haystack_offset, cursor.line_start, m);
+        let text_start = batch.push_excerpt(haystack, haystack_offset, cut.range.clone());
+        batch.hits.push(StoredHit {
+            line: cursor.newlines + 1,
             column: haystack_offset + m.start as u64 - cursor.line_start + 1,
             byte_offset: haystack_offset + m.start as u64,
-            code,
+            code: code as u32,
             pattern: m.pattern,
-            excerpt: excerpt(haystack, haystack_offset, cursor.line_start, m),
+            text_start,
+            text_len: cut.range.len() as u32,
+            hit_start: (m.start - cut.range.start) as u32,
+            hit_len: (m.end - m.start) as u32,
+            cut_before: cut.cut_before,
+            cut_after: cut.cut_after,
         });
+        if batch.weight() >= BATCH_BYTES {
+            out.hand_on();
+        }
     });
     advance(cursor, haystack, haystack_offset, counted_to, to);
     stop
@@ -128,7 +150,13 @@ fn scan_slice(
 
 /// Moves the cursor over `haystack[from..to]`.
 #[inline]
-fn advance(cursor: &mut LineCursor, haystack: &[u8], haystack_offset: u64, from: usize, to: usize) {
+pub(crate) fn advance(
+    cursor: &mut LineCursor,
+    haystack: &[u8],
+    haystack_offset: u64,
+    from: usize,
+    to: usize,
+) {
     if from >= to {
         return;
     }
@@ -142,11 +170,20 @@ fn advance(cursor: &mut LineCursor, haystack: &[u8], haystack_offset: u64, from:
     }
 }
 
-/// The excerpt for hit `m`. The result depends only on the input's bytes, not on how much of
-/// the input the haystack holds, provided the haystack holds [`EXCERPT_RADIUS`] bytes before
-/// the hit (or from its line start) and `EXCERPT_RADIUS + 1` after it (or to the end of input):
-/// the streaming reader keeps that much.
-fn excerpt(haystack: &[u8], haystack_offset: u64, line_start: u64, m: RawMatch) -> Excerpt {
+/// Where an excerpt lies in the haystack.
+struct Cut {
+    range: Range<usize>,
+    cut_before: bool,
+    cut_after: bool,
+}
+
+/// The excerpt for hit `m`: its whole line when the line is short, else a window of at most
+/// [`EXCERPT_RADIUS`] bytes either side of the hit, without the line's `\n` and a `\r` before
+/// it. The result depends only on the input's bytes, not on how much of the input the
+/// haystack holds, provided the haystack holds [`EXCERPT_RADIUS`] bytes before the hit (or
+/// from its line start) and `EXCERPT_RADIUS + 1` after it (or to the end of input): the line
+/// scanner keeps that much.
+fn excerpt(haystack: &[u8], haystack_offset: u64, line_start: u64, m: RawMatch) -> Cut {
     // The line may have started before the bytes we still hold.
     let line_start_here = line_start.checked_sub(haystack_offset).map(|s| s as usize);
     let earliest = m.start.saturating_sub(EXCERPT_RADIUS);
@@ -171,9 +208,8 @@ fn excerpt(haystack: &[u8], haystack_offset: u64, line_start: u64, m: RawMatch) 
     if cut_after {
         end = char_start_backward(haystack, end, m.end);
     }
-    Excerpt {
-        bytes: haystack[start..end].to_vec(),
-        hit: m.start - start..m.end - start,
+    Cut {
+        range: start..end,
         cut_before,
         cut_after,
     }

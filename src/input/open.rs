@@ -1,0 +1,326 @@
+//! The one place that opens inputs: files (read at offsets for chunks, or as a stream), stdin,
+//! and any reader (a child's pipe), with compressed logs recognised by their first bytes.
+//!
+//! A file is opened once and read through that one descriptor from its first chunk to its
+//! last, so renaming or deleting it mid-scan (logrotate) changes nothing; it is read up to the
+//! size it had when opened, so a log that grows during the scan cannot make the scan endless,
+//! and the scan says when it changed. An input that is the file standard output writes to is
+//! refused: it would read back the scan's own output.
+
+use std::fmt;
+use std::fs::{File, Metadata};
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::decode::{open_decoded, sniff, Encoding};
+use crate::error::Error;
+
+/// Identity of a file on its device (device and inode numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FileId {
+    dev: u64,
+    ino: u64,
+}
+
+impl FileId {
+    /// The identity of the file `meta` describes (none on systems without inode numbers).
+    pub fn of(meta: &Metadata) -> Option<FileId> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Some(FileId {
+                dev: meta.dev(),
+                ino: meta.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            None
+        }
+    }
+
+    /// The regular file standard output writes to, if it writes to one (`> out.log`,
+    /// `>> app.log`). Terminals, pipes and `/dev/null` are not files a scan could read back.
+    pub fn of_stdout() -> Option<FileId> {
+        fd_metadata(1)
+            .filter(Metadata::is_file)
+            .and_then(|m| Self::of(&m))
+    }
+}
+
+/// The metadata of an open descriptor of this process (stdin 0, stdout 1), without closing it.
+fn fd_metadata(fd: i32) -> Option<Metadata> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::BorrowedFd;
+        // SAFETY: 0 and 1 are open for the whole life of the process (the runtime reopens
+        // them on /dev/null if they were closed at start), and the borrow ends here.
+        let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+        let owned = fd.try_clone_to_owned().ok()?;
+        File::from(owned).metadata().ok()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = fd;
+        None
+    }
+}
+
+/// How a file changed while it was scanned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Its size when it was opened (what was scanned, at most).
+    pub opened: u64,
+    /// Its size when the scan of it ended.
+    pub now: u64,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Change { opened, now } = *self;
+        if now > opened {
+            write!(
+                f,
+                "grew from {opened} to {now} bytes while it was scanned; scanned the first {opened} bytes"
+            )
+        } else if now < opened {
+            write!(
+                f,
+                "shrank from {opened} to {now} bytes while it was scanned (truncated?); hits past the cut may be missing"
+            )
+        } else {
+            write!(
+                f,
+                "was modified while it was scanned (same size, {now} bytes)"
+            )
+        }
+    }
+}
+
+/// How inputs are opened.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenOptions {
+    /// Decompress gzip and zstd input.
+    pub decompress: bool,
+    /// The file standard output writes to: refused as an input.
+    pub output: Option<FileId>,
+}
+
+/// A file opened for reading, and what it looked like when opened.
+pub struct OpenFile {
+    file: File,
+    /// Its size when opened, for regular files; reads stop there.
+    size: Option<u64>,
+    modified: Option<SystemTime>,
+}
+
+impl OpenFile {
+    /// Opens `path` (reported as `name`).
+    pub fn open(path: &Path, name: &str, options: &OpenOptions) -> Result<OpenFile, Error> {
+        let failed = |source: io::Error| Error::Input {
+            path: name.to_string(),
+            source,
+        };
+        let file = File::open(path).map_err(failed)?;
+        let meta = file.metadata().map_err(failed)?;
+        refuse_output(&meta, name, options)?;
+        Ok(OpenFile {
+            size: meta.is_file().then_some(meta.len()),
+            modified: meta.modified().ok(),
+            file,
+        })
+    }
+
+    /// Its size when opened, for a regular file.
+    pub fn size(&self) -> Option<u64> {
+        self.size
+    }
+
+    /// How the file differs from when it was opened, if it does.
+    pub fn changed(&self) -> Option<Change> {
+        let opened = self.size?;
+        let meta = self.file.metadata().ok()?;
+        let now = meta.len();
+        let touched = meta.modified().ok() != self.modified;
+        (now != opened || touched).then_some(Change { opened, now })
+    }
+
+    /// Reads at `offset`, never past the size the file had when opened.
+    pub fn read_at(&self, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+        let want = match self.size {
+            Some(size) => buffer
+                .len()
+                .min(usize::try_from(size.saturating_sub(offset)).unwrap_or(usize::MAX)),
+            None => buffer.len(),
+        };
+        if want == 0 {
+            return Ok(0);
+        }
+        read_file_at(&self.file, &mut buffer[..want], offset)
+    }
+
+    /// What the file's first bytes say it is.
+    pub fn encoding(&self) -> io::Result<Encoding> {
+        let mut prefix = [0u8; 4];
+        let mut got = 0;
+        while got < prefix.len() {
+            match self.read_at(&mut prefix[got..], got as u64) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(sniff(&prefix[..got]))
+    }
+
+    /// The whole file (up to its size when opened) as a stream, decoded if compressed and
+    /// `decompress` is set.
+    pub fn stream(self: &Arc<Self>, decompress: bool) -> io::Result<Box<dyn Read + Send>> {
+        let raw: Box<dyn Read + Send> = match self.size {
+            Some(_) => Box::new(AtOffsets {
+                file: Arc::clone(self),
+                at: 0,
+            }),
+            // Pipes and devices have no size and no offsets: read them in order.
+            None => Box::new(InOrder(Arc::clone(self))),
+        };
+        Ok(open_decoded(raw, decompress)?.1)
+    }
+}
+
+/// Refuses an input that is the file standard output writes to.
+fn refuse_output(meta: &Metadata, name: &str, options: &OpenOptions) -> Result<(), Error> {
+    if meta.is_file() && options.output.is_some() && FileId::of(meta) == options.output {
+        return Err(Error::InputIsOutput {
+            path: name.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Standard input as a stream, decoded if compressed and `decompress` is set.
+pub fn open_stdin(options: &OpenOptions, name: &str) -> Result<Box<dyn Read + Send>, Error> {
+    if let Some(meta) = fd_metadata(0) {
+        refuse_output(&meta, name, options)?;
+    }
+    open_reader(Box::new(io::stdin()), options, name)
+}
+
+/// Any reader as a stream, decoded if compressed and `decompress` is set.
+pub fn open_reader(
+    reader: Box<dyn Read + Send>,
+    options: &OpenOptions,
+    name: &str,
+) -> Result<Box<dyn Read + Send>, Error> {
+    open_decoded(reader, options.decompress)
+        .map(|(_, reader)| reader)
+        .map_err(|source| Error::Input {
+            path: name.to_string(),
+            source,
+        })
+}
+
+/// Reads a file from its start with positional reads, up to its size when opened.
+struct AtOffsets {
+    file: Arc<OpenFile>,
+    at: u64,
+}
+
+impl Read for AtOffsets {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read_at(buffer, self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads a pipe or device in order.
+struct InOrder(Arc<OpenFile>);
+
+impl Read for InOrder {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        (&self.0.file).read(buffer)
+    }
+}
+
+#[cfg(unix)]
+fn read_file_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buffer, offset)
+}
+
+#[cfg(windows)]
+fn read_file_at(file: &File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buffer, offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_file_is_read_up_to_its_size_when_opened_and_says_it_grew() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("app.log");
+        std::fs::write(&path, "first line\n").expect("write the log");
+        let file =
+            Arc::new(OpenFile::open(&path, "app.log", &OpenOptions::default()).expect("opens"));
+        assert_eq!(file.changed(), None);
+        let mut appender = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("open for append");
+        appender.write_all(b"second line\n").expect("append");
+        let mut read = Vec::new();
+        file.stream(true)
+            .expect("stream")
+            .read_to_end(&mut read)
+            .expect("read");
+        assert_eq!(read, b"first line\n");
+        assert_eq!(
+            file.changed(),
+            Some(Change {
+                opened: 11,
+                now: 23
+            })
+        );
+    }
+
+    #[test]
+    fn a_renamed_or_deleted_file_is_still_read_whole() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("app.log");
+        std::fs::write(&path, "old content\n").expect("write the log");
+        let file =
+            Arc::new(OpenFile::open(&path, "app.log", &OpenOptions::default()).expect("opens"));
+        std::fs::rename(&path, dir.path().join("app.log.1")).expect("rotate");
+        std::fs::write(&path, "new content that is longer\n").expect("new file");
+        let mut buffer = [0u8; 64];
+        let n = file.read_at(&mut buffer, 0).expect("read");
+        assert_eq!(&buffer[..n], b"old content\n");
+        std::fs::remove_file(dir.path().join("app.log.1")).expect("delete");
+        let n = file.read_at(&mut buffer, 4).expect("read after delete");
+        assert_eq!(&buffer[..n], b"content\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_output_file_is_refused_as_an_input() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("out.log");
+        std::fs::write(&path, "x\n").expect("write");
+        let meta = std::fs::metadata(&path).expect("stat");
+        let options = OpenOptions {
+            decompress: true,
+            output: FileId::of(&meta),
+        };
+        match OpenFile::open(&path, "out.log", &options) {
+            Err(Error::InputIsOutput { path }) => assert_eq!(path, "out.log"),
+            other => panic!("expected InputIsOutput, got {:?}", other.err()),
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Every cap cbscan puts on itself, in one place, each with the reason for its value.
+//!
+//! A cap that is not here is a bug: each unbounded collection grows with some input, and some
+//! input is always larger than the machine.
+
+/// Most worker threads a scan (or a folder walk) uses. Asking for more gets this many:
+/// `-j 100000` once built 100,000 threads and drove the load to 700; thousands of threads on
+/// a few cores only add switching and memory.
+pub const MAX_THREADS: usize = 256;
+
+/// Most bytes of context an excerpt keeps on each side of a hit. Enough for the JSON object
+/// or message a code sits in (CloudBase errors are one-line JSON of 100–300 bytes), small
+/// enough that a megabyte-long minified line does not become a megabyte per hit.
+pub const EXCERPT_RADIUS: usize = 256;
+
+/// Bytes of hit data (hits, their excerpt text, per-batch counts) that workers may have handed
+/// on and the emitter has not yet given to the sink. This is what keeps memory flat when the
+/// output is slower than the scan (a slow pipe, a terminal): workers wait instead of piling up
+/// results. 16 MiB holds a few dozen full batches, enough to keep every worker busy while the
+/// emitter drains in order; it does not grow with the thread count.
+pub const IN_FLIGHT_BYTES: usize = 16 << 20;
+
+/// The part of [`IN_FLIGHT_BYTES`] kept for the unit the emitter is waiting for. Workers ahead
+/// of it share the rest; the current unit's worker only waits on its own batches, which the
+/// emitter is draining, so it can always go on and the scan cannot deadlock.
+pub const CURRENT_UNIT_BYTES: usize = IN_FLIGHT_BYTES / 4;
+
+/// A worker hands a batch on once its hit data weighs this much, even in the middle of a read
+/// block, so that what a worker holds before charging the budget stays small on dense input
+/// (a line with 500 codes). Must stay well below [`CURRENT_UNIT_BYTES`].
+pub const BATCH_BYTES: usize = 256 << 10;
+
+/// Size of one read when streaming (pipes, small files, chunks). 256 KiB amortises the
+/// system call and fits a core's L2 cache with the matcher's tables.
+pub const BLOCK_SIZE: usize = 256 << 10;
+
+/// The matcher searches a window in slices of this size, so that counting a slice's newlines
+/// right after searching it reads bytes still in the L2 cache instead of a second pass over
+/// memory.
+pub const SEARCH_SLICE: usize = 256 << 10;
+
+/// Files at least this large are cut into chunks scanned in parallel; below it, the cost of
+/// finding chunk starts and ordering results outweighs the gain.
+pub const CHUNK_MIN: u64 = 4 << 20;
+
+/// Target size of a chunk of a large file: large enough that per-chunk costs vanish, small
+/// enough that two cores share a 20 MB file evenly. Tuned on a 2-core machine.
+pub const CHUNK_SIZE: usize = 8 << 20;
+
+/// The smallest chunk size the command line accepts (`--chunk-size`, a hidden flag for tests
+/// and benchmarks). Chunk size 0 once planned one unit per byte: 1.1 GB of plan for a 20 MB
+/// file. One page is the smallest chunk worth a positional read of its own.
+pub const MIN_CHUNK_SIZE: usize = 4 << 10;
+
+/// Most chunks one file is cut into, whatever the chunk size: the plan holds one small record
+/// per chunk, so a terabyte file at the minimum chunk size must not plan a billion of them.
+/// Past this count the chunks of that file grow instead.
+pub const MAX_CHUNKS_PER_FILE: u64 = 1 << 16;
+
+/// Small files are scanned in runs of up to this many bytes ...
+pub const RUN_BYTES: u64 = 1 << 20;
+/// ... or this many files: a folder of thousands of logs otherwise spends more time waking
+/// threads than scanning.
+pub const RUN_FILES: usize = 256;

@@ -1,0 +1,148 @@
+//! Batches: what a worker hands on to the emitter — hits, the excerpt text they point into,
+//! and counts. Excerpts are stored once per batch: hits hold ranges into one text buffer, and
+//! the excerpts of hits on the same line share their bytes, so a line with 500 codes costs its
+//! own length in text, not 500 copies of it.
+
+use std::ops::Range;
+
+use super::{Excerpt, Hit};
+use crate::catalog::CodeId;
+use crate::matcher::PatternId;
+use crate::summary::Summary;
+
+/// A hit as stored in a batch: its excerpt is a range of the batch's text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StoredHit {
+    /// 1-based line, counted from the scanner's origin (a chunk's first line is line 1 of
+    /// the chunk: the emitter adds the lines of the chunks before).
+    pub line: u64,
+    pub column: u64,
+    pub byte_offset: u64,
+    pub code: u32,
+    pub pattern: PatternId,
+    /// The excerpt's bytes: `text[text_start..text_start + text_len]`.
+    pub text_start: u32,
+    pub text_len: u32,
+    /// Where the hit is within the excerpt.
+    pub hit_start: u32,
+    pub hit_len: u32,
+    pub cut_before: bool,
+    pub cut_after: bool,
+}
+
+/// Hits and counts of a stretch of one input, in input order.
+#[derive(Debug)]
+pub struct Batch {
+    pub(crate) hits: Vec<StoredHit>,
+    pub(crate) text: Vec<u8>,
+    pub(crate) summary: Summary,
+    /// The absolute input range the end of `text` was copied from, so that overlapping
+    /// excerpts extend it instead of copying their bytes again.
+    span: Range<u64>,
+    /// Where that span starts in `text`.
+    span_text_start: usize,
+}
+
+impl Batch {
+    pub(crate) fn new(codes: usize) -> Batch {
+        Batch {
+            hits: Vec::new(),
+            text: Vec::new(),
+            summary: Summary::new(codes),
+            span: 0..0,
+            span_text_start: 0,
+        }
+    }
+
+    /// Number of hits.
+    pub fn len(&self) -> usize {
+        self.hits.len()
+    }
+
+    /// Whether the batch holds no hit.
+    pub fn is_empty(&self) -> bool {
+        self.hits.is_empty()
+    }
+
+    /// The counts of this batch (hits per code; inputs, bytes and lines are counted at the
+    /// end of an input).
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// The hits, with `line_base` added to their line numbers.
+    pub fn hits(&self, line_base: u64) -> impl Iterator<Item = Hit<'_>> + '_ {
+        self.hits.iter().map(move |h| {
+            let start = h.text_start as usize;
+            let bytes = &self.text[start..start + h.text_len as usize];
+            let hit_start = h.hit_start as usize;
+            Hit {
+                line: h.line + line_base,
+                column: h.column,
+                byte_offset: h.byte_offset,
+                code: h.code as CodeId,
+                pattern: h.pattern,
+                excerpt: Excerpt {
+                    bytes,
+                    hit: hit_start..hit_start + h.hit_len as usize,
+                    cut_before: h.cut_before,
+                    cut_after: h.cut_after,
+                },
+            }
+        })
+    }
+
+    /// Bytes this batch holds on the heap: what the in-flight budget is charged.
+    pub(crate) fn weight(&self) -> usize {
+        self.hits.capacity() * std::mem::size_of::<StoredHit>()
+            + self.text.capacity()
+            + self.summary.weight()
+    }
+
+    /// Copies the excerpt `haystack[range]` (absolute offset `haystack_offset + range.start`)
+    /// into the text, sharing bytes with the previous excerpt when they overlap, and returns
+    /// where it starts in the text.
+    pub(crate) fn push_excerpt(
+        &mut self,
+        haystack: &[u8],
+        haystack_offset: u64,
+        range: Range<usize>,
+    ) -> u32 {
+        let start = haystack_offset + range.start as u64;
+        let end = haystack_offset + range.end as u64;
+        // Invariant: the haystack holds every byte from `start` on, so when the new excerpt
+        // starts inside the previous span, the span's missing tail is in the haystack too.
+        if !self.text.is_empty() && self.span.start <= start && start <= self.span.end {
+            if end > self.span.end {
+                let from = (self.span.end - haystack_offset) as usize;
+                self.text.extend_from_slice(&haystack[from..range.end]);
+                self.span.end = end;
+            }
+            (self.span_text_start + (start - self.span.start) as usize) as u32
+        } else {
+            self.span_text_start = self.text.len();
+            self.text.extend_from_slice(&haystack[range]);
+            self.span = start..end;
+            self.span_text_start as u32
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_excerpts_share_their_bytes() {
+        let line = b"aa CODE bb CODE cc";
+        let mut batch = Batch::new(1);
+        let first = batch.push_excerpt(line, 100, 0..10);
+        let second = batch.push_excerpt(line, 100, 4..18);
+        assert_eq!((first, second), (0, 4));
+        assert_eq!(batch.text, line.to_vec(), "each byte stored once");
+        // Not overlapping: a new span.
+        let third = batch.push_excerpt(b"zz", 500, 0..2);
+        assert_eq!(third, 18);
+        assert_eq!(&batch.text[18..], b"zz");
+    }
+}

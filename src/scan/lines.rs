@@ -1,0 +1,353 @@
+//! The resumable line scanner: fed bytes a piece at a time (from a file, a pipe, a chunk, a
+//! followed log), it scans every complete line and hands on batches of hits, in bounded memory
+//! whatever the line length. Its state between feeds is a plain value ([`Resume`]) that can be
+//! taken out and put back, so a later read, or a later process, continues exactly where it
+//! stopped.
+//!
+//! # Invariants
+//! - `buf[..filled]` holds input bytes from absolute offset `base`.
+//! - `buf[..scanned]` has been scanned (windows end there); no hit may start before `resume`.
+//! - Windows end right after a line break, so a line is scanned only once it is complete:
+//!   appending to an unterminated last line can turn `SYS_ERR` into `SYS_ERR2`, and a hit
+//!   reported early would have been false. A line longer than the buffer is the exception
+//!   (memory stays bounded): its bytes are scanned up to `max_len + 1 + EXCERPT_RADIUS` short of
+//!   what has arrived, so every hit in that stretch is complete, its end boundary is known and
+//!   its excerpt is whole — exactly as if the whole input were in memory (the region module's
+//!   contract).
+//! - Bytes before `scanned` are kept only as context: from the current line's start, or at most
+//!   [`KEEP_BEFORE`] bytes of it (look-behind and excerpts need no more).
+
+use std::io::{self, Read};
+
+use memchr::memrchr;
+
+use super::batch::Batch;
+use super::region::{scan_region, LineCursor, Out};
+use super::{InputStats, ScanSpec};
+use crate::limits::EXCERPT_RADIUS;
+use crate::matcher::MAX_LOOK_BEHIND;
+
+/// Bytes of already-scanned context kept before the next window inside a long line.
+const KEEP_BEFORE: usize = EXCERPT_RADIUS + MAX_LOOK_BEHIND + 64;
+
+/// What to do with an unterminated last line when the scan ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    /// The input has ended: scan the last line even without its line break (files, pipes).
+    Final,
+    /// More may come (a followed log): hold the unterminated line back, in the resume state.
+    Pending,
+}
+
+/// Where a line scanner stands, as a value: enough to continue exactly, in this process or
+/// another. At a line boundary `pending` is the unterminated line read so far and `base`,
+/// `scanned` and `line_start` are equal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resume {
+    /// Absolute offset of `pending[0]`: the input read so far ends at `base + pending.len()`.
+    pub base: u64,
+    /// Absolute offset up to which the input has been scanned.
+    pub scanned: u64,
+    /// No hit may start before this absolute offset (the end of the last hit).
+    pub resume: u64,
+    /// Absolute offset of the start of the current line.
+    pub line_start: u64,
+    /// Line breaks before `scanned`, since the scanner's origin (line numbers are this + 1).
+    pub newlines: u64,
+    /// Bytes read but not yet scanned, with the context before them.
+    pub pending: Vec<u8>,
+}
+
+impl Resume {
+    /// The state at absolute offset `offset`, which starts a line, after `newlines` line
+    /// breaks (`Resume::at(0, 0)` is the start of an input).
+    pub fn at(offset: u64, newlines: u64) -> Resume {
+        Resume {
+            base: offset,
+            scanned: offset,
+            resume: offset,
+            line_start: offset,
+            newlines,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Absolute offset of the end of what has been read.
+    pub fn end(&self) -> u64 {
+        self.base + self.pending.len() as u64
+    }
+}
+
+/// Scans lines as bytes arrive. See the module documentation.
+pub struct LineScanner<'s> {
+    spec: ScanSpec<'s>,
+    codes: usize,
+    buf: Vec<u8>,
+    filled: usize,
+    base: u64,
+    scanned: usize,
+    resume: usize,
+    cursor: LineCursor,
+    /// Capacity of `buf` in use; reads never go past it.
+    capacity: usize,
+    /// Bytes after a window a long line's window must leave unscanned.
+    lookahead: usize,
+    /// The batch being filled.
+    batch: Batch,
+    /// Bytes fed since this scanner was created.
+    fed: u64,
+    /// The last byte fed, to count an unterminated last line.
+    last_byte: Option<u8>,
+    /// Where the scanner started, for the statistics it reports.
+    origin_newlines: u64,
+}
+
+impl<'s> LineScanner<'s> {
+    /// A scanner reading into `buffer` (a previous scanner's, so that a worker scanning
+    /// thousands of small files does not allocate and zero a block for each).
+    pub(crate) fn new(
+        spec: ScanSpec<'s>,
+        codes: usize,
+        block_size: usize,
+        start: Resume,
+        buffer: Vec<u8>,
+    ) -> Self {
+        let lookahead = spec.matcher.max_len() + 1 + EXCERPT_RADIUS;
+        // A block must leave room for a window after the look-ahead, or a long line never moves.
+        let block_size = block_size.max(2 * lookahead + 1);
+        let capacity = block_size + KEEP_BEFORE;
+        let mut scanner = LineScanner {
+            spec,
+            codes,
+            buf: buffer,
+            filled: 0,
+            base: start.base,
+            scanned: 0,
+            resume: 0,
+            cursor: LineCursor {
+                newlines: start.newlines,
+                line_start: start.line_start,
+            },
+            capacity: capacity.max(start.pending.len() + block_size),
+            lookahead,
+            batch: Batch::new(codes),
+            fed: 0,
+            last_byte: start.pending.last().copied(),
+            origin_newlines: start.newlines,
+        };
+        scanner.reserve();
+        scanner.buf[..start.pending.len()].copy_from_slice(&start.pending);
+        scanner.filled = start.pending.len();
+        scanner.scanned = (start.scanned - start.base) as usize;
+        scanner.resume = start.resume.saturating_sub(start.base) as usize;
+        scanner
+    }
+
+    fn reserve(&mut self) {
+        if self.buf.len() < self.capacity {
+            self.buf.resize(self.capacity, 0);
+        }
+    }
+
+    /// Feeds `data`, handing on hits of every line it completes.
+    pub fn feed(
+        &mut self,
+        mut data: &[u8],
+        on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
+    ) -> io::Result<()> {
+        while !data.is_empty() {
+            self.compact();
+            let room = self.capacity - self.filled;
+            let n = room.min(data.len());
+            self.buf[self.filled..self.filled + n].copy_from_slice(&data[..n]);
+            self.arrived(n);
+            data = &data[n..];
+            self.scan_complete_lines(on_batch)?;
+        }
+        Ok(())
+    }
+
+    /// Reads once from `reader` (whatever it has: a pipe's hits go out as soon as their line
+    /// arrives), then scans the lines it completed. Returns the bytes read; 0 is the end of
+    /// the input.
+    pub fn fill_from(
+        &mut self,
+        reader: &mut dyn Read,
+        on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
+    ) -> io::Result<usize> {
+        self.compact();
+        let n = loop {
+            match reader.read(&mut self.buf[self.filled..self.capacity]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        if n > 0 {
+            self.arrived(n);
+            self.scan_complete_lines(on_batch)?;
+        }
+        Ok(n)
+    }
+
+    /// Reads `reader` to its end and finishes as [`Finish::Final`]. On a read error, the hits
+    /// of the lines completed before it have been handed on; the error is returned.
+    pub fn scan_to_end(
+        mut self,
+        reader: &mut dyn Read,
+        on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
+    ) -> io::Result<InputStats> {
+        self.read_to_end(reader, on_batch)
+    }
+
+    /// [`LineScanner::scan_to_end`], then gives its buffer back for the next scanner.
+    pub(crate) fn scan_to_end_recycling(
+        mut self,
+        reader: &mut dyn Read,
+        on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
+        recycle: &mut Vec<u8>,
+    ) -> io::Result<InputStats> {
+        let result = self.read_to_end(reader, on_batch);
+        *recycle = std::mem::take(&mut self.buf);
+        result
+    }
+
+    fn read_to_end(
+        &mut self,
+        reader: &mut dyn Read,
+        on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
+    ) -> io::Result<InputStats> {
+        while self.fill_from(reader, on_batch)? > 0 {}
+        Ok(self.finish_in_place(Finish::Final, on_batch)?.0)
+    }
+
+    /// Ends this scanner: with [`Finish::Final`] the unterminated last line is scanned, with
+    /// [`Finish::Pending`] it is held back in the returned state. Hands on the last batch
+    /// (hits and counts), and returns what was read and where to resume.
+    pub fn finish(
+        mut self,
+        how: Finish,
+        on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
+    ) -> io::Result<(InputStats, Resume)> {
+        self.finish_in_place(how, on_batch)
+    }
+
+    fn finish_in_place(
+        &mut self,
+        how: Finish,
+        on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
+    ) -> io::Result<(InputStats, Resume)> {
+        if how == Finish::Final {
+            let to = self.filled;
+            self.scan_window(to, on_batch)?;
+        }
+        self.hand_on(on_batch)?;
+        let unterminated =
+            how == Finish::Final && self.fed > 0 && self.last_byte.is_some_and(|b| b != b'\n');
+        let stats = InputStats {
+            bytes: self.fed,
+            lines: self.cursor.newlines - self.origin_newlines + u64::from(unterminated),
+        };
+        let keep = self.keep_from().min(self.filled);
+        let state = Resume {
+            base: self.base + keep as u64,
+            scanned: self.base + self.scanned as u64,
+            resume: self.base + self.resume.max(self.scanned) as u64,
+            line_start: self.cursor.line_start,
+            newlines: self.cursor.newlines,
+            pending: self.buf[keep..self.filled].to_vec(),
+        };
+        Ok((stats, state))
+    }
+
+    fn arrived(&mut self, n: usize) {
+        self.filled += n;
+        self.fed += n as u64;
+        self.last_byte = Some(self.buf[self.filled - 1]);
+    }
+
+    /// Scans up to the end of the last complete line, or, in a line longer than the buffer,
+    /// up to the look-ahead before the end.
+    fn scan_complete_lines(
+        &mut self,
+        on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let to = match memrchr(b'\n', &self.buf[self.scanned..self.filled]) {
+            Some(i) => self.scanned + i + 1,
+            None if self.filled == self.capacity => {
+                self.filled.saturating_sub(self.lookahead).max(self.scanned)
+            }
+            None => self.scanned,
+        };
+        self.scan_window(to, on_batch)?;
+        // A pipe's hits go out now, not when the block fills (`tail -f app.log | cbscan`).
+        if self.batch.is_empty() {
+            Ok(())
+        } else {
+            self.hand_on(on_batch)
+        }
+    }
+
+    fn scan_window(
+        &mut self,
+        to: usize,
+        on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let start = self.scanned.max(self.resume);
+        let spec = self.spec;
+        let mut out = Out {
+            // A placeholder without counts costs no allocation; the batch comes back below.
+            batch: std::mem::replace(&mut self.batch, Batch::new(0)),
+            codes: self.codes,
+            on_batch,
+            failed: None,
+        };
+        if start < to {
+            self.resume = scan_region(
+                spec,
+                &self.buf[..self.filled],
+                self.base,
+                start..to,
+                &mut self.cursor,
+                &mut out,
+            );
+        }
+        // Bytes between `scanned` and `start` belong to the previous hit, which holds no
+        // line break.
+        self.resume = self.resume.max(to);
+        self.scanned = self.scanned.max(to);
+        self.batch = out.batch;
+        match out.failed {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    /// Hands the batch being filled on, if it holds anything.
+    fn hand_on(&mut self, on_batch: &mut dyn FnMut(Batch) -> io::Result<()>) -> io::Result<()> {
+        if self.batch.is_empty() && self.batch.summary.hits == 0 {
+            return Ok(());
+        }
+        on_batch(std::mem::replace(&mut self.batch, Batch::new(self.codes)))
+    }
+
+    /// The first byte still needed: the current line's start, or context before `scanned`.
+    fn keep_from(&self) -> usize {
+        let line_start = self.cursor.line_start.saturating_sub(self.base) as usize;
+        line_start.max(self.scanned.saturating_sub(KEEP_BEFORE))
+    }
+
+    /// Drops the bytes no longer needed, making room at the end of the buffer.
+    fn compact(&mut self) {
+        self.reserve();
+        let keep = self.keep_from().min(self.filled);
+        if keep == 0 {
+            return;
+        }
+        self.buf.copy_within(keep..self.filled, 0);
+        self.filled -= keep;
+        self.scanned -= keep;
+        self.resume = self.resume.saturating_sub(keep);
+        self.base += keep as u64;
+    }
+}

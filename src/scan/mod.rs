@@ -1,0 +1,409 @@
+//! Scanning inputs: turns matcher hits into located [`Hit`]s and [`crate::Summary`] counts, and
+//! hands them, in input order, to a [`Sink`]. Nothing here formats output.
+//!
+//! - [`Scanner`]: the matcher, the code filter and the options, built once and shared by every
+//!   command (`scan`, and later `follow`, `run`, `report`).
+//! - `region`: scanning one window of bytes, tracking lines and columns, cutting excerpts.
+//! - `lines`: the resumable [`LineScanner`] every input runs on (stdin, small files, chunks).
+//! - `batch`: what workers hand on: hits with ranges into one excerpt buffer.
+//! - `plan`: cutting the inputs into units (runs of small files, streams, chunks).
+//! - `positional`: reading chunks of one open file at offsets.
+//! - `parallel`: the worker pool and the byte budget on hit data in flight.
+//! - `order`: putting results back in input order and numbering lines across chunks, so the
+//!   output does not depend on the thread count or the chunk size.
+
+mod batch;
+mod lines;
+mod order;
+mod parallel;
+mod plan;
+mod positional;
+mod region;
+
+use std::io::{self, Read};
+use std::ops::Range;
+use std::sync::Arc;
+
+pub use batch::Batch;
+pub use lines::{Finish, LineScanner, Resume};
+
+use crate::catalog::{Catalog, CodeId};
+use crate::error::{Error, Result};
+use crate::input::{Change, FileId, Source};
+use crate::limits;
+use crate::matcher::{Matcher, PatternId};
+use crate::summary::Summary;
+
+/// One error code found in one input, as a sink sees it. Its excerpt borrows from the batch
+/// it came in; [`Hit::to_owned`] keeps one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit<'a> {
+    /// 1-based line number (lines end at `\n`).
+    pub line: u64,
+    /// 1-based byte column within the line.
+    pub column: u64,
+    /// 0-based byte offset from the start of the input.
+    pub byte_offset: u64,
+    /// The code found (a numeric alias is reported under its code).
+    pub code: CodeId,
+    /// The pattern found: the code itself or one of its numeric aliases.
+    pub pattern: PatternId,
+    /// The hit's line, or a window of it around the hit.
+    pub excerpt: Excerpt<'a>,
+}
+
+/// The text around a hit: its whole line when the line is short, else a window of at most
+/// [`limits::EXCERPT_RADIUS`] bytes either side of the hit. Raw bytes: writers decide how to
+/// show them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt<'a> {
+    /// The bytes (without the line's `\n` and a `\r` before it).
+    pub bytes: &'a [u8],
+    /// Where the hit is within `bytes`.
+    pub hit: Range<usize>,
+    /// Whether the line goes on before `bytes`.
+    pub cut_before: bool,
+    /// Whether the line goes on after `bytes`.
+    pub cut_after: bool,
+}
+
+/// A [`Hit`] that owns its excerpt (for collecting hits, in tests and library use).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedHit {
+    /// 1-based line number.
+    pub line: u64,
+    /// 1-based byte column.
+    pub column: u64,
+    /// 0-based byte offset.
+    pub byte_offset: u64,
+    /// The code found.
+    pub code: CodeId,
+    /// The pattern found.
+    pub pattern: PatternId,
+    /// The excerpt's bytes.
+    pub excerpt: Vec<u8>,
+    /// Where the hit is within `excerpt`.
+    pub hit: Range<usize>,
+    /// Whether the line goes on before the excerpt.
+    pub cut_before: bool,
+    /// Whether the line goes on after the excerpt.
+    pub cut_after: bool,
+}
+
+impl Hit<'_> {
+    /// A copy that owns its excerpt.
+    pub fn to_owned(&self) -> OwnedHit {
+        OwnedHit {
+            line: self.line,
+            column: self.column,
+            byte_offset: self.byte_offset,
+            code: self.code,
+            pattern: self.pattern,
+            excerpt: self.excerpt.bytes.to_vec(),
+            hit: self.excerpt.hit.clone(),
+            cut_before: self.excerpt.cut_before,
+            cut_after: self.excerpt.cut_after,
+        }
+    }
+}
+
+/// Size and line count of one input (or part of one), once read to the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InputStats {
+    /// Bytes read (decompressed bytes for a compressed input).
+    pub bytes: u64,
+    /// Lines read (a last line without `\n` counts).
+    pub lines: u64,
+}
+
+/// Something worth telling about an input that is neither a hit nor an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// The file changed while it was scanned: it was scanned as it was when opened.
+    Changed(Change),
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Notice::Changed(change) => change.fmt(f),
+        }
+    }
+}
+
+impl Notice {
+    /// A short stable name for the kind of notice (`"changed"`), for machine-readable output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Notice::Changed(_) => "changed",
+        }
+    }
+}
+
+/// Receives what a scan finds, in input order, on the thread that started the scan.
+///
+/// An `Err` from any method stops the scan and is returned by the driver (a closed pipe ends a
+/// scan this way).
+pub trait Sink {
+    /// A hit in `input` (inputs are named as the user gave them, `<stdin>` for stdin).
+    fn hit(&mut self, input: &str, hit: &Hit<'_>) -> io::Result<()>;
+    /// An input that could not be read (in whole or in part).
+    fn error(&mut self, error: &Error) -> io::Result<()>;
+    /// Something to tell about `input` (it changed while it was scanned, ...).
+    fn notice(&mut self, _input: &str, _notice: &Notice) -> io::Result<()> {
+        Ok(())
+    }
+    /// `input` has been read to the end.
+    fn input_done(&mut self, _input: &str, _stats: &InputStats) -> io::Result<()> {
+        Ok(())
+    }
+    /// Progress: `done` of `total` known bytes have been scanned.
+    fn progress(&mut self, _done: u64, _total: u64) {}
+}
+
+/// Which codes a scan reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeFilter {
+    keep: Vec<bool>,
+}
+
+impl CodeFilter {
+    /// Every code of the catalog.
+    pub fn all(catalog: &Catalog) -> CodeFilter {
+        CodeFilter {
+            keep: vec![true; catalog.codes().len()],
+        }
+    }
+
+    /// Only codes for which `keep` is true.
+    pub fn only(catalog: &Catalog, keep: impl Fn(CodeId) -> bool) -> CodeFilter {
+        CodeFilter {
+            keep: (0..catalog.codes().len()).map(keep).collect(),
+        }
+    }
+
+    /// Whether `code` is reported.
+    #[inline]
+    pub fn keeps(&self, code: CodeId) -> bool {
+        self.keep[code]
+    }
+
+    /// The number of codes of the catalog the filter was made for.
+    pub fn codes(&self) -> usize {
+        self.keep.len()
+    }
+}
+
+/// How a scan runs. [`ScanOptions::default`] suits real use; tests shrink the sizes to
+/// exercise chunking on small inputs. The defaults and their reasons are in [`limits`].
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Worker threads (0: one per core; at most [`limits::MAX_THREADS`]).
+    pub threads: usize,
+    /// Files at least this large are cut into chunks scanned in parallel.
+    pub chunk_min: u64,
+    /// Target size of a chunk; chunks end at the first line break after this many bytes.
+    pub chunk_size: usize,
+    /// Size of one read.
+    pub block_size: usize,
+    /// Whether to produce hits (false for summary-only runs: nothing is stored per hit).
+    pub collect_hits: bool,
+    /// Most bytes of hit data in flight between the workers and the sink.
+    pub in_flight_bytes: usize,
+    /// Whether gzip and zstd inputs are decompressed (recognised by their first bytes).
+    pub decompress: bool,
+    /// The file standard output writes to, if it is one: an input that is the same file is
+    /// not read (it would read back the scan's own output), as GNU grep does.
+    pub output: Option<FileId>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> ScanOptions {
+        ScanOptions {
+            threads: 0,
+            chunk_min: limits::CHUNK_MIN,
+            chunk_size: limits::CHUNK_SIZE,
+            block_size: limits::BLOCK_SIZE,
+            collect_hits: true,
+            in_flight_bytes: limits::IN_FLIGHT_BYTES,
+            decompress: true,
+            output: None,
+        }
+    }
+}
+
+impl ScanOptions {
+    /// The number of worker threads this will use: at most [`limits::MAX_THREADS`].
+    pub fn thread_count(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+        .min(limits::MAX_THREADS)
+    }
+}
+
+/// What every window scan needs to know, bundled.
+#[derive(Clone, Copy)]
+pub(crate) struct ScanSpec<'a> {
+    pub matcher: &'a Matcher,
+    pub filter: &'a CodeFilter,
+    /// Whether to produce hits (false: only counts).
+    pub collect_hits: bool,
+}
+
+struct Inner {
+    matcher: Matcher,
+    filter: CodeFilter,
+    options: ScanOptions,
+}
+
+/// A matcher, a code filter and the options of a scan, built once and shared (cheap to
+/// clone). Every way of scanning goes through it: whole inputs in parallel
+/// ([`Scanner::scan`]), bytes fed as they arrive ([`Scanner::line_scanner`]).
+#[derive(Clone)]
+pub struct Scanner {
+    inner: Arc<Inner>,
+}
+
+impl Scanner {
+    /// A scanner for `catalog`. `matcher` and `filter` must have been made for this catalog.
+    pub fn new(
+        catalog: &Catalog,
+        matcher: Matcher,
+        filter: CodeFilter,
+        options: ScanOptions,
+    ) -> Result<Scanner> {
+        let codes = catalog.codes().len();
+        if filter.codes() != codes {
+            return Err(Error::Usage(format!(
+                "the code filter was made for a catalog of {} codes, not this one of {codes}",
+                filter.codes()
+            )));
+        }
+        if matcher.patterns().iter().any(|p| p.code >= codes) {
+            return Err(Error::Usage(
+                "the matcher was made for another catalog".to_string(),
+            ));
+        }
+        Ok(Scanner {
+            inner: Arc::new(Inner {
+                matcher,
+                filter,
+                options,
+            }),
+        })
+    }
+
+    /// A scanner over every code of `catalog` on the best engine, with `options`.
+    pub fn for_catalog(catalog: &Catalog, options: ScanOptions) -> Scanner {
+        Scanner {
+            inner: Arc::new(Inner {
+                matcher: Matcher::new(catalog),
+                filter: CodeFilter::all(catalog),
+                options,
+            }),
+        }
+    }
+
+    /// The matcher.
+    pub fn matcher(&self) -> &Matcher {
+        &self.inner.matcher
+    }
+
+    /// The options.
+    pub fn options(&self) -> &ScanOptions {
+        &self.inner.options
+    }
+
+    /// The number of codes of the catalog (the size of a [`Summary`]).
+    pub fn codes(&self) -> usize {
+        self.inner.filter.codes()
+    }
+
+    /// An empty summary for this scanner's catalog.
+    pub fn new_summary(&self) -> Summary {
+        Summary::new(self.codes())
+    }
+
+    pub(crate) fn spec(&self) -> ScanSpec<'_> {
+        ScanSpec {
+            matcher: &self.inner.matcher,
+            filter: &self.inner.filter,
+            collect_hits: self.inner.options.collect_hits,
+        }
+    }
+
+    /// A line scanner starting at `start` ([`Resume::at`]`(0, 0)` for the start of an input).
+    pub fn line_scanner(&self, start: Resume) -> LineScanner<'_> {
+        self.line_scanner_in(start, Vec::new())
+    }
+
+    /// A line scanner reading into `buffer`.
+    pub(crate) fn line_scanner_in(&self, start: Resume, buffer: Vec<u8>) -> LineScanner<'_> {
+        LineScanner::new(
+            self.spec(),
+            self.codes(),
+            self.inner.options.block_size,
+            start,
+            buffer,
+        )
+    }
+
+    /// Scans `sources`, giving `sink` every hit, notice and error in input order, and returns
+    /// the summary. Stops early with the sink's error if the sink fails.
+    pub fn scan(&self, sources: Vec<Source>, sink: &mut dyn Sink) -> io::Result<Summary> {
+        parallel::scan_sources(self, sources, sink)
+    }
+
+    /// Scans bytes in memory through the same parallel path as files (chunked when at least
+    /// `chunk_min` long), returning every hit and the summary.
+    pub fn scan_bytes(&self, data: Vec<u8>) -> (Vec<OwnedHit>, Summary) {
+        let mut sink = Collect::default();
+        let source = Source::Bytes {
+            name: "<memory>".into(),
+            data: Arc::new(data),
+        };
+        let summary = match self.scan(vec![source], &mut sink) {
+            Ok(summary) => summary,
+            // The collecting sink never fails and memory cannot fail to read.
+            Err(error) => unreachable!("scanning memory failed: {error}"),
+        };
+        (sink.hits, summary)
+    }
+
+    /// Scans a reader with one line scanner on this thread, returning every hit and the
+    /// summary.
+    pub fn scan_reader(&self, mut reader: impl Read) -> io::Result<(Vec<OwnedHit>, Summary)> {
+        let mut hits = Vec::new();
+        let mut summary = self.new_summary();
+        let stats = self
+            .line_scanner(Resume::at(0, 0))
+            .scan_to_end(&mut reader, &mut |batch| {
+                hits.extend(batch.hits(0).map(|hit| hit.to_owned()));
+                summary.merge(batch.summary());
+                Ok(())
+            })?;
+        summary.files = 1;
+        summary.bytes = stats.bytes;
+        summary.lines = stats.lines;
+        Ok((hits, summary))
+    }
+}
+
+/// A sink that keeps every hit; an input error stops it.
+#[derive(Default)]
+pub struct Collect {
+    /// The hits, in order.
+    pub hits: Vec<OwnedHit>,
+}
+
+impl Sink for Collect {
+    fn hit(&mut self, _input: &str, hit: &Hit<'_>) -> io::Result<()> {
+        self.hits.push(hit.to_owned());
+        Ok(())
+    }
+    fn error(&mut self, error: &Error) -> io::Result<()> {
+        Err(io::Error::other(error.to_string()))
+    }
+}

@@ -1,0 +1,167 @@
+//! In-order emission: the calling thread receives worker results, keeps those that arrive
+//! early, and hands them to the [`Sink`] strictly in unit order, numbering lines across the
+//! chunks of a file by adding up the line counts of the chunks before (a prefix sum). Every
+//! message was charged to the budget by its worker; it is released here once the sink has it.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::sync::mpsc;
+use std::sync::Arc;
+
+use super::batch::Batch;
+use super::parallel::{Envelope, Shared};
+use super::{InputStats, Notice, Sink};
+use crate::error::Error;
+use crate::input::Change;
+use crate::summary::Summary;
+
+/// What workers send.
+pub(crate) enum Message {
+    /// Hits and counts of part of a source.
+    Batch { source: usize, batch: Batch },
+    /// A source, or one chunk of it, is finished: the bytes and lines it read, or the error
+    /// that stopped it. `last` closes the source; `change` says how it changed while read.
+    End {
+        source: usize,
+        result: Result<InputStats, Arc<Error>>,
+        last: bool,
+        change: Option<Change>,
+    },
+    /// Messages of a run of small files, sent together.
+    Many(Vec<Message>),
+    /// The unit is complete.
+    UnitDone,
+}
+
+/// Receives worker results and hands them to the sink in unit order.
+pub(crate) fn emit_in_order(
+    shared: &Shared,
+    receiver: &mpsc::Receiver<Envelope>,
+    sink: &mut dyn Sink,
+) -> io::Result<Summary> {
+    let total_known: u64 = shared.units.iter().map(|u| u.bytes).sum();
+    let mut early: HashMap<usize, VecDeque<(Message, usize)>> = HashMap::new();
+    let mut emitter = Emitter {
+        shared,
+        sink,
+        summary: shared.scanner.new_summary(),
+        open: None,
+        line_base: 0,
+        read: InputStats::default(),
+        failed: false,
+        name: String::new(),
+    };
+    let mut current = 0usize;
+    let mut done_bytes = 0u64;
+    while current < shared.units.len() {
+        let (message, weight) = match early.get_mut(&current).and_then(VecDeque::pop_front) {
+            Some(parked) => parked,
+            None => match receiver.recv() {
+                Ok((index, message, weight)) if index == current => (message, weight),
+                Ok((index, message, weight)) => {
+                    early.entry(index).or_default().push_back((message, weight));
+                    continue;
+                }
+                Err(_) => break, // every worker has stopped: nothing more will come
+            },
+        };
+        if let Message::UnitDone = message {
+            early.remove(&current);
+            done_bytes += shared.units[current].bytes;
+            current += 1;
+            shared.budget.advance(current);
+            emitter.sink.progress(done_bytes, total_known);
+        } else {
+            let handled = emitter.handle(message);
+            shared.budget.release(weight);
+            handled?;
+        }
+    }
+    Ok(emitter.summary)
+}
+
+/// The sink side's state while results are handed over in order.
+struct Emitter<'a> {
+    shared: &'a Shared,
+    sink: &'a mut dyn Sink,
+    summary: Summary,
+    /// The source whose results are being handed over.
+    open: Option<usize>,
+    /// Lines in the chunks of the open source before the current one.
+    line_base: u64,
+    /// What the open source's finished parts read.
+    read: InputStats,
+    /// Whether reading the open source failed.
+    failed: bool,
+    name: String,
+}
+
+impl Emitter<'_> {
+    fn open(&mut self, source: usize) {
+        if self.open != Some(source) {
+            self.open = Some(source);
+            self.line_base = 0;
+            self.read = InputStats::default();
+            self.failed = false;
+            self.name = self.shared.sources[source].name();
+        }
+    }
+
+    fn handle(&mut self, message: Message) -> io::Result<()> {
+        match message {
+            Message::Many(messages) => {
+                for message in messages {
+                    self.handle(message)?;
+                }
+            }
+            Message::Batch { source, batch } => {
+                self.open(source);
+                if self.failed {
+                    // Later chunks of a file that failed: their line numbers would be wrong.
+                    return Ok(());
+                }
+                for hit in batch.hits(self.line_base) {
+                    self.sink.hit(&self.name, &hit)?;
+                }
+                self.summary.merge(batch.summary());
+            }
+            Message::End {
+                source,
+                result,
+                last,
+                change,
+            } => {
+                self.open(source);
+                if self.failed {
+                    // Reported once; the rest of the file is not counted.
+                    return Ok(());
+                }
+                match result {
+                    Err(error) => {
+                        self.failed = true;
+                        self.summary.errors += 1;
+                        self.sink.error(&error)?;
+                    }
+                    Ok(stats) => {
+                        // A chunk other than the last ends with a line break, so its lines
+                        // are its line breaks: the next chunk's lines follow them.
+                        self.line_base += stats.lines;
+                        self.read.bytes += stats.bytes;
+                        self.read.lines += stats.lines;
+                        self.summary.bytes += stats.bytes;
+                        self.summary.lines += stats.lines;
+                    }
+                }
+                if let Some(change) = change {
+                    self.sink.notice(&self.name, &Notice::Changed(change))?;
+                }
+                if last && !self.failed {
+                    self.summary.files += 1;
+                    self.sink.input_done(&self.name, &self.read)?;
+                }
+            }
+            Message::UnitDone => {}
+        }
+        Ok(())
+    }
+}

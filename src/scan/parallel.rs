@@ -1,0 +1,465 @@
+//! The worker pool and the byte budget on hit data in flight.
+//!
+//! Worker tasks on a rayon pool take units in order from a shared counter, scan them with a
+//! [`LineScanner`] and send batches over a channel to the calling thread, which hands them to
+//! the sink in unit order (`order`). Every batch is charged to a [`Budget`] before it is sent
+//! and released once the sink has seen it, so memory stays bounded however slow the sink.
+//!
+//! Workers are detached rather than joined: if the sink stops the scan (a closed pipe), the
+//! caller returns at once even if a worker is blocked reading a live stdin.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+
+use super::batch::Batch;
+use super::lines::Resume;
+use super::order::{emit_in_order, Message};
+use super::plan::{plan_units, Unit, UnitKind};
+use super::positional::{ChunkReader, Positional};
+use super::{InputStats, Scanner, Sink};
+use crate::error::Error;
+use crate::input::{open_reader, open_stdin, Change, Encoding, OpenFile, OpenOptions, Source};
+use crate::limits::{BATCH_BYTES, CURRENT_UNIT_BYTES};
+use crate::summary::Summary;
+
+/// Hit data in flight, charged by workers, released by the emitter.
+///
+/// # Invariants
+/// - Units ahead of the one being emitted share `limit - current_share` bytes; the current
+///   unit has `current_share` to itself. Bytes in flight never exceed `limit`, except by one
+///   batch when the current unit's worker has nothing in flight and sends a batch larger than
+///   its share (batches are cut at [`BATCH_BYTES`], far below the share).
+/// - The worker of the current unit only ever waits for its own batches, which the emitter is
+///   draining: it can always go on, so the scan cannot deadlock however the budget is spent.
+pub(crate) struct Budget {
+    state: Mutex<BudgetState>,
+    changed: Condvar,
+    limit: usize,
+    current_share: usize,
+}
+
+#[derive(Default)]
+struct BudgetState {
+    /// The unit the emitter is waiting for.
+    current: usize,
+    current_bytes: usize,
+    ahead_bytes: usize,
+    /// Bytes in flight per unit (units ahead of the current one only).
+    ahead: BTreeMap<usize, usize>,
+    stopped: bool,
+    /// Most bytes ever in flight at once.
+    peak: usize,
+}
+
+/// The scan was stopped (the sink failed): workers give up.
+pub(crate) struct Stopped;
+
+impl Budget {
+    pub(crate) fn new(limit: usize) -> Budget {
+        Budget {
+            state: Mutex::new(BudgetState::default()),
+            changed: Condvar::new(),
+            limit,
+            current_share: CURRENT_UNIT_BYTES.min(limit / 4).max(1),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BudgetState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits until `bytes` more may be in flight for `unit`, then counts them.
+    pub(crate) fn charge(&self, unit: usize, bytes: usize) -> Result<(), Stopped> {
+        let mut state = self.lock();
+        loop {
+            if state.stopped {
+                return Err(Stopped);
+            }
+            if unit == state.current {
+                if state.current_bytes == 0 || state.current_bytes + bytes <= self.current_share {
+                    state.current_bytes += bytes;
+                    break;
+                }
+            } else if state.ahead_bytes + bytes <= self.limit - self.current_share {
+                state.ahead_bytes += bytes;
+                *state.ahead.entry(unit).or_default() += bytes;
+                break;
+            }
+            state = self.changed.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+        let in_flight = state.current_bytes + state.ahead_bytes;
+        state.peak = state.peak.max(in_flight);
+        Ok(())
+    }
+
+    /// The sink has seen `bytes` of the current unit.
+    pub(crate) fn release(&self, bytes: usize) {
+        if bytes == 0 {
+            return;
+        }
+        let mut state = self.lock();
+        state.current_bytes -= bytes;
+        drop(state);
+        self.changed.notify_all();
+    }
+
+    /// The emitter now waits for `unit`: its bytes move from the shared pool to its own share.
+    pub(crate) fn advance(&self, unit: usize) {
+        let mut state = self.lock();
+        state.current = unit;
+        let moved = state.ahead.remove(&unit).unwrap_or(0);
+        state.ahead_bytes -= moved;
+        state.current_bytes += moved;
+        drop(state);
+        self.changed.notify_all();
+    }
+
+    /// Waits until the emitter waits for `unit`.
+    pub(crate) fn wait_for_turn(&self, unit: usize) -> Result<(), Stopped> {
+        let mut state = self.lock();
+        while !state.stopped && state.current != unit {
+            state = self.changed.wait(state).unwrap_or_else(|p| p.into_inner());
+        }
+        if state.stopped {
+            Err(Stopped)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Wakes every waiting worker and makes them give up.
+    pub(crate) fn stop(&self) {
+        self.lock().stopped = true;
+        self.changed.notify_all();
+    }
+
+    /// Most bytes ever in flight at once.
+    pub(crate) fn peak(&self) -> usize {
+        self.lock().peak
+    }
+}
+
+/// What the workers share.
+pub(crate) struct Shared {
+    pub scanner: Scanner,
+    pub units: Vec<Unit>,
+    pub sources: Vec<Source>,
+    pub next_unit: AtomicUsize,
+    pub budget: Budget,
+}
+
+/// A message with the unit it belongs to and the bytes it was charged.
+pub(crate) type Envelope = (usize, Message, usize);
+
+/// Scans `sources` in parallel; see [`Scanner::scan`].
+pub(crate) fn scan_sources(
+    scanner: &Scanner,
+    sources: Vec<Source>,
+    sink: &mut dyn Sink,
+) -> io::Result<Summary> {
+    scan_with_peak(scanner, sources, sink).0
+}
+
+/// Like [`scan_sources`], and also returns the most bytes that were in flight at once.
+pub(crate) fn scan_with_peak(
+    scanner: &Scanner,
+    sources: Vec<Source>,
+    sink: &mut dyn Sink,
+) -> (io::Result<Summary>, usize) {
+    let options = scanner.options();
+    let units = plan_units(&sources, options);
+    // No more threads than units: one small file needs one thread, not one per core.
+    let threads = options.thread_count().min(units.len().max(1));
+    let shared = Arc::new(Shared {
+        scanner: scanner.clone(),
+        units,
+        sources,
+        next_unit: AtomicUsize::new(0),
+        budget: Budget::new(options.in_flight_bytes),
+    });
+    let (sender, receiver) = mpsc::channel::<Envelope>();
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("cbscan-scan-{i}"))
+        .build()
+    {
+        Ok(pool) => pool,
+        Err(error) => return (Err(io::Error::other(error)), 0),
+    };
+    for _ in 0..threads {
+        let shared = Arc::clone(&shared);
+        let sender = sender.clone();
+        pool.spawn(move || work(&shared, &sender));
+    }
+    drop(sender);
+    let result = emit_in_order(&shared, &receiver, sink);
+    // Whether it finished or the sink stopped it, no worker may wait any longer.
+    shared.budget.stop();
+    (result, shared.budget.peak())
+}
+
+/// A worker: takes units in order until there are none left or the scan stops.
+fn work(shared: &Shared, sender: &mpsc::Sender<Envelope>) {
+    // The read buffer, reused from input to input: zeroing a fresh one per small file costs
+    // more than scanning it.
+    let mut scratch = Vec::new();
+    loop {
+        let index = shared.next_unit.fetch_add(1, Ordering::SeqCst);
+        let Some(unit) = shared.units.get(index) else {
+            return;
+        };
+        if unit.waits_for_its_turn() && shared.budget.wait_for_turn(index).is_err() {
+            return;
+        }
+        let mut post = Post {
+            shared,
+            sender,
+            unit: index,
+        };
+        if run_unit(shared, unit, &mut post, &mut scratch).is_err()
+            || post.send(Message::UnitDone, 0).is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// Sends a worker's messages for one unit, charging the budget first.
+struct Post<'a> {
+    shared: &'a Shared,
+    sender: &'a mpsc::Sender<Envelope>,
+    unit: usize,
+}
+
+impl Post<'_> {
+    fn send(&mut self, message: Message, weight: usize) -> Result<(), Stopped> {
+        self.shared.budget.charge(self.unit, weight)?;
+        self.sender
+            .send((self.unit, message, weight))
+            .map_err(|_| Stopped)
+    }
+
+    fn batch(&mut self, source: usize, batch: Batch) -> io::Result<()> {
+        let weight = batch.weight();
+        self.send(Message::Batch { source, batch }, weight)
+            .map_err(|Stopped| io::Error::new(io::ErrorKind::BrokenPipe, "scan stopped"))
+    }
+}
+
+fn run_unit(
+    shared: &Shared,
+    unit: &Unit,
+    post: &mut Post<'_>,
+    scratch: &mut Vec<u8>,
+) -> Result<(), Stopped> {
+    match &unit.kind {
+        UnitKind::Chunk {
+            source,
+            input,
+            nominal,
+            first,
+            last,
+        } => {
+            let source = *source;
+            let open = input.get(&open_options(shared));
+            let (result, change) = match &open {
+                Ok(open) => {
+                    let result =
+                        scan_chunk(shared, source, open, nominal.clone(), *first, post, scratch)
+                            .map_err(|e| Arc::new(input_error(shared, source, e)));
+                    let change = match (&**open, last) {
+                        (Positional::File { file, .. }, true) => file.changed(),
+                        _ => None,
+                    };
+                    (result, change)
+                }
+                Err(error) => (Err(Arc::clone(error)), None),
+            };
+            drop(open);
+            input.chunk_done();
+            post.send(
+                Message::End {
+                    source,
+                    result,
+                    last: *last,
+                    change,
+                },
+                0,
+            )
+        }
+        UnitKind::Stream { source } => {
+            // Each batch goes out as soon as it is ready: the input may be live.
+            let (result, change) = scan_whole(shared, *source, scratch, &mut |batch| {
+                post.batch(*source, batch)
+            });
+            post.send(
+                Message::End {
+                    source: *source,
+                    result,
+                    last: true,
+                    change,
+                },
+                0,
+            )
+        }
+        UnitKind::Run { sources } => {
+            // Thousands of small files: gather their messages and send them together, once
+            // they weigh a batch, rather than one message each.
+            let mut gathered = Gathered::default();
+            for source in sources.clone() {
+                let (result, change) = scan_whole(shared, source, scratch, &mut |batch| {
+                    gathered.add_batch(source, batch);
+                    if gathered.weight >= BATCH_BYTES {
+                        gathered.send(post).map_err(|Stopped| {
+                            io::Error::new(io::ErrorKind::BrokenPipe, "scan stopped")
+                        })?;
+                    }
+                    Ok(())
+                });
+                gathered.messages.push(Message::End {
+                    source,
+                    result,
+                    last: true,
+                    change,
+                });
+            }
+            gathered.send(post)
+        }
+    }
+}
+
+#[derive(Default)]
+struct Gathered {
+    messages: Vec<Message>,
+    weight: usize,
+}
+
+impl Gathered {
+    fn add_batch(&mut self, source: usize, batch: Batch) {
+        self.weight += batch.weight();
+        self.messages.push(Message::Batch { source, batch });
+    }
+
+    fn send(&mut self, post: &mut Post<'_>) -> Result<(), Stopped> {
+        if self.messages.is_empty() {
+            return Ok(());
+        }
+        let messages = std::mem::take(&mut self.messages);
+        post.send(Message::Many(messages), std::mem::take(&mut self.weight))
+    }
+}
+
+fn open_options(shared: &Shared) -> OpenOptions {
+    let options = shared.scanner.options();
+    OpenOptions {
+        decompress: options.decompress,
+        output: options.output,
+    }
+}
+
+fn input_error(shared: &Shared, source: usize, error: io::Error) -> Error {
+    Error::Input {
+        path: shared.sources[source].name(),
+        source: error,
+    }
+}
+
+fn scan_chunk(
+    shared: &Shared,
+    source: usize,
+    input: &Arc<Positional>,
+    nominal: std::ops::Range<u64>,
+    first: bool,
+    post: &mut Post<'_>,
+    scratch: &mut Vec<u8>,
+) -> io::Result<InputStats> {
+    let on_batch = &mut |batch| post.batch(source, batch);
+    let scanner = &shared.scanner;
+    if let Positional::File { file, encoding } = &**input {
+        if *encoding != Encoding::Plain && scanner.options().decompress {
+            // A compressed file has no line starts to cut at: its first chunk reads it all.
+            if !first {
+                return Ok(InputStats::default());
+            }
+            let mut reader = file.stream(true)?;
+            return scanner
+                .line_scanner_in(Resume::at(0, 0), std::mem::take(scratch))
+                .scan_to_end_recycling(&mut reader, on_batch, scratch);
+        }
+    }
+    let Some(start) = input.chunk_start(&nominal)? else {
+        return Ok(InputStats::default());
+    };
+    let mut reader = ChunkReader {
+        input,
+        at: start,
+        stop_from: nominal.end.saturating_sub(1),
+        done: false,
+    };
+    // Line numbers count from the chunk's start; the emitter adds the chunks before.
+    scanner
+        .line_scanner_in(Resume::at(start, 0), std::mem::take(scratch))
+        .scan_to_end_recycling(&mut reader, on_batch, scratch)
+}
+
+/// Scans one source from start to end; returns its statistics (or the error that stopped it)
+/// and how it changed while it was read.
+fn scan_whole(
+    shared: &Shared,
+    source: usize,
+    scratch: &mut Vec<u8>,
+    on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
+) -> (Result<InputStats, Arc<Error>>, Option<Change>) {
+    let options = open_options(shared);
+    let source = &shared.sources[source];
+    let name = source.name();
+    let failed = |source: io::Error| {
+        Arc::new(Error::Input {
+            path: name.clone(),
+            source,
+        })
+    };
+    let mut scan = |reader: &mut dyn Read, on_batch: &mut dyn FnMut(Batch) -> io::Result<()>| {
+        shared
+            .scanner
+            .line_scanner_in(Resume::at(0, 0), std::mem::take(scratch))
+            .scan_to_end_recycling(reader, on_batch, scratch)
+            .map_err(failed)
+    };
+    match source {
+        Source::Stdin => match open_stdin(&options, &name) {
+            Ok(mut reader) => (scan(&mut reader, on_batch), None),
+            Err(error) => (Err(Arc::new(error)), None),
+        },
+        Source::Reader { reader, .. } => {
+            let taken = reader.lock().unwrap_or_else(|p| p.into_inner()).take();
+            let Some(reader) = taken else {
+                return (
+                    Err(failed(io::Error::other("this reader was already scanned"))),
+                    None,
+                );
+            };
+            match open_reader(reader, &options, &name) {
+                Ok(mut reader) => (scan(&mut reader, on_batch), None),
+                Err(error) => (Err(Arc::new(error)), None),
+            }
+        }
+        Source::File { path, .. } => {
+            let file = match OpenFile::open(path, &name, &options) {
+                Ok(file) => Arc::new(file),
+                Err(error) => return (Err(Arc::new(error)), None),
+            };
+            let result = file
+                .stream(options.decompress)
+                .map_err(failed)
+                .and_then(|mut reader| scan(&mut reader, on_batch));
+            (result, file.changed())
+        }
+        Source::Bytes { data, .. } => (scan(&mut data.as_slice(), on_batch), None),
+        // Could not even be listed: its error is reported in its place.
+        Source::Failed(error) => (Err(Arc::clone(error)), None),
+    }
+}

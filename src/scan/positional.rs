@@ -1,0 +1,193 @@
+//! Reading one large input in chunks at offsets, all chunks through one open file.
+//!
+//! The file is opened by the first chunk that runs and closed when its last chunk is done, so
+//! every chunk reads the same file even if it is renamed, replaced or deleted mid-scan, and at
+//! most one file per worker (plus the one being started) is open at a time. A chunk covers the
+//! lines that start after the first `\n` at or after `nominal.start - 1` (or at 0) and ends with
+//! the first `\n` at or after `nominal.end - 1` (or at the size the file had when opened), so no
+//! hit spans two chunks: no pattern contains a line break.
+
+use std::io::{self, Read};
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::error::Error;
+use crate::input::{Encoding, OpenFile, OpenOptions};
+
+/// Where a chunked input's bytes come from.
+pub(crate) enum ChunkSource {
+    /// A file, opened on first use.
+    File(PathBuf),
+    /// Bytes in memory.
+    Bytes(Arc<Vec<u8>>),
+}
+
+enum State {
+    NotOpened,
+    Open(Arc<Positional>),
+    Failed(Arc<Error>),
+    /// Every chunk is done; the file is closed.
+    Closed,
+}
+
+/// One chunked input, shared by the units of its chunks.
+pub(crate) struct SharedInput {
+    source: ChunkSource,
+    name: String,
+    state: Mutex<State>,
+    /// Chunks not yet done.
+    remaining: AtomicU64,
+}
+
+impl SharedInput {
+    pub(crate) fn new(source: ChunkSource, name: String, chunks: u64) -> SharedInput {
+        SharedInput {
+            source,
+            name,
+            state: Mutex::new(State::NotOpened),
+            remaining: AtomicU64::new(chunks),
+        }
+    }
+
+    /// The open input, opening it if no chunk has yet.
+    pub(crate) fn get(&self, options: &OpenOptions) -> Result<Arc<Positional>, Arc<Error>> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        match &*state {
+            State::Open(open) => return Ok(Arc::clone(open)),
+            State::Failed(error) => return Err(Arc::clone(error)),
+            State::Closed => {
+                return Err(Arc::new(Error::Input {
+                    path: self.name.clone(),
+                    source: io::Error::other("read after its last chunk (a cbscan bug)"),
+                }))
+            }
+            State::NotOpened => {}
+        }
+        let opened = match &self.source {
+            ChunkSource::Bytes(data) => Ok(Positional::Bytes(Arc::clone(data))),
+            ChunkSource::File(path) => OpenFile::open(path, &self.name, options).and_then(|file| {
+                let encoding = file.encoding().map_err(|source| Error::Input {
+                    path: self.name.clone(),
+                    source,
+                })?;
+                Ok(Positional::File {
+                    file: Arc::new(file),
+                    encoding,
+                })
+            }),
+        };
+        match opened {
+            Ok(open) => {
+                let open = Arc::new(open);
+                *state = State::Open(Arc::clone(&open));
+                Ok(open)
+            }
+            Err(error) => {
+                let error = Arc::new(error);
+                *state = State::Failed(Arc::clone(&error));
+                Err(error)
+            }
+        }
+    }
+
+    /// One chunk is done; after the last, the file is closed (once the chunks still holding
+    /// it let go).
+    pub(crate) fn chunk_done(&self) {
+        if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+            *self.state.lock().unwrap_or_else(|p| p.into_inner()) = State::Closed;
+        }
+    }
+}
+
+/// An open input that chunks read at offsets.
+pub(crate) enum Positional {
+    File {
+        file: Arc<OpenFile>,
+        encoding: Encoding,
+    },
+    Bytes(Arc<Vec<u8>>),
+}
+
+impl Positional {
+    pub(crate) fn read_at(&self, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+        match self {
+            Positional::File { file, .. } => file.read_at(buffer, offset),
+            Positional::Bytes(data) => {
+                let start = usize::try_from(offset)
+                    .unwrap_or(usize::MAX)
+                    .min(data.len());
+                let n = buffer.len().min(data.len() - start);
+                buffer[..n].copy_from_slice(&data[start..start + n]);
+                Ok(n)
+            }
+        }
+    }
+
+    /// Offset of the first `\n` in `range`, if any.
+    pub(crate) fn find_newline(&self, range: Range<u64>) -> io::Result<Option<u64>> {
+        let mut block = [0u8; 4096];
+        let mut at = range.start;
+        while at < range.end {
+            let want = block
+                .len()
+                .min(usize::try_from(range.end - at).unwrap_or(usize::MAX));
+            let n = match self.read_at(&mut block[..want], at) {
+                Ok(0) => return Ok(None),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if let Some(i) = memchr::memchr(b'\n', &block[..n]) {
+                return Ok(Some(at + i as u64));
+            }
+            at += n as u64;
+        }
+        Ok(None)
+    }
+
+    /// Where the chunk `nominal` starts, or `None` if it holds no line of its own.
+    pub(crate) fn chunk_start(&self, nominal: &Range<u64>) -> io::Result<Option<u64>> {
+        if nominal.start == 0 {
+            return Ok(Some(0));
+        }
+        // The chunk before ends with the first newline at or after `nominal.start - 1`; a
+        // newline only at or past `nominal.end - 1` means it ends there too, and this chunk is
+        // empty.
+        Ok(self
+            .find_newline(nominal.start - 1..nominal.end.saturating_sub(1))?
+            .map(|newline| newline + 1))
+    }
+}
+
+/// Reads a chunk: from `at` up to and including the first `\n` at or after `stop_from` (or to
+/// the end of the input).
+pub(crate) struct ChunkReader<'a> {
+    pub input: &'a Positional,
+    pub at: u64,
+    pub stop_from: u64,
+    pub done: bool,
+}
+
+impl Read for ChunkReader<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        if self.done {
+            return Ok(0);
+        }
+        let mut n = self.input.read_at(buffer, self.at)?;
+        if n == 0 {
+            self.done = true;
+        }
+        let end = self.at + n as u64;
+        if end > self.stop_from {
+            let from = usize::try_from(self.stop_from.saturating_sub(self.at)).unwrap_or(0);
+            if let Some(i) = memchr::memchr(b'\n', &buffer[from..n]) {
+                n = from + i + 1;
+                self.done = true;
+            }
+        }
+        self.at += n as u64;
+        Ok(n)
+    }
+}
