@@ -10,6 +10,8 @@
 //! cargo run --release --example gen_corpus -- realistic   --size BYTES --out FILE [--catalog F] [--stats F]
 //! cargo run --release --example gen_corpus -- adversarial --size BYTES --out FILE [--catalog F] [--stats F]
 //! cargo run --release --example gen_corpus -- dense       --size BYTES --out FILE [--catalog F] [--stats F]
+//! cargo run --release --example gen_corpus -- hits        --size BYTES --out FILE [--catalog F] [--stats F]
+//! cargo run --release --example gen_corpus -- wide        --size BYTES --out FILE [--catalog F] [--stats F]
 //! cargo run --release --example gen_corpus -- folder --files N --total-size BYTES --out DIR [--catalog F] [--stats F]
 //! ```
 //!
@@ -20,6 +22,10 @@
 //!   about one line in 2000 carries a real code.
 //! * `dense`: like `realistic`, but 5% of lines carry a code.
 //! * `folder`: N small realistic logs under `DIR/hostNN/<service>/app-NNNNN.log`.
+//! * `hits` (memory benchmark, `benches/memory.sh`): 90% of lines carry a code, in the
+//!   function, Cloud Run and CLI shapes above; some carry three (errCode, errMsg, docs link).
+//! * `wide` (memory benchmark): lines of about 30 KB, each a failed batch write listing
+//!   about 500 codes, so each line holds about 500 hits.
 //!
 //! BYTES accepts a plain number or a K/M/G suffix (binary units). `--stats F` writes one JSON
 //! line with what was generated (bytes, lines, hit_lines, hits); the same summary goes to
@@ -1233,6 +1239,178 @@ impl<W: Write> Gen<W> {
 }
 
 // ---------------------------------------------------------------------------------------
+// Hit-heavy corpora for the memory benchmark (`benches/memory.sh`).
+
+const DOCS_URL: &str = "https://docs.cloudbase.net/error-code/basic/";
+
+impl<W: Write> Gen<W> {
+    /// Logs where about `rate` of the lines carry at least one code, in the function,
+    /// Cloud Run and CLI shapes of `realistic`; some lines carry three (errCode, errMsg and
+    /// the docs link). The other lines are function START lines, stack frames and noise.
+    fn hits(&mut self, size: u64, rate: f64) {
+        self.limit = size;
+        self.new_rid();
+        while self.bytes < size {
+            self.tick(40);
+            if !self.rng.chance(rate) {
+                match self.rng.below(4) {
+                    0 => {
+                        self.new_rid();
+                        self.func = self.rng.pick(FUNCS);
+                        self.push_iso();
+                        self.line.push_str(" START RequestId:");
+                        self.push_rid();
+                        self.emit();
+                    }
+                    1 => self.stack_frame(),
+                    _ => self.function_noise_line(),
+                }
+                continue;
+            }
+            match self.rng.below(20) {
+                0..=8 => self.function_hit_line(),
+                9..=12 => self.multi_code_line(),
+                13..=16 => self.cloudrun_hit_line(),
+                _ => self.cli_hit_line(),
+            }
+        }
+    }
+
+    /// A function log line with the same code three times: numeric errCode, the string code
+    /// in errMsg, and the docs link (or, without numeric aliases, code, message and link).
+    fn multi_code_line(&mut self) {
+        self.node_prefix("ERROR");
+        let cat = self.cat;
+        if !cat.codes_with_numeric.is_empty() && self.rng.below(2) == 0 {
+            let i = self.rng.below(cat.codes_with_numeric.len() as u64) as usize;
+            let (ci, n) = cat.codes_with_numeric[i];
+            let code: &str = &cat.codes[ci];
+            self.line.push_str("Error: errCode: ");
+            self.push_numeric(n, true);
+            self.line.push_str(" | errMsg: [");
+            self.push_code(code);
+            self.line.push_str("] ");
+            self.push_pick(ZH_MESSAGES);
+            self.line.push_str("。更多错误信息请访问：");
+            self.line.push_str(DOCS_URL);
+            self.push_code(code);
+        } else {
+            let code = self.pick_code();
+            self.line.push_str("{\"code\":\"");
+            self.push_code(code);
+            self.line.push_str("\",\"message\":\"[");
+            self.push_code(code);
+            self.line.push_str("] ");
+            self.push_pick(MESSAGES);
+            self.line.push_str("\",\"docs\":\"");
+            self.line.push_str(DOCS_URL);
+            self.push_code(code);
+            self.line.push_str("\",\"requestId\":\"");
+            self.push_rid();
+            self.line.push_str("\"}");
+        }
+        self.emit();
+    }
+
+    /// One Cloud Run JSON log line with a code (the hit shape of `cloudrun_block`).
+    fn cloudrun_hit_line(&mut self) {
+        self.new_rid();
+        let svc = self.rng.pick(SERVICES);
+        let code = self.pick_code();
+        self.line.push_str("{\"level\":\"error\",\"time\":\"");
+        self.push_iso();
+        self.line.push_str("\",\"service\":\"");
+        self.line.push_str(svc);
+        if self.rng.below(2) == 0 {
+            self.line
+                .push_str("\",\"msg\":\"tcb call failed\",\"code\":\"");
+            self.push_code(code);
+        } else {
+            self.line.push_str("\",\"msg\":\"upstream error: [");
+            self.push_code(code);
+            self.line.push_str("] ");
+            self.push_pick(MESSAGES);
+        }
+        self.line.push_str("\",\"requestId\":\"");
+        self.push_rid();
+        self.line.push_str("\"}");
+        self.emit();
+    }
+
+    /// One tcb CLI error line (the hit shapes of `cli_block`).
+    fn cli_hit_line(&mut self) {
+        self.push_cli_ts();
+        self.line.push_str(" [error] ");
+        let code = self.pick_code();
+        match self.rng.below(3) {
+            0 => {
+                self.line.push_str("✖ 部署失败：[");
+                self.push_code(code);
+                self.line.push_str("] ");
+                self.push_pick(ZH_MESSAGES);
+            }
+            1 => {
+                self.line.push_str("deploy function ");
+                self.line.push_str(self.rng.pick(FUNCS));
+                self.line.push_str(" failed: \"");
+                self.push_code(code);
+                self.line.push_str("\" - ");
+                self.push_pick(MESSAGES);
+            }
+            _ => {
+                self.line.push_str("GET https://");
+                self.push_pick(ENV_IDS);
+                self.line.push_str(".service.tcloudbase.com/error?code=");
+                self.push_code(code);
+                self.line.push_str("&env=");
+                self.push_pick(ENV_IDS);
+            }
+        }
+        self.emit();
+    }
+
+    /// Very long lines, each a failed batch write listing about `per_line` errors (string
+    /// codes, and numeric errCodes repeated in errMsg), so every line holds that many hits.
+    fn wide(&mut self, size: u64, per_line: u64) {
+        self.limit = size;
+        let cat = self.cat;
+        while self.bytes < size {
+            self.tick(1000);
+            self.new_rid();
+            self.node_prefix("ERROR");
+            self.line.push_str("batch write to \"");
+            self.push_pick(COLLECTIONS);
+            self.line.push_str("\" failed: {\"errors\":[");
+            let target = self.rng.range(per_line * 9 / 10, per_line * 11 / 10);
+            let mut i = 0u64;
+            while self.line_hits < target {
+                if i > 0 {
+                    self.line.push(',');
+                }
+                let _ = write!(self.line, "{{\"index\":{i},");
+                if !cat.numerics.is_empty() && self.rng.below(4) == 0 {
+                    let n = self.pick_numeric();
+                    self.line.push_str("\"errCode\":");
+                    self.push_numeric(n, false);
+                    self.line.push_str(",\"errMsg\":\"");
+                    self.push_numeric(n, true);
+                } else {
+                    let code = self.pick_code();
+                    self.line.push_str("\"code\":\"");
+                    self.push_code(code);
+                    self.line.push_str("\",\"message\":\"");
+                    self.push_pick(MESSAGES);
+                }
+                self.line.push_str("\"}");
+                i += 1;
+            }
+            self.line.push_str("]}");
+            self.emit();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // Command line.
 
 fn die(msg: &str) -> ! {
@@ -1245,6 +1423,8 @@ const USAGE: &str = "usage:
   gen_corpus realistic   --size BYTES --out FILE [--catalog F] [--stats F]
   gen_corpus adversarial --size BYTES --out FILE [--catalog F] [--stats F]
   gen_corpus dense       --size BYTES --out FILE [--catalog F] [--stats F]
+  gen_corpus hits        --size BYTES --out FILE [--catalog F] [--stats F]
+  gen_corpus wide        --size BYTES --out FILE [--catalog F] [--stats F]
   gen_corpus folder --files N --total-size BYTES --out DIR [--catalog F] [--stats F]
 BYTES may end in K, M or G (powers of 1024).";
 
@@ -1370,13 +1550,15 @@ fn main() {
             print_patterns(cat);
             return;
         }
-        "realistic" | "dense" | "adversarial" => {
+        "realistic" | "dense" | "adversarial" | "hits" | "wide" => {
             let (size, path) = (need_size(), need_out());
             let seed = SEED ^ (o.cmd.len() as u64) << 56 ^ o.cmd.as_bytes()[0] as u64;
             let mut g = Gen::new(cat, seed, create(&path));
             match o.cmd.as_str() {
                 "realistic" => g.realistic(size, 0.005),
                 "dense" => g.realistic(size, 0.05),
+                "hits" => g.hits(size, 0.9),
+                "wide" => g.wide(size, 500),
                 _ => g.adversarial(size, 2000),
             }
             finish(g, &mut totals);
