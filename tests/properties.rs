@@ -7,7 +7,7 @@
 //! must produce exactly the same hits, lines, columns, excerpts and counts.
 
 use cbscan::catalog::Catalog;
-use cbscan::scan::{OwnedHit, ScanOptions, Scanner};
+use cbscan::scan::{Batch, Finish, OwnedHit, Resume, ScanOptions, Scanner};
 use cbscan::{EngineChoice, Matcher};
 use proptest::prelude::*;
 use regex::bytes::Regex;
@@ -227,5 +227,93 @@ proptest! {
         let single = ScanOptions { threads: 1, chunk_min: u64::MAX, ..ScanOptions::default() };
         let (whole_hits, _) = Scanner::for_catalog(&catalog, single).scan_bytes(text.clone());
         prop_assert_eq!(&whole_hits, &hits);
+    }
+}
+
+/// Split points of `len` bytes: sorted, distinct, inside.
+fn split_points(len: usize, cuts: &[usize]) -> Vec<usize> {
+    let mut points: Vec<usize> = cuts.iter().map(|c| c % (len + 1)).collect();
+    points.push(0);
+    points.push(len);
+    points.sort_unstable();
+    points.dedup();
+    points
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Feeding an input in random pieces, and taking the scanner's state out and putting it
+    /// into a new scanner between pieces, gives the hits and counts of the whole-input scan.
+    #[test]
+    fn feeding_in_pieces_with_restarts_equals_the_whole_scan(
+        text in long_log_text(&builtin()),
+        cuts in prop::collection::vec(any::<usize>(), 0..24),
+        restarts in prop::collection::vec(any::<bool>(), 24),
+        block_size in 1usize..4096,
+    ) {
+        let catalog = builtin();
+        let scanner = Scanner::for_catalog(&catalog, ScanOptions { block_size, ..ScanOptions::default() });
+        let (whole, summary) = scanner.scan_reader(text.as_slice()).expect("memory reads");
+
+        let mut hits = Vec::new();
+        let mut counts = scanner.new_summary();
+        let mut keep = |batch: Batch| {
+            hits.extend(batch.hits(0).map(|h| h.to_owned()));
+            counts.merge(batch.summary());
+            Ok(())
+        };
+        let (mut bytes, mut lines) = (0, 0);
+        let mut lines_scanner = scanner.line_scanner(Resume::at(0, 0));
+        let points = split_points(text.len(), &cuts);
+        for (i, piece) in points.windows(2).enumerate() {
+            lines_scanner.feed(&text[piece[0]..piece[1]], &mut keep).expect("collecting");
+            if restarts[i % restarts.len()] {
+                let (stats, state) = lines_scanner.finish(Finish::Pending, &mut keep).expect("collecting");
+                bytes += stats.bytes;
+                lines += stats.lines;
+                prop_assert_eq!(state.end(), piece[1] as u64);
+                lines_scanner = scanner.line_scanner(state);
+            }
+        }
+        let (stats, _) = lines_scanner.finish(Finish::Final, &mut keep).expect("collecting");
+        bytes += stats.bytes;
+        lines += stats.lines;
+        prop_assert_eq!(&hits, &whole);
+        prop_assert_eq!(&counts.by_code, &summary.by_code);
+        prop_assert_eq!((bytes, lines), (summary.bytes, summary.lines));
+    }
+
+    /// With `Finish::Pending`, exactly the hits of the complete lines are reported: nothing
+    /// from the unterminated last line.
+    #[test]
+    fn pending_reports_only_complete_lines(
+        text in long_log_text(&builtin()),
+        cut in any::<usize>(),
+        cuts in prop::collection::vec(any::<usize>(), 0..8),
+    ) {
+        let catalog = builtin();
+        let scanner = Scanner::for_catalog(&catalog, ScanOptions::default());
+        let prefix = &text[..cut % (text.len() + 1)];
+        let complete = prefix.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        // A line longer than the buffer is scanned before its end, by design.
+        prop_assume!(prefix.len() - complete < cbscan::limits::BLOCK_SIZE);
+        let (whole, _) = scanner.scan_reader(text.as_slice()).expect("memory reads");
+        let expected: Vec<OwnedHit> =
+            whole.into_iter().filter(|h| (h.byte_offset as usize) < complete).collect();
+
+        let mut hits = Vec::new();
+        let mut keep = |batch: Batch| {
+            hits.extend(batch.hits(0).map(|h| h.to_owned()));
+            Ok(())
+        };
+        let mut lines_scanner = scanner.line_scanner(Resume::at(0, 0));
+        for piece in split_points(prefix.len(), &cuts).windows(2) {
+            lines_scanner.feed(&prefix[piece[0]..piece[1]], &mut keep).expect("collecting");
+        }
+        let (_, state) = lines_scanner.finish(Finish::Pending, &mut keep).expect("collecting");
+        prop_assert_eq!(&hits, &expected);
+        prop_assert_eq!(state.scanned, complete as u64);
+        prop_assert_eq!(&state.pending[..], &prefix[complete..]);
     }
 }

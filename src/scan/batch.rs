@@ -99,6 +99,23 @@ impl Batch {
             + self.summary.weight()
     }
 
+    /// Whether adding one hit with an excerpt of up to `excerpt_len` new bytes could make the
+    /// batch weigh more than `limit` (counting the growth of its buffers, which double).
+    pub(crate) fn would_outgrow(&self, excerpt_len: usize, limit: usize) -> bool {
+        let hits = if self.hits.len() == self.hits.capacity() {
+            (self.hits.capacity() * 2).max(4)
+        } else {
+            self.hits.capacity()
+        };
+        let need = self.text.len() + excerpt_len;
+        let text = if need > self.text.capacity() {
+            need.max(self.text.capacity() * 2)
+        } else {
+            self.text.capacity()
+        };
+        hits * std::mem::size_of::<StoredHit>() + text + self.summary.weight() > limit
+    }
+
     /// Copies the excerpt `haystack[range]` (absolute offset `haystack_offset + range.start`)
     /// into the text, sharing bytes with the previous excerpt when they overlap, and returns
     /// where it starts in the text.

@@ -242,8 +242,8 @@ impl<'s> LineScanner<'s> {
             self.scan_window(to, on_batch)?;
         }
         self.hand_on(on_batch)?;
-        let unterminated =
-            how == Finish::Final && self.fed > 0 && self.last_byte.is_some_and(|b| b != b'\n');
+        // The last line may have been fed to an earlier scanner and handed over as `pending`.
+        let unterminated = how == Finish::Final && self.last_byte.is_some_and(|b| b != b'\n');
         let stats = InputStats {
             bytes: self.fed,
             lines: self.cursor.newlines - self.origin_newlines + u64::from(unterminated),
@@ -349,5 +349,120 @@ impl<'s> LineScanner<'s> {
         self.scanned -= keep;
         self.resume = self.resume.saturating_sub(keep);
         self.base += keep as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::scan::{OwnedHit, ScanOptions, Scanner};
+
+    fn scanner() -> Scanner {
+        let catalog = Catalog::builtin().expect("built-in catalog parses");
+        Scanner::for_catalog(&catalog, ScanOptions::default())
+    }
+
+    /// Feeds `pieces` one after another, then finishes as `how`.
+    fn run(
+        scanner: &Scanner,
+        start: Resume,
+        pieces: &[&[u8]],
+        how: Finish,
+    ) -> (Vec<OwnedHit>, InputStats, Resume) {
+        let mut hits = Vec::new();
+        let mut keep = |batch: Batch| {
+            hits.extend(batch.hits(0).map(|h| h.to_owned()));
+            Ok(())
+        };
+        let mut lines = scanner.line_scanner(start);
+        for piece in pieces {
+            lines
+                .feed(piece, &mut keep)
+                .expect("collecting never fails");
+        }
+        let (stats, state) = lines
+            .finish(how, &mut keep)
+            .expect("collecting never fails");
+        (hits, stats, state)
+    }
+
+    fn located(hits: &[OwnedHit]) -> Vec<(u64, u64, u64)> {
+        hits.iter()
+            .map(|h| (h.line, h.column, h.byte_offset))
+            .collect()
+    }
+
+    #[test]
+    fn the_end_of_a_file_ends_its_last_line() {
+        let (hits, stats, _) = run(
+            &scanner(),
+            Resume::at(0, 0),
+            &[b"boot ok\nlast SYS_ERR"],
+            Finish::Final,
+        );
+        assert_eq!(located(&hits), vec![(2, 6, 13)]);
+        assert_eq!((stats.bytes, stats.lines), (20, 2));
+    }
+
+    #[test]
+    fn a_pending_last_line_is_held_back_until_its_newline() {
+        let scanner = scanner();
+        let (hits, stats, state) = run(
+            &scanner,
+            Resume::at(0, 0),
+            &[b"boot ok\nlast SYS_ERR"],
+            Finish::Pending,
+        );
+        assert!(hits.is_empty(), "nothing from the unterminated line");
+        assert_eq!((stats.bytes, stats.lines), (20, 1));
+        assert_eq!(state.pending, b"last SYS_ERR");
+        assert_eq!((state.base, state.newlines, state.end()), (8, 1, 20));
+
+        // `printf '2\n' >>`: the line was `SYS_ERR2`, never a hit.
+        let (hits, _, state) = run(&scanner, state.clone(), &[b"2\n"], Finish::Pending);
+        assert!(hits.is_empty(), "SYS_ERR2 is not a hit: {hits:?}");
+        assert_eq!(state, Resume::at(22, 2));
+
+        // Had a newline come instead, the hit would have been reported, where it is.
+        let (_, _, held) = run(
+            &scanner,
+            Resume::at(0, 0),
+            &[b"boot ok\nlast SYS_ERR"],
+            Finish::Pending,
+        );
+        let (hits, _, _) = run(&scanner, held, &[b"\n"], Finish::Pending);
+        assert_eq!(located(&hits), vec![(2, 6, 13)]);
+        assert_eq!(hits[0].excerpt, b"last SYS_ERR");
+    }
+
+    #[test]
+    fn a_line_longer_than_the_buffer_is_scanned_in_bounded_memory() {
+        let scanner = scanner();
+        let mut line = Vec::new();
+        while line.len() < 3 * crate::limits::BLOCK_SIZE {
+            line.extend_from_slice(b"x SYS_ERR ");
+        }
+        let mut lines = scanner.line_scanner(Resume::at(0, 0));
+        let mut count = 0;
+        for piece in line.chunks(1000) {
+            lines
+                .feed(piece, &mut |batch| {
+                    count += batch.len();
+                    Ok(())
+                })
+                .expect("counting never fails");
+        }
+        let (_, state) = lines
+            .finish(Finish::Pending, &mut |batch| {
+                count += batch.len();
+                Ok(())
+            })
+            .expect("counting never fails");
+        // All but the last stretch was scanned; what is held is at most one buffer, not the
+        // whole 768 KiB line.
+        assert!(count > line.len() / 10 - 100, "{count} hits reported");
+        let buffer = crate::limits::BLOCK_SIZE + KEEP_BEFORE;
+        assert!(state.pending.len() <= buffer, "{}", state.pending.len());
     }
 }

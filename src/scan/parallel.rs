@@ -28,10 +28,12 @@ use crate::summary::Summary;
 /// Hit data in flight, charged by workers, released by the emitter.
 ///
 /// # Invariants
-/// - Units ahead of the one being emitted share `limit - current_share` bytes; the current
-///   unit has `current_share` to itself. Bytes in flight never exceed `limit`, except by one
-///   batch when the current unit's worker has nothing in flight and sends a batch larger than
-///   its share (batches are cut at [`BATCH_BYTES`], far below the share).
+/// - The current unit has `current_share` bytes to itself; units ahead of it share what the
+///   current unit leaves of `limit`. Bytes in flight never exceed `limit`: a message never
+///   weighs more than [`BATCH_BYTES`] (batches are handed on before they would), and the
+///   share is at least that much unless the whole budget is smaller than four batches. Then,
+///   and only then, the current unit may send one message over its share when it has nothing
+///   else in flight.
 /// - The worker of the current unit only ever waits for its own batches, which the emitter is
 ///   draining: it can always go on, so the scan cannot deadlock however the budget is spent.
 pub(crate) struct Budget {
@@ -83,7 +85,12 @@ impl Budget {
                     state.current_bytes += bytes;
                     break;
                 }
-            } else if state.ahead_bytes + bytes <= self.limit - self.current_share {
+            } else if state.ahead_bytes + state.current_bytes.max(self.current_share) + bytes
+                <= self.limit
+            {
+                // Counting the current unit's bytes as at least its share keeps its share free;
+                // counting more when it has more (bytes moved to it by `advance`) keeps the total
+                // within the limit.
                 state.ahead_bytes += bytes;
                 *state.ahead.entry(unit).or_default() += bytes;
                 break;
@@ -311,12 +318,13 @@ fn run_unit(
             let mut gathered = Gathered::default();
             for source in sources.clone() {
                 let (result, change) = scan_whole(shared, source, scratch, &mut |batch| {
-                    gathered.add_batch(source, batch);
-                    if gathered.weight >= BATCH_BYTES {
+                    // Sent before they would weigh more than a batch: see `Budget`.
+                    if gathered.weight + batch.weight() > BATCH_BYTES {
                         gathered.send(post).map_err(|Stopped| {
                             io::Error::new(io::ErrorKind::BrokenPipe, "scan stopped")
                         })?;
                     }
+                    gathered.add_batch(source, batch);
                     Ok(())
                 });
                 gathered.messages.push(Message::End {
@@ -461,5 +469,76 @@ fn scan_whole(
         Source::Bytes { data, .. } => (scan(&mut data.as_slice(), on_batch), None),
         // Could not even be listed: its error is reported in its place.
         Source::Failed(error) => (Err(Arc::clone(error)), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::scan::{Hit, ScanOptions};
+
+    /// Counts hits, sleeping now and then: a sink slower than the scan.
+    struct Slow {
+        hits: u64,
+        lines_in_order: bool,
+        last_line: u64,
+    }
+
+    impl Sink for Slow {
+        fn hit(&mut self, _input: &str, hit: &Hit<'_>) -> io::Result<()> {
+            self.hits += 1;
+            self.lines_in_order &= hit.line >= self.last_line;
+            self.last_line = hit.line;
+            if self.hits % 500 == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Ok(())
+        }
+        fn error(&mut self, error: &Error) -> io::Result<()> {
+            Err(io::Error::other(error.to_string()))
+        }
+    }
+
+    fn dense_scan(in_flight_bytes: usize, threads: usize) -> (Summary, usize, Slow) {
+        let catalog = Catalog::builtin().expect("built-in catalog parses");
+        let data = b"x SYS_ERR DATABASE_TIMEOUT y\n".repeat(100_000);
+        let options = ScanOptions {
+            threads,
+            chunk_min: 0,
+            chunk_size: 64 << 10,
+            in_flight_bytes,
+            ..ScanOptions::default()
+        };
+        let scanner = Scanner::for_catalog(&catalog, options);
+        let mut sink = Slow {
+            hits: 0,
+            lines_in_order: true,
+            last_line: 0,
+        };
+        let source = Source::Bytes {
+            name: "dense".into(),
+            data: Arc::new(data),
+        };
+        let (summary, peak) = scan_with_peak(&scanner, vec![source], &mut sink);
+        (summary.expect("memory reads"), peak, sink)
+    }
+
+    #[test]
+    fn a_slow_sink_never_has_more_than_the_budget_in_flight() {
+        let budget = 1 << 20;
+        let (summary, peak, sink) = dense_scan(budget, 4);
+        assert_eq!((summary.hits, sink.hits), (200_000, 200_000));
+        assert!(sink.lines_in_order);
+        assert!(peak > budget / 2, "the budget was used: {peak}");
+        assert!(peak <= budget, "{peak} bytes in flight, budget {budget}");
+    }
+
+    #[test]
+    fn a_budget_smaller_than_one_batch_still_finishes() {
+        // The current unit's worker may always send one batch: no deadlock.
+        let (summary, _, sink) = dense_scan(1, 3);
+        assert_eq!((summary.hits, sink.hits), (200_000, 200_000));
+        assert!(sink.lines_in_order);
     }
 }

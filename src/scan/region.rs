@@ -123,9 +123,14 @@ fn scan_slice(
         }
         advance(cursor, haystack, haystack_offset, counted_to, m.start);
         counted_to = m.start;
+        let cut = excerpt(haystack, haystack_offset, cursor.line_start, m);
+        // Hand the batch on before it would pass its size, so that a batch never weighs more
+        // than BATCH_BYTES (the budget's invariant relies on it).
+        if !out.batch.is_empty() && out.batch.would_outgrow(cut.range.len(), BATCH_BYTES) {
+            out.hand_on();
+        }
         let batch = &mut out.batch;
         batch.summary.add_hit(code);
-        let cut = excerpt(haystack, haystack_offset, cursor.line_start, m);
         let text_start = batch.push_excerpt(haystack, haystack_offset, cut.range.clone());
         batch.hits.push(StoredHit {
             line: cursor.newlines + 1,
@@ -140,9 +145,6 @@ fn scan_slice(
             cut_before: cut.cut_before,
             cut_after: cut.cut_after,
         });
-        if batch.weight() >= BATCH_BYTES {
-            out.hand_on();
-        }
     });
     advance(cursor, haystack, haystack_offset, counted_to, to);
     stop

@@ -1,0 +1,63 @@
+//! The thread cap holds: asking for 100,000 threads on input cut into thousands of units uses
+//! at most `MAX_THREADS` workers. (Its own test binary, so that the threads counted are the
+//! scan's, not other tests'.)
+
+use std::io;
+
+use cbscan::catalog::Catalog;
+use cbscan::limits::MAX_THREADS;
+use cbscan::scan::{Hit, ScanOptions, Scanner, Sink};
+use cbscan::Error;
+
+/// Threads of this process now.
+fn threads_now() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(0, |tasks| tasks.count())
+}
+
+struct CountThreads {
+    hits: u64,
+    most: usize,
+}
+
+impl Sink for CountThreads {
+    fn hit(&mut self, _input: &str, _hit: &Hit<'_>) -> io::Result<()> {
+        if self.hits % 100 == 0 {
+            self.most = self.most.max(threads_now());
+        }
+        self.hits += 1;
+        Ok(())
+    }
+    fn error(&mut self, error: &Error) -> io::Result<()> {
+        Err(io::Error::other(error.to_string()))
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn absurd_thread_counts_are_capped() {
+    let catalog = Catalog::builtin().expect("built-in catalog parses");
+    // 3,000 lines cut into 32-byte chunks: about 3,000 units, so without the cap there would
+    // be one thread per unit.
+    let data = b"x DATABASE_TIMEOUT y\n".repeat(3000);
+    let options = ScanOptions {
+        threads: 100_000,
+        chunk_min: 0,
+        chunk_size: 32,
+        ..ScanOptions::default()
+    };
+    let scanner = Scanner::for_catalog(&catalog, options);
+    let before = threads_now();
+    assert!(before > 0, "/proc/self/task lists this process's threads");
+    let mut sink = CountThreads { hits: 0, most: 0 };
+    let source = cbscan::input::Source::Bytes {
+        name: "units.log".into(),
+        data: std::sync::Arc::new(data),
+    };
+    let summary = scanner.scan(vec![source], &mut sink).expect("memory reads");
+    assert_eq!((summary.hits, sink.hits), (3000, 3000));
+    assert!(
+        sink.most <= before + MAX_THREADS,
+        "{} threads while scanning (cap {MAX_THREADS}, {before} before)",
+        sink.most
+    );
+}
