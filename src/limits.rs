@@ -62,3 +62,15 @@ pub const RUN_BYTES: u64 = 1 << 20;
 /// ... or this many files: a folder of thousands of logs otherwise spends more time waking
 /// threads than scanning.
 pub const RUN_FILES: usize = 256;
+
+/// The largest zstd window accepted, as a power of two: 2^25 bytes = 32 MiB.
+///
+/// A zstd frame states how much history the decoder must keep, and the decoder allocates that
+/// much; without a cap an archive could ask for up to 2 GiB (per input, and several inputs are
+/// decoded at once). 2^25 covers every level `zstd` uses without `--long`/`--ultra` (level 19,
+/// the highest, uses 2^23), and `--ultra -20`; it stays below libzstd's own default limit of
+/// 2^27, so the error for bigger windows is ours to word. A frame is only given the window it
+/// declares, so ordinary archives use far less (level 3: 2 MiB). Archives made with `--long`
+/// (2^27) or `--ultra -21`/`-22` are refused with a message saying to decompress them first
+/// with `zstd -d --long=31`.
+pub const ZSTD_WINDOW_LOG_MAX: u32 = 25;

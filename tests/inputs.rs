@@ -1,0 +1,425 @@
+//! How inputs are opened and read: compressed logs (recognised by their bytes, not their
+//! names), damaged archives, an input that is the output file, the size a file had when it was
+//! opened, files rotated or deleted mid-scan, the chunk-size floor and the excerpt radius.
+//!
+//! Expected hits come from the plain fixtures through the independent reference model in
+//! `tests/support/`, or are written out by hand.
+
+mod support;
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::Command as StdCommand;
+use std::sync::Arc;
+
+use cbscan::catalog::Catalog;
+use cbscan::input::Source;
+use cbscan::scan::{Hit, Notice, ScanOptions, Scanner, Sink};
+use cbscan::Error;
+use support::*;
+
+const GZ: &str = "fixtures/rotated/cloudfunction-runtime.log.1.gz";
+const GZ_PLAIN: &str = "fixtures/cloudfunction-runtime.log";
+const ZST: &str = "fixtures/rotated/cli-deploy.log.2.zst";
+const ZST_PLAIN: &str = "fixtures/cli-deploy.log";
+
+struct Run {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = cbscan();
+    cmd.current_dir(dir).args(args);
+    if let Some(input) = stdin {
+        cmd.write_stdin(input.to_vec());
+    }
+    let output = cmd.output().expect("cbscan runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    Run {
+        code: output.status.code().expect("cbscan exits normally"),
+        stdout: output.stdout,
+        stderr,
+    }
+}
+
+fn run(args: &[&str]) -> Run {
+    run_in(&root(), args, None)
+}
+
+/// The hits the reference model finds in a file below the package root.
+fn expected_hits(rel: &str) -> Vec<HitTuple> {
+    Reference::builtin()
+        .find(&read(rel))
+        .iter()
+        .map(RefHit::tuple)
+        .collect()
+}
+
+#[test]
+fn gzip_and_zstd_logs_are_scanned_decompressed() {
+    for (archive, plain) in [(GZ, GZ_PLAIN), (ZST, ZST_PLAIN)] {
+        let expected = expected_hits(plain);
+        assert!(expected.len() >= 5, "{plain}: enough hits to mean something");
+        let plain_bytes = read(plain);
+        // As a small file, as a large one (the chunked path must not cut an archive), and
+        // from stdin.
+        for args in [
+            vec!["scan", "--format", "jsonl", archive],
+            vec![
+                "scan",
+                "--format",
+                "jsonl",
+                "--chunk-min",
+                "1",
+                "--chunk-size",
+                "4096",
+                archive,
+            ],
+        ] {
+            let r = run(&args);
+            assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+            let recs = records(&r.stdout);
+            assert_eq!(hit_tuples(&recs), expected, "{args:?}");
+            let sum = summary(&recs);
+            assert_eq!(sum["bytes"], plain_bytes.len() as u64, "decompressed bytes");
+            assert_eq!(sum["lines"], count_lines(&plain_bytes));
+        }
+        let r = run_in(
+            &root(),
+            &["scan", "--format", "jsonl", "-"],
+            Some(&read(archive)),
+        );
+        assert_eq!(hit_tuples(&records(&r.stdout)), expected, "stdin {archive}");
+    }
+}
+
+#[test]
+fn compressed_logs_are_recognised_by_their_bytes_not_their_names() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.log"), read(GZ)).unwrap();
+    std::fs::write(dir.path().join("deploy.txt"), read(ZST)).unwrap();
+    // A plain log named like an archive is read as it is.
+    std::fs::write(dir.path().join("plain.gz"), "x SYS_ERR y\n").unwrap();
+    let r = run_in(dir.path(), &["scan", "--format", "jsonl", "."], None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let recs = records(&r.stdout);
+    let hits = |path: &str| {
+        recs.iter()
+            .filter(|rec| rec["type"] == "hit" && rec["path"] == path)
+            .count()
+    };
+    assert_eq!(hits("./app.log"), expected_hits(GZ_PLAIN).len());
+    assert_eq!(hits("./deploy.txt"), expected_hits(ZST_PLAIN).len());
+    assert_eq!(hits("./plain.gz"), 1);
+}
+
+#[test]
+fn no_decompress_scans_the_raw_bytes() {
+    let r = run(&["scan", "--format", "jsonl", "--no-decompress", GZ, ZST]);
+    let recs = records(&r.stdout);
+    assert_eq!(r.code, 0, "no code survives compression: {}", r.stderr);
+    assert_eq!(summary(&recs)["hits"], 0);
+    assert_eq!(
+        summary(&recs)["bytes"],
+        (read(GZ).len() + read(ZST).len()) as u64
+    );
+}
+
+#[test]
+fn a_damaged_archive_is_an_error_naming_it_and_keeps_the_hits_before_the_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = read(GZ);
+    // The first member holds lines 1-10 of the plain log; cut inside the second one.
+    std::fs::write(dir.path().join("cut.log.gz"), &whole[..whole.len() - 200]).unwrap();
+    let mut corrupt = read(ZST);
+    let middle = corrupt.len() / 2;
+    corrupt[middle..middle + 40].fill(0x55);
+    std::fs::write(dir.path().join("corrupt.log.zst"), &corrupt).unwrap();
+    std::fs::write(dir.path().join("fine.log"), "x DATABASE_TIMEOUT y\n").unwrap();
+    let r = run_in(
+        dir.path(),
+        &[
+            "scan",
+            "--format",
+            "jsonl",
+            "cut.log.gz",
+            "corrupt.log.zst",
+            "fine.log",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2, "a damaged input fails the scan: {}", r.stderr);
+    assert!(
+        r.stderr.contains("cut.log.gz: gzip: data is truncated"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("corrupt.log.zst: zstd: data is corrupt"),
+        "{}",
+        r.stderr
+    );
+    let recs = records(&r.stdout);
+    let from = |path: &str| -> Vec<HitTuple> {
+        hit_tuples(
+            &recs
+                .iter()
+                .filter(|rec| rec["path"] == path)
+                .cloned()
+                .collect::<Vec<_>>(),
+        )
+    };
+    let first_member: Vec<HitTuple> = expected_hits(GZ_PLAIN)
+        .into_iter()
+        .filter(|hit| hit.0 <= 10)
+        .collect();
+    let kept = from("cut.log.gz");
+    assert!(kept.len() >= first_member.len() && !first_member.is_empty());
+    assert_eq!(&kept[..first_member.len()], &first_member[..]);
+    assert_eq!(from("fine.log").len(), 1, "the other inputs are still scanned");
+    assert_eq!(summary(&recs)["errors"], 2);
+}
+
+#[test]
+fn tiny_chunk_sizes_are_rejected() {
+    for size in ["0", "1", "4095"] {
+        let r = run(&["scan", "--chunk-size", size, GZ_PLAIN]);
+        assert_eq!(r.code, 2, "--chunk-size {size}");
+        assert!(
+            r.stderr
+                .contains(&format!("--chunk-size {size}: must be at least 4096 bytes")),
+            "{}",
+            r.stderr
+        );
+    }
+    assert_eq!(run(&["scan", "-s", "--chunk-size", "4096", GZ_PLAIN]).code, 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_input_that_is_the_output_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = b"one SYS_ERR\ntwo DATABASE_TIMEOUT\n";
+    std::fs::write(dir.path().join("x.log"), log).unwrap();
+    std::fs::write(dir.path().join("other.log"), "three SYS_ERR\n").unwrap();
+    let script = format!(
+        "exec '{}' scan --format jsonl x.log other.log >> x.log",
+        bin().display()
+    );
+    let output = StdCommand::new("sh")
+        .current_dir(dir.path())
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("x.log: input file is also the output"),
+        "{stderr}"
+    );
+    let written = std::fs::read(dir.path().join("x.log")).unwrap();
+    assert!(written.starts_with(log));
+    let appended = records(&written[log.len()..]);
+    let hits = of_type(&appended, "hit");
+    assert_eq!(hits.len(), 1, "only other.log was scanned: {appended:?}");
+    assert_eq!(hits[0]["path"], "other.log");
+
+    // Standard input redirected from the output file is refused the same way.
+    let script = format!(
+        "exec '{}' scan --format jsonl - < x.log >> x.log",
+        bin().display()
+    );
+    let output = StdCommand::new("sh")
+        .current_dir(dir.path())
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("<stdin>: input file is also the output"),
+        "{stderr}"
+    );
+}
+
+/// The README documents that an excerpt keeps at most 256 bytes either side of a hit.
+#[test]
+fn excerpts_keep_256_bytes_either_side_of_a_hit() {
+    let before = "b".repeat(1000);
+    let after = "a".repeat(1000);
+    let line = format!("{before} DATABASE_TIMEOUT {after}\n");
+    let r = run_in(
+        &root(),
+        &["scan", "--format", "jsonl", "-"],
+        Some(line.as_bytes()),
+    );
+    let recs = records(&r.stdout);
+    let hits = of_type(&recs, "hit");
+    assert_eq!(hits.len(), 1);
+    // 256 bytes either side: the space and 255 letters.
+    let expected = format!("…{} DATABASE_TIMEOUT {}…", "b".repeat(255), "a".repeat(255));
+    assert_eq!(hits[0]["text"], expected.as_str());
+    // A line shorter than that is kept whole.
+    let short = format!("{} DATABASE_TIMEOUT {}\n", "b".repeat(255), "a".repeat(255));
+    let r = run_in(
+        &root(),
+        &["scan", "--format", "jsonl", "-"],
+        Some(short.as_bytes()),
+    );
+    let recs = records(&r.stdout);
+    assert_eq!(of_type(&recs, "hit")[0]["text"], short.trim_end());
+}
+
+/// Collects hits and notices; `on_first_hit` runs once, while the scan is under way.
+struct Watch<F: FnMut()> {
+    hits: Vec<(String, u64)>,
+    notices: Vec<(String, Notice)>,
+    on_first_hit: Option<F>,
+}
+
+impl<F: FnMut()> Sink for Watch<F> {
+    fn hit(&mut self, input: &str, hit: &Hit<'_>) -> io::Result<()> {
+        if let Some(mut act) = self.on_first_hit.take() {
+            act();
+        }
+        self.hits.push((input.to_string(), hit.line));
+        Ok(())
+    }
+    fn error(&mut self, error: &Error) -> io::Result<()> {
+        Err(io::Error::other(error.to_string()))
+    }
+    fn notice(&mut self, input: &str, notice: &Notice) -> io::Result<()> {
+        self.notices.push((input.to_string(), notice.clone()));
+        Ok(())
+    }
+}
+
+/// A scan that holds little in flight, so that most of the file is still unread when the
+/// sink sees the first hit.
+fn slow_scanner(chunked: bool) -> Scanner {
+    let catalog = Catalog::builtin().expect("built-in catalog parses");
+    Scanner::for_catalog(
+        &catalog,
+        ScanOptions {
+            threads: 2,
+            chunk_min: if chunked { 1 } else { u64::MAX },
+            chunk_size: 256 << 10,
+            in_flight_bytes: 64 << 10,
+            ..ScanOptions::default()
+        },
+    )
+}
+
+fn numbered_log(lines: u64, code: &str) -> Vec<u8> {
+    let mut data = Vec::new();
+    for i in 1..=lines {
+        data.extend_from_slice(format!("line {i} {code}\n").as_bytes());
+    }
+    data
+}
+
+#[test]
+fn a_file_rotated_or_deleted_mid_scan_is_read_whole_from_one_descriptor() {
+    for chunked in [true, false] {
+        for delete in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("app.log");
+            let lines = 100_000;
+            std::fs::write(&path, numbered_log(lines, "DATABASE_TIMEOUT")).unwrap();
+            let moved = path.clone();
+            let rotate = move || {
+                if delete {
+                    std::fs::remove_file(&moved).unwrap();
+                } else {
+                    std::fs::rename(&moved, moved.with_extension("log.1")).unwrap();
+                }
+                // A fresh file in its place, with other codes: none of them may show up.
+                std::fs::write(&moved, numbered_log(50_000, "SYS_ERR")).unwrap();
+            };
+            let mut sink = Watch {
+                hits: Vec::new(),
+                notices: Vec::new(),
+                on_first_hit: Some(rotate),
+            };
+            let source = Source::File {
+                path: path.clone(),
+                name: "app.log".into(),
+                size: Some(std::fs::metadata(&path).unwrap().len()),
+            };
+            let summary = slow_scanner(chunked)
+                .scan(vec![source], &mut sink)
+                .expect("the old file stays readable through its descriptor");
+            let what = format!("chunked {chunked}, delete {delete}");
+            assert_eq!(summary.hits, lines, "{what}");
+            assert_eq!(summary.errors, 0, "{what}");
+            let numbers: Vec<u64> = sink.hits.iter().map(|h| h.1).collect();
+            assert_eq!(numbers, (1..=lines).collect::<Vec<_>>(), "{what}");
+            assert!(sink.notices.is_empty(), "{what}: {:?}", sink.notices);
+        }
+    }
+}
+
+#[test]
+fn a_file_that_grows_mid_scan_is_read_as_it_was_when_opened_and_said_so() {
+    for chunked in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let lines = 100_000;
+        let data = numbered_log(lines, "DATABASE_TIMEOUT");
+        std::fs::write(&path, &data).unwrap();
+        let appended = path.clone();
+        let grow = move || {
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&appended)
+                .unwrap();
+            file.write_all(&numbered_log(20_000, "SYS_ERR")).unwrap();
+        };
+        let mut sink = Watch {
+            hits: Vec::new(),
+            notices: Vec::new(),
+            on_first_hit: Some(grow),
+        };
+        let source = Source::File {
+            path: path.clone(),
+            name: "app.log".into(),
+            size: Some(data.len() as u64),
+        };
+        let summary = slow_scanner(chunked)
+            .scan(vec![source], &mut sink)
+            .expect("scan");
+        assert_eq!(summary.hits, lines, "chunked {chunked}");
+        assert_eq!(summary.bytes, data.len() as u64);
+        assert_eq!(sink.notices.len(), 1, "chunked {chunked}");
+        let (name, notice) = &sink.notices[0];
+        assert_eq!(name, "app.log");
+        let text = notice.to_string();
+        assert!(
+            text.starts_with(&format!("grew from {} to ", data.len()))
+                && text.ends_with(&format!("scanned the first {} bytes", data.len())),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_reader_is_an_input_like_any_other() {
+    let catalog = Catalog::builtin().expect("built-in catalog parses");
+    let scanner = Scanner::for_catalog(&catalog, ScanOptions::default());
+    let reader: Box<dyn io::Read + Send> = Box::new(io::Cursor::new(read(GZ)));
+    let source = Source::Reader {
+        name: "child".into(),
+        reader: Arc::new(std::sync::Mutex::new(Some(reader))),
+    };
+    let mut sink = Watch::<fn()> {
+        hits: Vec::new(),
+        notices: Vec::new(),
+        on_first_hit: None,
+    };
+    let summary = scanner.scan(vec![source], &mut sink).expect("scan");
+    assert_eq!(summary.hits as usize, expected_hits(GZ_PLAIN).len());
+    assert!(sink.hits.iter().all(|(name, _)| name == "child"));
+}
