@@ -146,21 +146,22 @@ rate, slow_s, report = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 fd = sys.stdin.fileno()
 t0 = time.monotonic()
 total = lines = 0
-prev = last = b""
+tail_bytes = b""
 while True:
     b = os.read(fd, 65536)
     if not b:
         break
     total += len(b)
     lines += b.count(b"\n")
-    prev, last = last, b
+    # Keep enough of the end for the last line, however small the pieces it arrived in.
+    tail_bytes = (tail_bytes + b)[-(1 << 20):]
     if rate > 0:
         el = time.monotonic() - t0
         if el < slow_s:
             due = min(total / rate, slow_s)
             if due > el:
                 time.sleep(due - el)
-tail = (prev + last).rstrip(b"\n").rsplit(b"\n", 1)[-1]
+tail = tail_bytes.rstrip(b"\n").rsplit(b"\n", 1)[-1]
 with open(report, "w", encoding="utf-8") as f:
     f.write(f"{total} {lines}\n{tail.decode('utf-8', 'replace')}\n")
 PY

@@ -30,6 +30,10 @@ pub const CURRENT_UNIT_BYTES: usize = IN_FLIGHT_BYTES / 4;
 /// (a line with 500 codes). Must stay well below [`CURRENT_UNIT_BYTES`].
 pub const BATCH_BYTES: usize = 256 << 10;
 
+/// Most emptied batches kept for reuse: enough to cover what the budget lets be in flight
+/// ([`IN_FLIGHT_BYTES`] / [`BATCH_BYTES`]), so a steady scan allocates none.
+pub const RECYCLED_BATCHES: usize = IN_FLIGHT_BYTES / BATCH_BYTES;
+
 /// Size of one read when streaming (pipes, small files, chunks). 256 KiB amortises the
 /// system call and fits a core's L2 cache with the matcher's tables.
 pub const BLOCK_SIZE: usize = 256 << 10;

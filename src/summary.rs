@@ -36,6 +36,16 @@ impl Summary {
         self.by_code[code] += 1;
     }
 
+    /// Sets every count back to zero, keeping the allocation.
+    pub(crate) fn clear(&mut self) {
+        let mut by_code = std::mem::take(&mut self.by_code);
+        by_code.fill(0);
+        *self = Summary {
+            by_code,
+            ..Summary::default()
+        };
+    }
+
     /// Bytes this summary holds on the heap.
     pub(crate) fn weight(&self) -> usize {
         std::mem::size_of::<Summary>() + self.by_code.capacity() * std::mem::size_of::<u64>()

@@ -62,7 +62,10 @@ fn expected_hits(rel: &str) -> Vec<HitTuple> {
 fn gzip_and_zstd_logs_are_scanned_decompressed() {
     for (archive, plain) in [(GZ, GZ_PLAIN), (ZST, ZST_PLAIN)] {
         let expected = expected_hits(plain);
-        assert!(expected.len() >= 5, "{plain}: enough hits to mean something");
+        assert!(
+            expected.len() >= 5,
+            "{plain}: enough hits to mean something"
+        );
         let plain_bytes = read(plain);
         // As a small file, as a large one (the chunked path must not cut an archive), and
         // from stdin.
@@ -179,7 +182,11 @@ fn a_damaged_archive_is_an_error_naming_it_and_keeps_the_hits_before_the_damage(
     let kept = from("cut.log.gz");
     assert!(kept.len() >= first_member.len() && !first_member.is_empty());
     assert_eq!(&kept[..first_member.len()], &first_member[..]);
-    assert_eq!(from("fine.log").len(), 1, "the other inputs are still scanned");
+    assert_eq!(
+        from("fine.log").len(),
+        1,
+        "the other inputs are still scanned"
+    );
     assert_eq!(summary(&recs)["errors"], 2);
 }
 
@@ -195,7 +202,10 @@ fn tiny_chunk_sizes_are_rejected() {
             r.stderr
         );
     }
-    assert_eq!(run(&["scan", "-s", "--chunk-size", "4096", GZ_PLAIN]).code, 1);
+    assert_eq!(
+        run(&["scan", "-s", "--chunk-size", "4096", GZ_PLAIN]).code,
+        1
+    );
 }
 
 #[cfg(unix)]

@@ -21,7 +21,9 @@ use std::io::{self, Read};
 
 use memchr::memrchr;
 
-use super::batch::Batch;
+use std::sync::Arc;
+
+use super::batch::{Batch, Recycler};
 use super::region::{scan_region, LineCursor, Out};
 use super::{InputStats, ScanSpec};
 use crate::limits::EXCERPT_RADIUS;
@@ -81,7 +83,7 @@ impl Resume {
 /// Scans lines as bytes arrive. See the module documentation.
 pub struct LineScanner<'s> {
     spec: ScanSpec<'s>,
-    codes: usize,
+    recycler: Arc<Recycler>,
     buf: Vec<u8>,
     filled: usize,
     base: u64,
@@ -107,7 +109,7 @@ impl<'s> LineScanner<'s> {
     /// thousands of small files does not allocate and zero a block for each).
     pub(crate) fn new(
         spec: ScanSpec<'s>,
-        codes: usize,
+        recycler: Arc<Recycler>,
         block_size: usize,
         start: Resume,
         buffer: Vec<u8>,
@@ -116,9 +118,10 @@ impl<'s> LineScanner<'s> {
         // A block must leave room for a window after the look-ahead, or a long line never moves.
         let block_size = block_size.max(2 * lookahead + 1);
         let capacity = block_size + KEEP_BEFORE;
+        let batch = recycler.take();
         let mut scanner = LineScanner {
             spec,
-            codes,
+            recycler,
             buf: buffer,
             filled: 0,
             base: start.base,
@@ -130,7 +133,7 @@ impl<'s> LineScanner<'s> {
             },
             capacity: capacity.max(start.pending.len() + block_size),
             lookahead,
-            batch: Batch::new(codes),
+            batch,
             fed: 0,
             last_byte: start.pending.last().copied(),
             origin_newlines: start.newlines,
@@ -298,7 +301,7 @@ impl<'s> LineScanner<'s> {
         let mut out = Out {
             // A placeholder without counts costs no allocation; the batch comes back below.
             batch: std::mem::replace(&mut self.batch, Batch::new(0)),
-            codes: self.codes,
+            recycler: &self.recycler,
             on_batch,
             failed: None,
         };
@@ -328,7 +331,8 @@ impl<'s> LineScanner<'s> {
         if self.batch.is_empty() && self.batch.summary.hits == 0 {
             return Ok(());
         }
-        on_batch(std::mem::replace(&mut self.batch, Batch::new(self.codes)))
+        let fresh = self.recycler.take();
+        on_batch(std::mem::replace(&mut self.batch, fresh))
     }
 
     /// The first byte still needed: the current line's start, or context before `scanned`.

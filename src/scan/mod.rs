@@ -336,14 +336,20 @@ impl Scanner {
 
     /// A line scanner starting at `start` ([`Resume::at`]`(0, 0)` for the start of an input).
     pub fn line_scanner(&self, start: Resume) -> LineScanner<'_> {
-        self.line_scanner_in(start, Vec::new())
+        let recycler = Arc::new(batch::Recycler::new(self.codes()));
+        self.line_scanner_in(start, Vec::new(), recycler)
     }
 
-    /// A line scanner reading into `buffer`.
-    pub(crate) fn line_scanner_in(&self, start: Resume, buffer: Vec<u8>) -> LineScanner<'_> {
+    /// A line scanner reading into `buffer`, taking its batches from `recycler`.
+    pub(crate) fn line_scanner_in(
+        &self,
+        start: Resume,
+        buffer: Vec<u8>,
+        recycler: Arc<batch::Recycler>,
+    ) -> LineScanner<'_> {
         LineScanner::new(
             self.spec(),
-            self.codes(),
+            recycler,
             self.inner.options.block_size,
             start,
             buffer,

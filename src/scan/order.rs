@@ -124,6 +124,7 @@ impl Emitter<'_> {
                     self.sink.hit(&self.name, &hit)?;
                 }
                 self.summary.merge(batch.summary());
+                self.shared.recycler.give(batch);
             }
             Message::End {
                 source,

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 
-use super::batch::Batch;
+use super::batch::{Batch, Recycler};
 use super::lines::Resume;
 use super::order::{emit_in_order, Message};
 use super::plan::{plan_units, Unit, UnitKind};
@@ -156,6 +156,8 @@ pub(crate) struct Shared {
     pub sources: Vec<Source>,
     pub next_unit: AtomicUsize,
     pub budget: Budget,
+    /// Batches the emitter is done with, for workers to fill again.
+    pub recycler: Arc<Recycler>,
 }
 
 /// A message with the unit it belongs to and the bytes it was charged.
@@ -186,6 +188,7 @@ pub(crate) fn scan_with_peak(
         sources,
         next_unit: AtomicUsize::new(0),
         budget: Budget::new(options.in_flight_bytes),
+        recycler: Arc::new(Recycler::new(scanner.codes())),
     });
     let (sender, receiver) = mpsc::channel::<Envelope>();
     let pool = match rayon::ThreadPoolBuilder::new()
@@ -394,7 +397,11 @@ fn scan_chunk(
             }
             let mut reader = file.stream(true)?;
             return scanner
-                .line_scanner_in(Resume::at(0, 0), std::mem::take(scratch))
+                .line_scanner_in(
+                    Resume::at(0, 0),
+                    std::mem::take(scratch),
+                    Arc::clone(&shared.recycler),
+                )
                 .scan_to_end_recycling(&mut reader, on_batch, scratch);
         }
     }
@@ -409,7 +416,11 @@ fn scan_chunk(
     };
     // Line numbers count from the chunk's start; the emitter adds the chunks before.
     scanner
-        .line_scanner_in(Resume::at(start, 0), std::mem::take(scratch))
+        .line_scanner_in(
+            Resume::at(start, 0),
+            std::mem::take(scratch),
+            Arc::clone(&shared.recycler),
+        )
         .scan_to_end_recycling(&mut reader, on_batch, scratch)
 }
 
@@ -433,7 +444,11 @@ fn scan_whole(
     let mut scan = |reader: &mut dyn Read, on_batch: &mut dyn FnMut(Batch) -> io::Result<()>| {
         shared
             .scanner
-            .line_scanner_in(Resume::at(0, 0), std::mem::take(scratch))
+            .line_scanner_in(
+                Resume::at(0, 0),
+                std::mem::take(scratch),
+                Arc::clone(&shared.recycler),
+            )
             .scan_to_end_recycling(reader, on_batch, scratch)
             .map_err(failed)
     };

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use memchr::{memchr, memrchr};
 
-use super::batch::{Batch, StoredHit};
+use super::batch::{Batch, Recycler, StoredHit};
 use super::ScanSpec;
 use crate::limits::{BATCH_BYTES, EXCERPT_RADIUS, SEARCH_SLICE};
 use crate::matcher::RawMatch;
@@ -25,7 +25,7 @@ pub(crate) struct LineCursor {
 /// [`BATCH_BYTES`] so that a dense window never piles up unbounded hit data in a worker.
 pub(crate) struct Out<'a> {
     pub batch: Batch,
-    pub codes: usize,
+    pub recycler: &'a Recycler,
     pub on_batch: &'a mut dyn FnMut(Batch) -> io::Result<()>,
     /// The first error the receiver returned; once set, hits are no longer kept.
     pub failed: Option<io::Error>,
@@ -37,7 +37,7 @@ impl Out<'_> {
         if self.failed.is_some() || (self.batch.is_empty() && self.batch.summary.hits == 0) {
             return;
         }
-        let batch = std::mem::replace(&mut self.batch, Batch::new(self.codes));
+        let batch = std::mem::replace(&mut self.batch, self.recycler.take());
         if let Err(error) = (self.on_batch)(batch) {
             self.failed = Some(error);
         }
