@@ -49,7 +49,7 @@ struct Slow(u64);
 impl Sink for Slow {
     fn hit(&mut self, _input: &str, _hit: &Hit<'_>) -> io::Result<()> {
         self.0 += 1;
-        if self.0 % 1000 == 0 {
+        if self.0.is_multiple_of(1000) {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
         Ok(())

@@ -21,7 +21,7 @@ struct CountThreads {
 
 impl Sink for CountThreads {
     fn hit(&mut self, _input: &str, _hit: &Hit<'_>) -> io::Result<()> {
-        if self.hits % 100 == 0 {
+        if self.hits.is_multiple_of(100) {
             self.most = self.most.max(threads_now());
         }
         self.hits += 1;

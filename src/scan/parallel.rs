@@ -505,7 +505,7 @@ mod tests {
             self.hits += 1;
             self.lines_in_order &= hit.line >= self.last_line;
             self.last_line = hit.line;
-            if self.hits % 500 == 0 {
+            if self.hits.is_multiple_of(500) {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
             Ok(())
