@@ -13,6 +13,8 @@
 # Environment:
 #   BENCH_SCALE  multiplies every corpus size and the folder's file count (default 1)
 #   BENCH_RUNS   timed repetitions per tool and case (default 5)
+#   CBSCAN_BASELINE  another cbscan binary (e.g. a build of the previous commit) timed in the
+#                same alternation, so before/after ratios against rg come from one run
 # Needs: cargo, python3, ripgrep (`cargo install ripgrep`), GNU time (/usr/bin/time) if
 # available. Exits non-zero if a correctness check fails; a missed speed target only
 # prints MISSED in the table.
@@ -214,12 +216,13 @@ PY
 # --- timing --------------------------------------------------------------------------
 echo
 echo "== timing (median of $RUNS alternating runs, warm page cache)"
-CBSCAN=$CBSCAN RG=$RG PAT=$PAT REAL=$REAL ADV=$ADV FOLDER=$FOLDER DENSE=$DENSE RUNS=$RUNS \
+CBSCAN_BASELINE=${CBSCAN_BASELINE:-} CBSCAN=$CBSCAN RG=$RG PAT=$PAT REAL=$REAL ADV=$ADV FOLDER=$FOLDER DENSE=$DENSE RUNS=$RUNS \
     TMP=$TMP SCALE=$SCALE python3 - <<'PY'
 import os, statistics, subprocess, sys, time
 
 E = os.environ
 cb, rg, pat, runs, tmp = E["CBSCAN"], E["RG"], E["PAT"], int(E["RUNS"]), E["TMP"]
+base = E.get("CBSCAN_BASELINE") or None
 scale = float(E["SCALE"])
 
 def size(label):
@@ -255,26 +258,38 @@ def timed(cmd, out_path):
 
 rows = []
 for key, desc, cbcmd, rgcmd, target in cases:
-    cbt, rgt = [], []
+    cbt, rgt, bt = [], [], []
     cb_out, rg_out = f"{tmp}/{key}.cbscan.out", f"{tmp}/{key}.rg.out"
     for _ in range(runs):
         cbt.append(timed(cbcmd, cb_out))
         rgt.append(timed(rgcmd, rg_out))
+        if base:
+            bt.append(timed([base] + cbcmd[1:], f"{tmp}/{key}.baseline.out"))
     cbm, rgm = statistics.median(cbt), statistics.median(rgt)
     ratio = rgm / cbm if cbm > 0 else float("inf")
     print(f"  {key}) {desc}: cbscan " + " ".join(f"{t:.3f}" for t in cbt)
-          + " | rg " + " ".join(f"{t:.3f}" for t in rgt), file=sys.stderr)
+          + " | rg " + " ".join(f"{t:.3f}" for t in rgt)
+          + ("" if not base else " | baseline " + " ".join(f"{t:.3f}" for t in bt)), file=sys.stderr)
     if key == "e":
         n_cb = sum(1 for _ in open(cb_out, "rb"))
         n_rg = sum(1 for _ in open(rg_out, "rb"))
         flag = "" if n_cb == n_rg else "  (WARNING: line counts differ)"
         print(f"     output lines: cbscan {n_cb}, rg {n_rg}{flag}", file=sys.stderr)
     status = "met" if ratio >= target else "MISSED"
-    rows.append(f"| {key}) {desc} | {cbm:.3f} | {rgm:.3f} | {ratio:.2f}x | >= {target:g}x {status} |")
+    extra = ""
+    if base:
+        bm = statistics.median(bt)
+        extra = f" {bm:.3f} | {rgm / bm:.2f}x |"
+    rows.append(f"| {key}) {desc} | {cbm:.3f} | {rgm:.3f} | {ratio:.2f}x | >= {target:g}x {status} |{extra}")
 
 print()
-print("| case | cbscan median s | rg median s | ratio (rg/cbscan, higher = cbscan faster) | target |")
-print("|---|---:|---:|---:|---|")
+head = "| case | cbscan median s | rg median s | ratio (rg/cbscan, higher = cbscan faster) | target |"
+rule = "|---|---:|---:|---:|---|"
+if base:
+    head += " baseline median s | baseline ratio |"
+    rule += "---:|---:|"
+print(head)
+print(rule)
 print("\n".join(rows))
 PY
 

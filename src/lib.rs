@@ -4,7 +4,7 @@
 //! Data flows one way, as in ripgrep's searcher/printer split:
 //!
 //! ```text
-//! Catalog ──► Matcher ──► scanner (files, chunks, streams) ──► Hit / Summary ──► Sink (report writers)
+//! Catalog ──► Matcher ──► Scanner (inputs ──► units ──► LineScanner ──► batches, in order) ──► Sink (report writers)
 //! ```
 //!
 //! - [`catalog`]: the embedded catalog of codes, plus user catalogs.
