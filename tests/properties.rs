@@ -17,7 +17,10 @@ use regex::bytes::Regex;
 /// (start, end, pattern text) of every hit the reference finds.
 fn reference_hits(patterns: &[String], haystack: &[u8]) -> Vec<(usize, usize, String)> {
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let sgr_before = Regex::new(r"\x1b\[[0-9;]{0,32}m\z").expect("valid regex");
+    // A complete control sequence: `ESC [`, parameter bytes, intermediate bytes (at most 32
+    // of the two together), one final byte.
+    let csi_before =
+        Regex::new(r"\x1b\[([\x30-\x3f]*[\x20-\x2f]*)[\x40-\x7e]\z").expect("valid regex");
     let mut candidates = Vec::new();
     for pattern in patterns {
         let re = Regex::new(&regex::escape(pattern)).expect("escaped pattern is valid");
@@ -25,7 +28,9 @@ fn reference_hits(patterns: &[String], haystack: &[u8]) -> Vec<(usize, usize, St
         while let Some(m) = re.find_at(haystack, at) {
             let before_ok = m.start() == 0
                 || !is_word(haystack[m.start() - 1])
-                || sgr_before.is_match(&haystack[..m.start()]);
+                || csi_before
+                    .captures(&haystack[..m.start()])
+                    .is_some_and(|c| c[1].len() <= 32);
             let after_ok = m.end() == haystack.len() || !is_word(haystack[m.end()]);
             if before_ok && after_ok {
                 candidates.push((m.start(), m.end(), pattern.clone()));
