@@ -335,6 +335,9 @@ mod tests {
             ("\x1b[DAUTH_LOGIN_FAILED", "AUTH_LOGIN_FAILED"),
             ("\x1b[2DAUTH_LOGIN_FAILED", "AUTH_LOGIN_FAILED"),
             ("\x1b[2DDATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
+            // `FUN` begins codes too, and Teddy finds it at the final byte `F`.
+            ("\x1b[FUNSUPPORTED_AUTH_TYPE", "UNSUPPORTED_AUTH_TYPE"),
+            ("\x1b[2FUNSUPPORTED_AUTH_TYPE", "UNSUPPORTED_AUTH_TYPE"),
             // The byte before `D` is `[`: the code starts at the final byte itself.
             ("\x1b[DATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
             ("errCode: -502005 database", "-502005"),

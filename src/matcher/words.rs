@@ -17,8 +17,10 @@
 //! run holding `F` begins either at `F` or at the digits of `P` right before it. No pattern
 //! starts with a digit, so a candidate `p` inside that run is `F` itself: once a candidate at
 //! `p` is decided, the only position up to the end of its word that can still start a hit is
-//! `p + 1`, and only when `p` ends a control sequence. `confirm` checks that (cheap tests first,
-//! the sequence itself out of line) and otherwise skips the word. This is why the first-byte
+//! `p + 1`, and only when `p` ends a control sequence. The block loops below never confirm such
+//! a `p` as an ordinary candidate (they finish each sequence when they meet its ESC); the
+//! scalar scan and Teddy can, so there `confirm` checks for it (cheap tests first, the
+//! sequence itself out of line) before skipping the word. This is why the first-byte
 //! restriction above exists; the property tests exercise control sequences.
 //!
 //! # Finding candidates
@@ -29,10 +31,9 @@
 //!   a step with byte ranges for the first two bytes; elsewhere, a scalar scan. Real logs are
 //!   full of words that share a prefix with some code (`SERVER`, `DATABASE`, `INVALID`), so
 //!   whatever finds prefixes finds these too; these loops pay little per such word, never
-//!   restart, and never look at positions inside words. The SIMD kernels also report where
-//!   the ESC bytes are; only a block holding one (or reached by a sequence from an earlier
-//!   block) takes the out-of-line path that reads the control sequences and adds the positions
-//!   after them.
+//!   restart, and never look at positions inside words. The SIMD kernels also flag ESC bytes
+//!   (rare in logs); at one, an out-of-line path reads the control sequence and confirms its
+//!   final byte and the position after it, which is how a code glued to `ESC [ 2 K` is found.
 //! - [`WordFinder::Teddy`]: aho-corasick's packed SIMD searcher over the distinct
 //!   [`PREFIX_LEN`]-byte prefixes. Restarting it after every candidate is what dominates its
 //!   profile on realistic logs (measured: 62% of the time in Teddy's `find`), so where
@@ -238,10 +239,10 @@ impl WordMatcher {
 
     /// Runs a block kernel over `from..to`: `kernel(pos)` returns a bit for each position of
     /// `pos..pos + WIDTH` that may start a hit after a non-identifier byte, and a bit for each
-    /// ESC byte there, reading at most `reach` bytes from `pos` and the byte before it. The
-    /// positions right after control sequences are added out of line. Each flagged position is
-    /// confirmed unless the word of an earlier candidate already covered it. Returns where it
-    /// stopped; the caller finishes the tail.
+    /// ESC byte there, reading at most `reach` bytes from `pos` and the byte before it. Each
+    /// flagged position is confirmed, or its control sequence finished (out of line), unless
+    /// an earlier candidate already covered it. Returns where it stopped; the caller finishes
+    /// the tail.
     #[inline(always)]
     fn blocks<const WIDTH: usize>(
         &self,
@@ -252,33 +253,99 @@ impl WordMatcher {
         on_hit: &mut impl FnMut(RawMatch),
         mut kernel: impl FnMut(usize) -> (u32, u32),
     ) -> usize {
-        // The position after a control sequence that runs past the block its ESC is in, not
-        // yet reached; `usize::MAX` when there is none.
-        let mut pending = if from >= 1 && from < to {
-            csi_end_from_before(haystack, from)
-        } else {
-            usize::MAX
-        };
         let mut pos = from;
-        let mut resume = from; // candidates before this lie inside a word already decided
+        // Candidates before this lie inside a word or control sequence already decided.
+        let mut resume = if from >= 1 && from < to {
+            self.sequence_from_before(haystack, from, to, on_hit)
+        } else {
+            from
+        };
         while pos < to && pos >= 1 && pos + reach <= haystack.len() {
-            let (mut mask, escapes) = kernel(pos);
-            if escapes != 0 || pending < pos + WIDTH {
-                mask |= after_csi::<WIDTH>(haystack, pos, escapes, &mut pending);
-            }
+            let (starts, escapes) = kernel(pos);
+            let mut mask = starts | escapes;
             if to - pos < WIDTH {
                 mask &= (1u32 << (to - pos)) - 1;
             }
             while mask != 0 {
-                let at = pos + mask.trailing_zeros() as usize;
+                let bit = mask & mask.wrapping_neg();
+                let at = pos + bit.trailing_zeros() as usize;
                 mask &= mask - 1;
                 if at >= resume {
-                    resume = self.confirm(haystack, at, on_hit);
+                    resume = if escapes & bit == 0 {
+                        self.confirm::<false>(haystack, at, on_hit)
+                    } else {
+                        self.escape(haystack, at, to, on_hit)
+                    };
                 }
             }
             pos = (pos + WIDTH).max(resume);
         }
         pos.max(resume)
+    }
+
+    /// For the block loops, which confirm word starts only: finishes the control sequence
+    /// whose ESC is at `esc`, if complete, and returns where the search continues. No hit
+    /// starts at its `[`, parameter or intermediate bytes (none is a pattern's first byte, and
+    /// `-` is never followed by a digit there); its final byte and the position after it are
+    /// confirmed here, in order.
+    #[cold]
+    #[inline(never)]
+    fn escape(
+        &self,
+        haystack: &[u8],
+        esc: usize,
+        to: usize,
+        on_hit: &mut impl FnMut(RawMatch),
+    ) -> usize {
+        match csi_end(haystack, esc) {
+            Some(after) => self.finish_sequence(haystack, after, esc + 1, to, on_hit),
+            None => esc + 1,
+        }
+    }
+
+    /// Where a block loop starting at `from` may resume: past the rest of a control sequence
+    /// whose ESC lies before `from` (only the last ESC can start one that reaches `from`, at
+    /// most [`MAX_LOOK_BEHIND`] bytes back), else `from`.
+    #[cold]
+    #[inline(never)]
+    fn sequence_from_before(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        to: usize,
+        on_hit: &mut impl FnMut(RawMatch),
+    ) -> usize {
+        let floor = from.saturating_sub(MAX_LOOK_BEHIND);
+        let after = haystack[floor..from]
+            .iter()
+            .rposition(|&b| b == ESC)
+            .and_then(|esc| csi_end(haystack, floor + esc));
+        match after {
+            Some(after) if after >= from => self.finish_sequence(haystack, after, from, to, on_hit),
+            _ => from,
+        }
+    }
+
+    /// Confirms the final byte of a control sequence ending at `after` (if at or after
+    /// `from`), then `after` itself unless the final byte's word covered it; only positions
+    /// before `to`. Returns where the search continues, never past an ESC byte not yet seen.
+    fn finish_sequence(
+        &self,
+        haystack: &[u8],
+        after: usize,
+        from: usize,
+        to: usize,
+        on_hit: &mut impl FnMut(RawMatch),
+    ) -> usize {
+        let last = after - 1;
+        let mut next = after;
+        if last >= from && last < to {
+            next = self.confirm::<true>(haystack, last, on_hit);
+        }
+        if next == after && after < to && haystack[after] != ESC {
+            next = self.confirm::<true>(haystack, after, on_hit);
+        }
+        next
     }
 
     fn find_teddy(
@@ -312,7 +379,7 @@ impl WordMatcher {
             } else {
                 0
             };
-            pos = self.confirm(haystack, candidate, on_hit);
+            pos = self.confirm::<true>(haystack, candidate, on_hit);
             if dense >= DENSE_RUN {
                 dense = 0;
                 pos = self.scalar(
@@ -336,7 +403,7 @@ impl WordMatcher {
     ) -> usize {
         let mut pos = from;
         while pos < to {
-            pos = self.confirm(haystack, pos, on_hit);
+            pos = self.confirm::<true>(haystack, pos, on_hit);
         }
         pos
     }
@@ -348,13 +415,16 @@ impl WordMatcher {
     }
 
     /// Decides whether the word at `candidate` is a hit, reports it if so, and returns where
-    /// the search continues: the end of that word either way (see the module docs for why).
+    /// the search continues: the end of that word either way (see the module docs for why),
+    /// except that with `MAY_END_CSI` a rejected candidate that ends a control sequence
+    /// returns the next position. The block loops pass `false`: they finish control
+    /// sequences themselves, so their candidates never end one.
     ///
     /// The first-two-bytes check comes first and is what makes skipping the word sound: the
     /// SIMD finders over-approximate, and a word may only be skipped when its first bytes
-    /// really begin some pattern (never a digit or `m`, and `-` only before a digit).
+    /// really begin some pattern (never a digit, and `-` only before a digit).
     #[inline(always)]
-    fn confirm(
+    fn confirm<const MAY_END_CSI: bool>(
         &self,
         haystack: &[u8],
         candidate: usize,
@@ -383,7 +453,8 @@ impl WordMatcher {
         // almost always. `end >= candidate + 1` here: the first byte passed `may_start`, so it
         // is an identifier byte or `-`, and the word after `-` is at least empty.
         let rest = end - candidate - 1;
-        if rest >= self.min_len
+        if MAY_END_CSI
+            && rest >= self.min_len
             && rest <= self.max_len
             && self.may_start(haystack[candidate + 1], haystack[candidate + 2])
             && follows_csi(haystack, candidate + 1)
@@ -524,53 +595,6 @@ fn is_word_shaped(text: &[u8]) -> bool {
         b'-' => text[1..].iter().all(u8::is_ascii_digit),
         first => !first.is_ascii_digit() && text.iter().all(|&b| is_word_byte(b)),
     }
-}
-
-/// Where a control sequence whose ESC lies before `from` ends, if at or after `from`; else
-/// `usize::MAX`. Sequences cannot hold an ESC byte, so only the last ESC before `from` can
-/// start one that reaches it, and it is at most [`MAX_LOOK_BEHIND`] bytes back.
-fn csi_end_from_before(haystack: &[u8], from: usize) -> usize {
-    let floor = from.saturating_sub(MAX_LOOK_BEHIND);
-    haystack[floor..from]
-        .iter()
-        .rposition(|&b| b == ESC)
-        .and_then(|esc| csi_end(haystack, floor + esc))
-        .filter(|&after| after >= from)
-        .unwrap_or(usize::MAX)
-}
-
-/// The bits of `pos..pos + WIDTH` that follow a control sequence: the one `pending` from an
-/// earlier block, and those of the ESC bytes in `escapes` (bit `i` for `pos + i`). A sequence
-/// that ends beyond this block becomes the new `pending`; only the last ESC's can (a sequence
-/// never holds an ESC byte). Out of line: most blocks have no ESC byte.
-#[cold]
-#[inline(never)]
-fn after_csi<const WIDTH: usize>(
-    haystack: &[u8],
-    pos: usize,
-    mut escapes: u32,
-    pending: &mut usize,
-) -> u32 {
-    let mut bits = 0u32;
-    if *pending < pos + WIDTH {
-        // Before `pos` only if the block loop skipped to the end of a word over it.
-        if *pending >= pos {
-            bits |= 1 << (*pending - pos);
-        }
-        *pending = usize::MAX;
-    }
-    while escapes != 0 {
-        let esc = pos + escapes.trailing_zeros() as usize;
-        escapes &= escapes - 1;
-        if let Some(after) = csi_end(haystack, esc) {
-            if after < pos + WIDTH {
-                bits |= 1 << (after - pos);
-            } else {
-                *pending = after;
-            }
-        }
-    }
-    bits
 }
 
 /// Offset of the first non-identifier byte at or after `pos` (or the haystack's length).
