@@ -202,6 +202,30 @@ const CI_ANSI_HITS: [Expected; 4] = [
     ),
 ];
 
+/// Spinner output: each code comes right after `\r ESC[K`, `ESC[2K ESC[1G`, `ESC[G` or
+/// `ESC[?25h`, whose last byte is a letter. Line 6 is the same output with its ESC bytes
+/// stripped (`[2K[1GSERVICE_TIMEOUT`): not a hit.
+const CI_SPINNER: &str = "fixtures/ci-spinner.log";
+const CI_SPINNER_HITS: [Expected; 5] = [
+    (3, 35, 185, "STORAGE_REQUEST_FAIL", "STORAGE_REQUEST_FAIL"),
+    (
+        4,
+        47,
+        288,
+        "FUNCTIONS_EXECUTE_FAIL",
+        "FUNCTIONS_EXECUTE_FAIL",
+    ),
+    (5, 48, 393, "SERVICE_NOT_READY", "SERVICE_NOT_READY"),
+    (7, 41, 548, "DATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
+    (
+        8,
+        61,
+        639,
+        "FUNCTION_TIME_LIMIT_EXCEEDED",
+        "FUNCTION_TIME_LIMIT_EXCEEDED",
+    ),
+];
+
 /// `-404011` is not in the catalog; one line carries three numbers.
 const MINIPROGRAM: &str = "fixtures/miniprogram-client.log";
 const MINIPROGRAM_HITS: [Expected; 9] = [
@@ -358,9 +382,10 @@ const CLI_DEPLOY_HITS: [Expected; 12] = [
     ),
 ];
 
-const FIXTURES: [(&str, &[Expected]); 5] = [
+const FIXTURES: [(&str, &[Expected]); 6] = [
     (CLOUDFUNCTION, &CLOUDFUNCTION_HITS),
     (CI_ANSI, &CI_ANSI_HITS),
+    (CI_SPINNER, &CI_SPINNER_HITS),
     (MINIPROGRAM, &MINIPROGRAM_HITS),
     (HTTP_API, &HTTP_API_HITS),
     (CLI_DEPLOY, &CLI_DEPLOY_HITS),
@@ -452,6 +477,46 @@ mod matching {
                 vec![(12, "SYS_ERR", "SYS_ERR")],
             ),
             (b"\x1bSYS_ERR", vec![(2, "SYS_ERR", "SYS_ERR")]),
+            // Any complete control sequence (`ESC [`, parameters, intermediates, one final
+            // byte) is a boundary, as spinners write them: `x` is a final byte as well.
+            (
+                b"\x1b[1;31xDATABASE_TIMEOUT",
+                vec![(8, "DATABASE_TIMEOUT", "DATABASE_TIMEOUT")],
+            ),
+            (
+                b"\r\x1b[KDATABASE_TIMEOUT",
+                vec![(5, "DATABASE_TIMEOUT", "DATABASE_TIMEOUT")],
+            ),
+            (
+                b"\x1b[2K\x1b[1GDATABASE_TIMEOUT",
+                vec![(9, "DATABASE_TIMEOUT", "DATABASE_TIMEOUT")],
+            ),
+            (b"\x1b[GSYS_ERR", vec![(4, "SYS_ERR", "SYS_ERR")]),
+            (b"\x1b[?25hSYS_ERR", vec![(7, "SYS_ERR", "SYS_ERR")]),
+            (b"\x1b[1 qSYS_ERR", vec![(6, "SYS_ERR", "SYS_ERR")]),
+            (
+                b"\x1b[K-502005",
+                vec![(4, "DATABASE_COLLECTION_NOT_EXIST", "-502005")],
+            ),
+            // 32 parameter bytes: the most a boundary sequence may have.
+            (
+                b"\x1b[11111111111111111111111111111111KSYS_ERR",
+                vec![(36, "SYS_ERR", "SYS_ERR")],
+            ),
+            // `DAUTH_LOGIN_FAILED` is no code, but `ESC[D` and `ESC[2D` end before `A`.
+            (
+                b"\x1b[DAUTH_LOGIN_FAILED",
+                vec![(4, "AUTH_LOGIN_FAILED", "AUTH_LOGIN_FAILED")],
+            ),
+            (
+                b"\x1b[2DAUTH_LOGIN_FAILED",
+                vec![(5, "AUTH_LOGIN_FAILED", "AUTH_LOGIN_FAILED")],
+            ),
+            // The byte before `D` is `[`: the code starts at the sequence's final byte.
+            (
+                b"\x1b[DATABASE_TIMEOUT",
+                vec![(3, "DATABASE_TIMEOUT", "DATABASE_TIMEOUT")],
+            ),
             // Adjacent hits, quotes, tabs, full-width punctuation, aliases in brackets.
             (
                 b"SYS_ERR,SYS_ERR",
@@ -512,7 +577,7 @@ mod matching {
         ]
     }
 
-    const NEAR_MISSES: [&[u8]; 17] = [
+    const NEAR_MISSES: [&[u8]; 25] = [
         b"XDATABASE_TIMEOUT",
         b"DATABASE_TIMEOUT_MS=3000",
         b"database_timeout",
@@ -528,8 +593,17 @@ mod matching {
         b"SYS_ERR_",
         b"31mDATABASE_TIMEOUT",
         b"[1;31mDATABASE_TIMEOUT",
-        b"\x1b[1;31xDATABASE_TIMEOUT",
         b"apis_get_openapi_schema_error",
+        // Control sequences cut short, without ESC, too long, or followed by another letter.
+        b"x[2KDATABASE_TIMEOUT",
+        b"[2K[1GDATABASE_TIMEOUT",
+        b"\x1bKDATABASE_TIMEOUT",
+        b"\x1b[2DATABASE_TIMEOUT", // `ESC[2D` leaves `ATABASE_TIMEOUT`
+        b"\x1b[?25DATABASE_TIMEOUT",
+        b"\x1b[ 1qDATABASE_TIMEOUT", // an intermediate byte before a parameter byte
+        b"\x1b[111111111111111111111111111111111KSYS_ERR", // 33 parameter bytes
+        b"\x1b[2KXDATABASE_TIMEOUT",
+        b"\x1b[KDATABASE_TIMEOUT_MS",
     ];
 
     fn check_cases(pre: &[&str]) {
@@ -695,6 +769,29 @@ mod matching {
         }
     }
 
+    /// Every hit in the spinner fixture comes right after one of the sequences spinners write
+    /// (all four kinds are there), and the binary finds all five.
+    #[test]
+    fn codes_right_after_spinner_sequences_are_found() {
+        let data = read(CI_SPINNER);
+        let kinds: [&[u8]; 4] = [b"\r\x1b[K", b"\x1b[2K\x1b[1G", b"\x1b[G", b"\x1b[?25h"];
+        let mut seen = [false; 4];
+        for (line, _, offset, _, _) in CI_SPINNER_HITS {
+            let before = &data[..offset as usize];
+            let kind = kinds
+                .iter()
+                .position(|k| before.ends_with(k))
+                .unwrap_or_else(|| panic!("the hit on line {line} follows no spinner sequence"));
+            seen[kind] = true;
+        }
+        assert_eq!(seen, [true; 4], "every kind of sequence is exercised");
+        let run = run(&["scan", "--format", "jsonl", CI_SPINNER]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let found = hit_tuples(&records(&run.stdout));
+        assert_eq!(found.len(), 5);
+        assert_eq!(found, tuples(&CI_SPINNER_HITS));
+    }
+
     /// The hand-read tables and the reference model agree, so the model can be trusted on
     /// inputs too large to read by hand.
     #[test]
@@ -719,8 +816,8 @@ mod matching {
 
     #[test]
     fn random_bytes_match_the_reference_model() {
-        // Deterministic pseudo-random bytes with codes, aliases, SGR sequences, CR/LF, NUL,
-        // invalid UTF-8 and CJK spliced in.
+        // Deterministic pseudo-random bytes with codes, aliases, SGR and spinner sequences,
+        // CR/LF, NUL, invalid UTF-8 and CJK spliced in.
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = move || {
             state ^= state << 13;
@@ -729,12 +826,16 @@ mod matching {
             state
         };
         let catalog = reference_catalog();
-        let pieces: [&[u8]; 12] = [
+        let pieces: [&[u8]; 16] = [
             b"\n",
             b"\r\n",
             b"\r",
             b"\x1b[1;31m",
             b"\x1b[0m",
+            b"\x1b[2K",
+            b"\x1b[?25h",
+            b"\x1b[D",
+            b"\x1b[2",
             b"31m",
             b"\x00",
             b"\xff\xfe",

@@ -15,7 +15,10 @@ use regex::bytes::Regex;
 /// (start, end, pattern text) of every hit the reference finds.
 fn reference_hits(patterns: &[String], haystack: &[u8]) -> Vec<(usize, usize, String)> {
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let sgr_before = Regex::new(r"\x1b\[[0-9;]{0,32}m\z").expect("valid regex");
+    // A complete control sequence: `ESC [`, parameter bytes, intermediate bytes (at most 32
+    // of the two together), one final byte.
+    let csi_before =
+        Regex::new(r"\x1b\[([\x30-\x3f]*[\x20-\x2f]*)[\x40-\x7e]\z").expect("valid regex");
     let mut candidates = Vec::new();
     for pattern in patterns {
         let re = Regex::new(&regex::escape(pattern)).expect("escaped pattern is valid");
@@ -23,7 +26,9 @@ fn reference_hits(patterns: &[String], haystack: &[u8]) -> Vec<(usize, usize, St
         while let Some(m) = re.find_at(haystack, at) {
             let before_ok = m.start() == 0
                 || !is_word(haystack[m.start() - 1])
-                || sgr_before.is_match(&haystack[..m.start()]);
+                || csi_before
+                    .captures(&haystack[..m.start()])
+                    .is_some_and(|c| c[1].len() <= 32);
             let after_ok = m.end() == haystack.len() || !is_word(haystack[m.end()]);
             if before_ok && after_ok {
                 candidates.push((m.start(), m.end(), pattern.clone()));
@@ -71,7 +76,8 @@ fn builtin() -> Catalog {
 }
 
 /// Pieces that random logs are assembled from: codes, their near misses, numeric aliases,
-/// ANSI colours, CJK text, line breaks and random bytes.
+/// ANSI colours and spinner sequences (whole and cut short), CJK text, line breaks and random
+/// bytes.
 fn fragment(catalog: &Catalog) -> BoxedStrategy<Vec<u8>> {
     let patterns: Vec<String> = catalog.patterns().into_iter().map(|p| p.text).collect();
     let codes = prop::sample::select(patterns.clone());
@@ -79,12 +85,18 @@ fn fragment(catalog: &Catalog) -> BoxedStrategy<Vec<u8>> {
         4 => codes.clone().prop_map(String::into_bytes),
         2 => (codes.clone(), prop::sample::select(vec!["_MS", "X", "s", "9", "_"]))
             .prop_map(|(c, s)| format!("{c}{s}").into_bytes()),
-        2 => (prop::sample::select(vec!["X", "v2", "_", "a", "1", "m"]), codes.clone())
+        2 => (prop::sample::select(vec![
+            "X", "v2", "_", "a", "1", "m", "\x1b[K", "\x1b[2K", "\x1b[D", "\x1b[2D", "\x1b[2",
+        ]), codes.clone())
             .prop_map(|(p, c)| format!("{p}{c}").into_bytes()),
         1 => codes.clone().prop_map(|c| c.to_lowercase().into_bytes()),
         1 => codes.prop_map(|c| c.as_bytes()[..c.len() - 1].to_vec()),
         2 => prop::sample::select(vec![
             "\x1b[1;31m", "\x1b[0m", "\x1b[m", "\x1b[38;5;196m", "\x1b[31", "[31m", "\x1b[1;31;",
+            "\x1b[K", "\x1b[2K", "\x1b[1G", "\x1b[G", "\x1b[?25h", "\x1b[?25l", "\r\x1b[K",
+            "\x1b[2K\x1b[1G", "\x1b[1 q", "\x1b[", "\x1b[2", "\x1b[?25", "\x1b[1 ", "[2K", "K", "G",
+            "\x1b[11111111111111111111111111111111K", "\x1b[111111111111111111111111111111111K",
+            "\x1b[1111111111111111111111111111111 q", "\x1b[11111111111111111111111111111111 q",
             "-5020051", "v2-503003", "--502005", "errCode: ", "错误码", "，", "…/basic/",
             "\r\n", "\n", "\r", " ", "\"", "=", "[", "]", "-", "m", "\x00",
         ])

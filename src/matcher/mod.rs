@@ -4,9 +4,17 @@
 //! # Semantics
 //! A *hit* is an occurrence of a pattern (a code, or a numeric alias in decimal) such that
 //! - the byte before it is not an ASCII identifier byte `[A-Za-z0-9_]`, or it is the start of
-//!   the input, or it directly follows an ANSI SGR sequence `ESC [ P m` where `P` is at most
-//!   [`MAX_SGR_PARAMS`] bytes of digits and `;` (coloured CI output);
+//!   the input, or it directly follows a complete ANSI control sequence (CSI): `ESC [`, then
+//!   parameter bytes `0x30..=0x3F`, then intermediate bytes `0x20..=0x2F`, then one final byte
+//!   `0x40..=0x7E`, with at most [`MAX_CSI_PARAMS`] parameter and intermediate bytes together.
+//!   That covers colours (`ESC [ 1 ; 31 m`) and what spinners and progress lines in CI logs
+//!   write before their text (`\r ESC [ K`, `ESC [ 2 K ESC [ 1 G`, `ESC [ ? 25 h`);
 //! - the byte after it is not an identifier byte, or it is the end of the input.
+//!
+//! The final byte may be a letter or `_`: in `ESC [ 2 K DATABASE_TIMEOUT` the code is a hit
+//! although `K` comes right before it, because `ESC [ 2 K` is complete. Without the whole
+//! sequence (`x[2KDATABASE_TIMEOUT`, `ESC [ 2DATABASE_TIMEOUT`, whose `ESC [ 2 D` leaves
+//! `ATABASE_TIMEOUT`) there is no boundary.
 //!
 //! Scanning goes left to right; at each position the longest pattern that is a hit there is
 //! taken, and the scan resumes after it, so hits never overlap.
@@ -36,10 +44,12 @@ pub use words::WordFinder;
 
 use crate::catalog::{Catalog, CodeId, Pattern};
 
-/// Most bytes of parameters in an ANSI SGR sequence that still count as a boundary.
-pub const MAX_SGR_PARAMS: usize = 32;
-/// Most bytes before a hit the boundary rules ever read: `ESC [`, the parameters, `m`.
-pub const MAX_LOOK_BEHIND: usize = MAX_SGR_PARAMS + 3;
+/// Most parameter and intermediate bytes (together) in an ANSI control sequence that still
+/// counts as a boundary.
+pub const MAX_CSI_PARAMS: usize = 32;
+/// Most bytes before a hit the boundary rules ever read: `ESC [`, the parameter and
+/// intermediate bytes, the final byte.
+pub const MAX_LOOK_BEHIND: usize = MAX_CSI_PARAMS + 3;
 
 /// Index of a pattern in [`Matcher::patterns`].
 pub type PatternId = u32;
@@ -196,11 +206,11 @@ pub fn is_word_byte(b: u8) -> bool {
     WORD_BYTE[b as usize]
 }
 
-/// Whether a hit may start at `pos`: start of input, a non-identifier byte before it, or an
-/// ANSI SGR sequence right before it.
+/// Whether a hit may start at `pos`: start of input, a non-identifier byte before it, or a
+/// complete ANSI control sequence right before it.
 #[inline]
 pub fn boundary_before(haystack: &[u8], pos: usize) -> bool {
-    pos == 0 || !is_word_byte(haystack[pos - 1]) || follows_sgr(haystack, pos)
+    pos == 0 || !is_word_byte(haystack[pos - 1]) || follows_csi(haystack, pos)
 }
 
 /// Whether a hit may end at `end`: end of input or a non-identifier byte after it.
@@ -209,20 +219,67 @@ pub fn boundary_after(haystack: &[u8], end: usize) -> bool {
     end >= haystack.len() || !is_word_byte(haystack[end])
 }
 
-/// Whether `haystack[..pos]` ends with `ESC [ P m`, `P` being up to [`MAX_SGR_PARAMS`] bytes
-/// of digits and `;`.
+/// The escape byte that starts every ANSI control sequence.
+const ESC: u8 = 0x1b;
+
+/// CSI parameter bytes: digits and `:;<=>?`.
+#[inline(always)]
+fn is_csi_param(b: u8) -> bool {
+    (0x30..=0x3f).contains(&b)
+}
+
+/// CSI intermediate bytes: space and ``!"#$%&'()*+,-./``.
+#[inline(always)]
+fn is_csi_intermediate(b: u8) -> bool {
+    (0x20..=0x2f).contains(&b)
+}
+
+/// CSI final bytes: `@`, letters, `[\]^_` and `` `{|}~ ``.
+#[inline(always)]
+fn is_csi_final(b: u8) -> bool {
+    (0x40..=0x7e).contains(&b)
+}
+
+/// Whether `haystack[..pos]` ends with a complete CSI sequence `ESC [ P I F`: `P` parameter
+/// bytes, `I` intermediate bytes, at most [`MAX_CSI_PARAMS`] of them together, and one final
+/// byte `F`.
 #[cold]
-fn follows_sgr(haystack: &[u8], pos: usize) -> bool {
-    if pos < 3 || haystack[pos - 1] != b'm' {
+fn follows_csi(haystack: &[u8], pos: usize) -> bool {
+    if pos < 3 || !is_csi_final(haystack[pos - 1]) {
         return false;
     }
-    let mut i = pos - 1; // index of 'm'
-    let floor = i.saturating_sub(MAX_SGR_PARAMS);
-    while i > floor && (haystack[i - 1].is_ascii_digit() || haystack[i - 1] == b';') {
+    let mut i = pos - 1; // index of the final byte
+    let floor = i.saturating_sub(MAX_CSI_PARAMS);
+    while i > floor && is_csi_intermediate(haystack[i - 1]) {
         i -= 1;
     }
-    // haystack[i..pos-1] are the parameters; `ESC [` must stand right before them.
-    i >= 2 && haystack[i - 1] == b'[' && haystack[i - 2] == 0x1b
+    while i > floor && is_csi_param(haystack[i - 1]) {
+        i -= 1;
+    }
+    // haystack[i..pos-1] are the parameters and intermediates; `ESC [` must stand right
+    // before them.
+    i >= 2 && haystack[i - 1] == b'[' && haystack[i - 2] == ESC
+}
+
+/// If a complete CSI sequence starts at `esc` (the offset of an ESC byte), the offset just
+/// past its final byte: the position [`follows_csi`] accepts. The forward reading, for
+/// engines that find sequences by their ESC byte.
+fn csi_end(haystack: &[u8], esc: usize) -> Option<usize> {
+    if haystack.get(esc + 1) != Some(&b'[') {
+        return None;
+    }
+    let limit = esc + 2 + MAX_CSI_PARAMS;
+    let mut i = esc + 2;
+    while i < limit && haystack.get(i).is_some_and(|&b| is_csi_param(b)) {
+        i += 1;
+    }
+    while i < limit && haystack.get(i).is_some_and(|&b| is_csi_intermediate(b)) {
+        i += 1;
+    }
+    match haystack.get(i) {
+        Some(&b) if is_csi_final(b) => Some(i + 1),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -262,6 +319,27 @@ mod tests {
             ),
             ("\x1b[1;31mDATABASE_TIMEOUT\x1b[0m", "DATABASE_TIMEOUT"),
             ("\x1b[mDATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
+            ("\x1b[38;5;196mDATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
+            // Spinners and progress lines: any complete control sequence is a boundary.
+            ("\r\x1b[KDATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
+            ("\x1b[2K\x1b[1GDATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
+            ("\x1b[GDATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
+            ("\x1b[?25hDATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
+            ("\x1b[1 qDATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
+            ("\x1b[_DATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
+            ("\x1b[K-502005", "-502005"),
+            // `x` is a final byte too, so this is a complete sequence.
+            ("\x1b[1;31xDATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
+            // `DA` begins codes (`DATABASE_…`): the word `DAUTH_…` is rejected, and the
+            // code one byte on must still be found.
+            ("\x1b[DAUTH_LOGIN_FAILED", "AUTH_LOGIN_FAILED"),
+            ("\x1b[2DAUTH_LOGIN_FAILED", "AUTH_LOGIN_FAILED"),
+            ("\x1b[2DDATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
+            // `FUN` begins codes too, and Teddy finds it at the final byte `F`.
+            ("\x1b[FUNSUPPORTED_AUTH_TYPE", "UNSUPPORTED_AUTH_TYPE"),
+            ("\x1b[2FUNSUPPORTED_AUTH_TYPE", "UNSUPPORTED_AUTH_TYPE"),
+            // The byte before `D` is `[`: the code starts at the final byte itself.
+            ("\x1b[DATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
             ("errCode: -502005 database", "-502005"),
             ("DATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
         ];
@@ -296,9 +374,18 @@ mod tests {
             "FUNCTION_EXECUTE_FAILED",
             "-5020051",
             "v2-503003",
-            "x\x1b[1;31xDATABASE_TIMEOUT",
             "31mDATABASE_TIMEOUT",
             "[31mDATABASE_TIMEOUT",
+            // Incomplete or broken control sequences, and identifier bytes after one.
+            "x[2KDATABASE_TIMEOUT",
+            "[KDATABASE_TIMEOUT",
+            "\x1bKDATABASE_TIMEOUT",
+            "\x1b[2DATABASE_TIMEOUT", // `ESC [ 2 D` leaves `ATABASE_TIMEOUT`
+            "\x1b[?25DATABASE_TIMEOUT",
+            "\x1b[ 1qDATABASE_TIMEOUT", // an intermediate byte before a parameter
+            "\x1b[2KXDATABASE_TIMEOUT",
+            "\x1b[KDATABASE_TIMEOUT_MS",
+            "\x1b[2K1-502005",
         ];
         let pad = "x ".repeat(20);
         for matcher in both_engines() {
@@ -311,6 +398,109 @@ mod tests {
                         matcher.engine_name()
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn control_sequences_count_up_to_the_length_bound() {
+        let pad = " ".repeat(40);
+        for matcher in both_engines() {
+            for (n, hit) in [
+                (1, true),
+                (MAX_CSI_PARAMS - 1, true),
+                (MAX_CSI_PARAMS, true),
+                (MAX_CSI_PARAMS + 1, false),
+                (MAX_CSI_PARAMS + 8, false),
+            ] {
+                // `n` parameter and intermediate bytes together, in three shapes.
+                let sequences = [
+                    format!("\x1b[{}K", "7".repeat(n)),
+                    format!("\x1b[?{}h", "2".repeat(n - 1)),
+                    format!("\x1b[{} q", "1".repeat(n - 1)),
+                ];
+                for sequence in sequences {
+                    assert_eq!(sequence.len(), n + 3);
+                    for text in [
+                        format!("{sequence}DATABASE_TIMEOUT"),
+                        format!("{pad}{sequence}DATABASE_TIMEOUT{pad}"),
+                    ] {
+                        let found = hits(&matcher, text.as_bytes());
+                        assert_eq!(
+                            found.len(),
+                            usize::from(hit),
+                            "{} on {text:?}: {found:?}",
+                            matcher.engine_name()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn forward_and_backward_readings_of_control_sequences_agree() {
+        let alphabet = b"\x1b[[2;?  -KmD_x\r";
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut sequences = 0;
+        for _ in 0..20_000 {
+            let len = (next() % 48) as usize;
+            let mut text: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            if next() % 4 == 0 {
+                // Long parameter runs around the bound.
+                let at = (next() as usize) % (text.len() + 1);
+                let run = 28 + (next() % 8) as usize;
+                text.splice(at..at, std::iter::repeat_n(b'9', run));
+            }
+            let ends: Vec<usize> = (0..text.len())
+                .filter_map(|esc| (text[esc] == ESC).then(|| csi_end(&text, esc)).flatten())
+                .collect();
+            sequences += ends.len();
+            for pos in 0..=text.len() {
+                assert_eq!(
+                    follows_csi(&text, pos),
+                    ends.contains(&pos),
+                    "{:?} at {pos}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
+        assert!(sequences > 1000, "the texts hold sequences: {sequences}");
+    }
+
+    /// A window that starts right after a control sequence still sees it (the look-behind),
+    /// in every engine and wherever the SIMD blocks begin.
+    #[test]
+    fn every_window_start_sees_the_sequence_before_it() {
+        let text = format!(
+            "{}\r\x1b[KDATABASE_TIMEOUT x\x1b[2K\x1b[1GSYS_ERR\x1b[?25hAUTH_LOGIN_FAILED{}\x1b[DAUTH_LOGIN_FAILED\x1b[{}K-502005\x1b[{}KSYS_ERR {}",
+            "a ".repeat(30),
+            " ".repeat(33),
+            "1".repeat(31),
+            "1".repeat(32),
+            "b ".repeat(40),
+        );
+        let text = text.as_bytes();
+        for matcher in both_engines() {
+            let all = hits(&matcher, text);
+            assert_eq!(all.len(), 6, "{}: {all:?}", matcher.engine_name());
+            for from in 0..text.len() {
+                let mut found = Vec::new();
+                matcher.find(text, from, text.len(), |m| found.push(m.start));
+                let expected: Vec<usize> = all
+                    .iter()
+                    .map(|h| h.0)
+                    .filter(|&start| start >= from)
+                    .collect();
+                assert_eq!(found, expected, "{} from {from}", matcher.engine_name());
             }
         }
     }

@@ -5,8 +5,8 @@
 //! from the CloudBase error-code page kept in `tests/data/` (76 string codes, their Chinese
 //! meanings, the generic-code note) plus the wx-server-sdk numeric table from the project's
 //! reference notes, and its matcher is a deliberately naive transcription of the matching
-//! rules of the issue (identifier-byte boundaries, ANSI SGR look-behind, longest hit at a
-//! position, no overlaps, 1-based line and byte column, 0-based byte offset).
+//! rules of the issue (identifier-byte boundaries, ANSI control-sequence look-behind, longest
+//! hit at a position, no overlaps, 1-based line and byte column, 0-based byte offset).
 
 #![allow(dead_code)] // not every test uses every helper
 
@@ -264,18 +264,29 @@ fn is_ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// Whether `before` ends with `ESC [ [0-9;]* m`.
-fn ends_with_sgr(before: &[u8]) -> bool {
-    let Some((&b'm', rest)) = before.split_last() else {
+/// Whether `before` ends with a complete ANSI control sequence: `ESC [`, parameter bytes
+/// `0x30..=0x3F`, intermediate bytes `0x20..=0x2F` (at most 32 of the two together), one final
+/// byte `0x40..=0x7E`.
+fn ends_with_csi(before: &[u8]) -> bool {
+    let Some((&last, rest)) = before.split_last() else {
         return false;
     };
+    if !(0x40..=0x7e).contains(&last) {
+        return false;
+    }
+    let intermediates = rest
+        .iter()
+        .rev()
+        .take_while(|b| (0x20..=0x2f).contains(*b))
+        .count();
+    let rest = &rest[..rest.len() - intermediates];
     let params = rest
         .iter()
         .rev()
-        .take_while(|b| b.is_ascii_digit() || **b == b';')
+        .take_while(|b| (0x30..=0x3f).contains(*b))
         .count();
     let rest = &rest[..rest.len() - params];
-    rest.ends_with(b"\x1b[")
+    params + intermediates <= 32 && rest.ends_with(b"\x1b[")
 }
 
 impl Reference {
@@ -311,7 +322,7 @@ impl Reference {
         let (mut line, mut line_start) = (1u64, 0usize);
         let mut i = 0;
         while i < data.len() {
-            let boundary_before = i == 0 || !is_ident(data[i - 1]) || ends_with_sgr(&data[..i]);
+            let boundary_before = i == 0 || !is_ident(data[i - 1]) || ends_with_csi(&data[..i]);
             let found = if boundary_before {
                 by_first[data[i] as usize].iter().find(|&&p| {
                     let text = &self.patterns[p].0;
