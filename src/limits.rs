@@ -13,6 +13,12 @@ pub const MAX_THREADS: usize = 256;
 /// enough that a megabyte-long minified line does not become a megabyte per hit.
 pub const EXCERPT_RADIUS: usize = 256;
 
+/// Most parameter and intermediate bytes (together) in an ANSI control sequence that still
+/// counts as a boundary before a code (`ESC [ … K`). Real sequences use a handful (`38;5;196`,
+/// `?25`); the bound keeps the look-behind, and so what a streamed window must keep before
+/// itself, small and fixed.
+pub const MAX_CSI_PARAMS: usize = 32;
+
 /// Bytes of hit data (hits, their excerpt text, per-batch counts) that workers may have handed
 /// on and the emitter has not yet given to the sink. This is what keeps memory flat when the
 /// output is slower than the scan (a slow pipe, a terminal): workers wait instead of piling up

@@ -44,9 +44,7 @@ pub use words::WordFinder;
 
 use crate::catalog::{Catalog, CodeId, Pattern};
 
-/// Most parameter and intermediate bytes (together) in an ANSI control sequence that still
-/// counts as a boundary.
-pub const MAX_CSI_PARAMS: usize = 32;
+pub use crate::limits::MAX_CSI_PARAMS;
 /// Most bytes before a hit the boundary rules ever read: `ESC [`, the parameter and
 /// intermediate bytes, the final byte.
 pub const MAX_LOOK_BEHIND: usize = MAX_CSI_PARAMS + 3;
