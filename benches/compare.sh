@@ -65,7 +65,9 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/cbscan-bench.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
 # --- corpora -------------------------------------------------------------------------
-scaled() { python3 -c 'import sys; print(max(1, int(float(sys.argv[1]) * float(sys.argv[2]))))' "$1" "$SCALE"; }
+
+# shellcheck source=benches/corpus.sh
+source benches/corpus.sh
 
 REAL_SIZE=$(scaled 1073741824)   # 1 GiB
 ADV_SIZE=$(scaled 268435456)     # 256 MiB
@@ -79,23 +81,6 @@ DENSE=$DATA/dense.log
 FOLDER=$DATA/folder
 PAT=$DATA/patterns.txt
 
-mkdir -p "$DATA"
-# Regenerate when the generator or the catalog changes, not only when sizes change.
-FP=$(cat examples/gen_corpus.rs src/catalog.toml | sha256sum | cut -c1-16)
-
-# gen NAME PATH GENERATOR-ARGS...: generate unless PATH exists with a matching marker.
-gen() {
-    local name=$1 path=$2
-    shift 2
-    local marker=$DATA/$name.marker key="$* fp=$FP"
-    if [[ -e $path && -f $marker && "$(head -n1 "$marker")" == "$key" ]]; then
-        echo "  $name: up to date ($path)"
-        return
-    fi
-    rm -rf "$path" "$marker" "$DATA/$name.stats.json"
-    "$GEN" "$@" --out "$path" --stats "$DATA/$name.stats.json"
-    printf '%s\n' "$key" >"$marker"
-}
 
 echo
 echo "== corpora (bench-data/)"

@@ -208,6 +208,18 @@ fn tiny_chunk_sizes_are_rejected() {
     );
 }
 
+/// Runs `cbscan ARGS-AND-REDIRECTIONS` through `sh` in `dir`: its exit status and stderr.
+fn shell(dir: &Path, command: &str) -> (Option<i32>, String) {
+    let script = format!("exec '{}' {command}", bin().display());
+    let output = StdCommand::new("sh")
+        .current_dir(dir)
+        .args(["-c", &script])
+        .output()
+        .expect("sh runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr)
+}
+
 #[cfg(unix)]
 #[test]
 fn an_input_that_is_the_output_file_is_refused() {
@@ -215,17 +227,8 @@ fn an_input_that_is_the_output_file_is_refused() {
     let log = b"one SYS_ERR\ntwo DATABASE_TIMEOUT\n";
     std::fs::write(dir.path().join("x.log"), log).unwrap();
     std::fs::write(dir.path().join("other.log"), "three SYS_ERR\n").unwrap();
-    let script = format!(
-        "exec '{}' scan --format jsonl x.log other.log >> x.log",
-        bin().display()
-    );
-    let output = StdCommand::new("sh")
-        .current_dir(dir.path())
-        .args(["-c", &script])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = shell(dir.path(), "scan --format jsonl x.log other.log >> x.log");
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr.contains("x.log: input file is also the output"),
         "{stderr}"
@@ -238,17 +241,8 @@ fn an_input_that_is_the_output_file_is_refused() {
     assert_eq!(hits[0]["path"], "other.log");
 
     // Standard input redirected from the output file is refused the same way.
-    let script = format!(
-        "exec '{}' scan --format jsonl - < x.log >> x.log",
-        bin().display()
-    );
-    let output = StdCommand::new("sh")
-        .current_dir(dir.path())
-        .args(["-c", &script])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = shell(dir.path(), "scan --format jsonl - < x.log >> x.log");
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr.contains("<stdin>: input file is also the output"),
         "{stderr}"
