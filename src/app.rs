@@ -270,17 +270,13 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
         ScanFormat::Human if !args.quiet => Progress::for_terminal(records),
         _ => None,
     };
-    let live = sources
-        .iter()
-        .any(|s| matches!(s, Source::Stdin | Source::File { size: None, .. }));
-
     let summary = if args.quiet {
         run_scan(&scanner, sources, &mut Discard, None)?
     } else {
         match args.format {
             ScanFormat::Jsonl => {
                 let mut writer =
-                    JsonlWriter::new(stdout_writer(live), catalog, scanner.matcher(), records);
+                    JsonlWriter::new(stdout_writer(), catalog, scanner.matcher(), records);
                 let summary = run_scan(&scanner, sources, &mut writer, None)?;
                 if !args.no_summary {
                     writer.finish(catalog, &summary, started.elapsed())?;
@@ -291,7 +287,7 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
             }
             ScanFormat::Human => {
                 let mut writer =
-                    HumanWriter::new(stdout_writer(live), catalog, scanner.matcher(), color);
+                    HumanWriter::new(stdout_writer(), catalog, scanner.matcher(), color);
                 let mut discard = Discard;
                 let inner: &mut dyn Sink = if records { &mut writer } else { &mut discard };
                 let summary = run_scan(&scanner, sources, inner, progress())?;
@@ -355,7 +351,7 @@ fn generic_warning_on_stderr(catalog: &Catalog, summary: &Summary) {
 }
 
 fn explain(catalog: &Catalog, queries: &[String]) -> anyhow::Result<i32> {
-    let mut out = stdout_writer(false);
+    let mut out = stdout_writer();
     let mut status = EXIT_OK;
     for (i, query) in queries.iter().enumerate() {
         let Some(code) = catalog.lookup(query) else {
@@ -411,7 +407,7 @@ fn list_codes(
     let selected: Vec<CodeId> = (0..catalog.codes().len())
         .filter(|&code| wanted.is_empty() || wanted.contains(&catalog.code(code).category))
         .collect();
-    let mut out = stdout_writer(false);
+    let mut out = stdout_writer();
     match format {
         CodesFormat::Jsonl => {
             for code in selected {

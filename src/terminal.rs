@@ -32,11 +32,12 @@ pub fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// Stdout for reports: line by line on a terminal or when `live` (input arriving over time,
-/// as from `tail -f`, so each hit shows up when it is found), in large blocks otherwise.
-pub fn stdout_writer(live: bool) -> Box<dyn Write> {
+/// Stdout for reports: line by line on a terminal, in large blocks otherwise. Live input (as
+/// from `tail -f`) is flushed by the scan whenever it waits for more (`Sink::flush`), so each
+/// hit still shows up when its line arrives, without a write per hit.
+pub fn stdout_writer() -> Box<dyn Write> {
     let stdout = io::stdout();
-    if live || stdout.is_terminal() {
+    if stdout.is_terminal() {
         Box::new(stdout.lock())
     } else {
         Box::new(BufWriter::with_capacity(256 * 1024, stdout.lock()))
@@ -142,6 +143,10 @@ impl Sink for CliSink<'_> {
             None => print_error(&message),
         }
         self.inner.notice(input, notice)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 
     fn input_done(&mut self, input: &str, stats: &InputStats) -> io::Result<()> {

@@ -187,7 +187,49 @@ fn a_damaged_archive_is_an_error_naming_it_and_keeps_the_hits_before_the_damage(
         1,
         "the other inputs are still scanned"
     );
-    assert_eq!(summary(&recs)["errors"], 2);
+    let sum = summary(&recs);
+    assert_eq!(sum["errors"], 2);
+    assert_eq!(
+        sum["hits"],
+        (kept.len() + 1) as u64,
+        "every printed hit is counted"
+    );
+    assert!(
+        sum["bytes"].as_u64() > Some(21),
+        "what was read before the damage counts: {sum}"
+    );
+
+    // Counting only gives the same totals.
+    let counted = run_in(
+        dir.path(),
+        &[
+            "scan",
+            "-s",
+            "--format",
+            "jsonl",
+            "cut.log.gz",
+            "corrupt.log.zst",
+            "fine.log",
+        ],
+        None,
+    );
+    let counted = records(&counted.stdout);
+    let counted = summary(&counted);
+    for field in ["hits", "bytes", "lines", "errors", "files"] {
+        assert_eq!(counted[field], sum[field], "{field} with -s");
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_whose_size_reads_as_zero_is_read_to_its_end() {
+    // Kernel files report size 0 and have content, as `cat` shows.
+    let r = run(&["scan", "-s", "--format", "jsonl", "/proc/self/status"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let recs = records(&r.stdout);
+    let sum = summary(&recs);
+    assert!(sum["bytes"].as_u64() > Some(100), "{sum}");
+    assert!(sum["lines"].as_u64() > Some(10), "{sum}");
 }
 
 #[test]
@@ -404,6 +446,52 @@ fn a_file_that_grows_mid_scan_is_read_as_it_was_when_opened_and_said_so() {
         assert!(
             text.starts_with(&format!("grew from {} to ", data.len()))
                 && text.ends_with(&format!("scanned the first {} bytes", data.len())),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_grown_file_s_unfinished_last_line_is_left_out_not_misread() {
+    for chunked in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let lines = 100_000;
+        let mut data = numbered_log(lines, "SYS_ERR");
+        // The writer is in the middle of a line when the scan opens the file ...
+        data.extend_from_slice(b"last DATABASE_TIMEOUT");
+        std::fs::write(&path, &data).unwrap();
+        let appended = path.clone();
+        // ... and finishes it while the scan runs: the line was DATABASE_TIMEOUT_MS=3000.
+        let finish_line = move || {
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&appended)
+                .unwrap();
+            file.write_all(b"_MS=3000\n").unwrap();
+        };
+        let mut sink = Watch {
+            hits: Vec::new(),
+            notices: Vec::new(),
+            on_first_hit: Some(finish_line),
+        };
+        let source = Source::File {
+            path: path.clone(),
+            name: "app.log".into(),
+            size: Some(data.len() as u64),
+        };
+        let summary = slow_scanner(chunked)
+            .scan(vec![source], &mut sink)
+            .expect("scan");
+        assert_eq!(
+            summary.hits, lines,
+            "chunked {chunked}: no DATABASE_TIMEOUT"
+        );
+        assert_eq!(summary.lines, lines, "the unfinished line is not counted");
+        assert_eq!(sink.notices.len(), 1);
+        let text = sink.notices[0].1.to_string();
+        assert!(
+            text.ends_with("except the unfinished line at their end"),
             "{text}"
         );
     }

@@ -76,16 +76,27 @@ pub struct Change {
     pub opened: u64,
     /// Its size when the scan of it ended.
     pub now: u64,
+    /// Whether the unterminated line at the end of what was scanned was left out: the file
+    /// grew, so that line was probably still being written.
+    pub unfinished_line_left_out: bool,
 }
 
 impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Change { opened, now } = *self;
+        let Change {
+            opened,
+            now,
+            unfinished_line_left_out,
+        } = *self;
         if now > opened {
             write!(
                 f,
                 "grew from {opened} to {now} bytes while it was scanned; scanned the first {opened} bytes"
-            )
+            )?;
+            if unfinished_line_left_out {
+                write!(f, ", except the unfinished line at their end")?;
+            }
+            Ok(())
         } else if now < opened {
             write!(
                 f,
@@ -128,7 +139,9 @@ impl OpenFile {
         let meta = file.metadata().map_err(failed)?;
         refuse_output(&meta, name, options)?;
         Ok(OpenFile {
-            size: meta.is_file().then_some(meta.len()),
+            // A regular file of size 0 may be empty, or a kernel file whose size is not known
+            // before it is read (`/proc/cpuinfo`): either way, read it to its end.
+            size: Some(meta.len()).filter(|&len| meta.is_file() && len > 0),
             modified: meta.modified().ok(),
             file,
         })
@@ -145,7 +158,11 @@ impl OpenFile {
         let meta = self.file.metadata().ok()?;
         let now = meta.len();
         let touched = meta.modified().ok() != self.modified;
-        (now != opened || touched).then_some(Change { opened, now })
+        (now != opened || touched).then_some(Change {
+            opened,
+            now,
+            unfinished_line_left_out: false,
+        })
     }
 
     /// Reads at `offset`, never past the size the file had when opened.
@@ -285,7 +302,8 @@ mod tests {
             file.changed(),
             Some(Change {
                 opened: 11,
-                now: 23
+                now: 23,
+                unfinished_line_left_out: false,
             })
         );
     }

@@ -287,6 +287,10 @@ impl<W: Write> Sink for HumanWriter<'_, W> {
         )
     }
 
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     fn error(&mut self, _error: &Error) -> io::Result<()> {
         // Errors go to stderr, which the binary owns; the summary counts them.
         Ok(())

@@ -110,6 +110,10 @@ impl<W: Write> Sink for JsonlWriter<W> {
         self.out.write_all(b"}\n")
     }
 
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     fn error(&mut self, error: &Error) -> io::Result<()> {
         if !self.records {
             return Ok(());

@@ -102,6 +102,19 @@ pub struct LineScanner<'s> {
     last_byte: Option<u8>,
     /// Where the scanner started, for the statistics it reports.
     origin_newlines: u64,
+    /// Whether the last finish held an unterminated line back.
+    held_back: bool,
+}
+
+/// What reading an input to its end gave.
+#[derive(Debug)]
+pub(crate) struct Scanned {
+    /// What was read and scanned.
+    pub stats: InputStats,
+    /// The read error that stopped it, if any.
+    pub error: Option<io::Error>,
+    /// Whether an unterminated last line was left unscanned.
+    pub held_back: bool,
 }
 
 impl<'s> LineScanner<'s> {
@@ -137,6 +150,7 @@ impl<'s> LineScanner<'s> {
             fed: 0,
             last_byte: start.pending.last().copied(),
             origin_newlines: start.newlines,
+            held_back: false,
         };
         scanner.reserve();
         scanner.buf[..start.pending.len()].copy_from_slice(&start.pending);
@@ -200,28 +214,63 @@ impl<'s> LineScanner<'s> {
         reader: &mut dyn Read,
         on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
     ) -> io::Result<InputStats> {
-        self.read_to_end(reader, on_batch)
+        match self.read_to_end(reader, on_batch, &|| Finish::Final) {
+            (stats, None) => Ok(stats),
+            (_, Some(error)) => Err(error),
+        }
     }
 
-    /// [`LineScanner::scan_to_end`], then gives its buffer back for the next scanner.
+    /// Reads `reader` to its end, then finishes as `at_end` says (asked only then: whether a
+    /// file grew is known only once its end is read), and gives its buffer back for the next
+    /// scanner. A read error stops the reading: the complete lines read before it are scanned
+    /// and counted (an unterminated line before the damage may be cut short, so it is not),
+    /// and the error is returned beside what was read.
     pub(crate) fn scan_to_end_recycling(
         mut self,
         reader: &mut dyn Read,
         on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
+        at_end: &dyn Fn() -> Finish,
         recycle: &mut Vec<u8>,
-    ) -> io::Result<InputStats> {
-        let result = self.read_to_end(reader, on_batch);
+    ) -> Scanned {
+        let (stats, error) = self.read_to_end(reader, on_batch, at_end);
         *recycle = std::mem::take(&mut self.buf);
-        result
+        Scanned {
+            stats,
+            error,
+            held_back: self.held_back,
+        }
     }
 
     fn read_to_end(
         &mut self,
         reader: &mut dyn Read,
         on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
-    ) -> io::Result<InputStats> {
-        while self.fill_from(reader, on_batch)? > 0 {}
-        Ok(self.finish_in_place(Finish::Final, on_batch)?.0)
+        at_end: &dyn Fn() -> Finish,
+    ) -> (InputStats, Option<io::Error>) {
+        let mut failed = None;
+        loop {
+            match self.fill_from(reader, on_batch) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(error) => {
+                    failed = Some(error);
+                    break;
+                }
+            }
+        }
+        let how = if failed.is_some() {
+            Finish::Pending
+        } else {
+            at_end()
+        };
+        match self.finish_in_place(how, on_batch) {
+            Ok((stats, state)) => {
+                self.held_back = !state.pending[(state.scanned - state.base) as usize..].is_empty();
+                (stats, failed)
+            }
+            // The receiver stopped taking batches: the scan is over, counts no longer matter.
+            Err(error) => (InputStats::default(), Some(failed.unwrap_or(error))),
+        }
     }
 
     /// Ends this scanner: with [`Finish::Final`] the unterminated last line is scanned, with

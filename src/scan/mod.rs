@@ -153,6 +153,11 @@ pub trait Sink {
     fn notice(&mut self, _input: &str, _notice: &Notice) -> io::Result<()> {
         Ok(())
     }
+    /// The scan is about to wait for more of a live input (a pipe): make what was written
+    /// so far visible, so each hit shows up when its line arrives, without a flush per hit.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
     /// `input` has been read to the end.
     fn input_done(&mut self, _input: &str, _stats: &InputStats) -> io::Result<()> {
         Ok(())

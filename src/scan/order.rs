@@ -6,26 +6,22 @@
 use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::sync::mpsc;
-use std::sync::Arc;
 
 use super::batch::Batch;
-use super::parallel::{Envelope, Shared};
+use super::parallel::{Envelope, Outcome, Shared};
 use super::{InputStats, Notice, Sink};
-use crate::error::Error;
-use crate::input::Change;
 use crate::summary::Summary;
 
 /// What workers send.
 pub(crate) enum Message {
     /// Hits and counts of part of a source.
     Batch { source: usize, batch: Batch },
-    /// A source, or one chunk of it, is finished: the bytes and lines it read, or the error
-    /// that stopped it. `last` closes the source; `change` says how it changed while read.
+    /// A source, or one chunk of it, is finished: what it read, the error that stopped it,
+    /// how it changed while read. `last` closes the source.
     End {
         source: usize,
-        result: Result<InputStats, Arc<Error>>,
+        outcome: Outcome,
         last: bool,
-        change: Option<Change>,
     },
     /// Messages of a run of small files, sent together.
     Many(Vec<Message>),
@@ -75,6 +71,10 @@ pub(crate) fn emit_in_order(
             let handled = emitter.handle(message);
             shared.budget.release(weight);
             handled?;
+            // A stream's batches come as its input arrives: show each one now.
+            if shared.units[current].waits_for_its_turn() {
+                emitter.sink.flush()?;
+            }
         }
     }
     Ok(emitter.summary)
@@ -128,30 +128,31 @@ impl Emitter<'_> {
             }
             Message::End {
                 source,
-                result,
+                outcome,
                 last,
-                change,
             } => {
                 self.open(source);
                 if self.failed {
                     // Reported once; the rest of the file is not counted.
                     return Ok(());
                 }
-                match result {
-                    Err(error) => {
-                        self.failed = true;
-                        self.summary.errors += 1;
-                        self.sink.error(&error)?;
-                    }
-                    Ok(stats) => {
-                        // A chunk other than the last ends with a line break, so its lines
-                        // are its line breaks: the next chunk's lines follow them.
-                        self.line_base += stats.lines;
-                        self.read.bytes += stats.bytes;
-                        self.read.lines += stats.lines;
-                        self.summary.bytes += stats.bytes;
-                        self.summary.lines += stats.lines;
-                    }
+                let Outcome {
+                    stats,
+                    error,
+                    change,
+                } = outcome;
+                // A chunk other than the last ends with a line break, so its lines are its
+                // line breaks: the next chunk's lines follow them. What was read before an
+                // error counts too.
+                self.line_base += stats.lines;
+                self.read.bytes += stats.bytes;
+                self.read.lines += stats.lines;
+                self.summary.bytes += stats.bytes;
+                self.summary.lines += stats.lines;
+                if let Some(error) = error {
+                    self.failed = true;
+                    self.summary.errors += 1;
+                    self.sink.error(&error)?;
                 }
                 if let Some(change) = change {
                     self.sink.notice(&self.name, &Notice::Changed(change))?;

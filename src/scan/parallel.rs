@@ -15,7 +15,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::batch::{Batch, Recycler};
-use super::lines::Resume;
+use super::lines::{Finish, Resume, Scanned};
 use super::order::{emit_in_order, Message};
 use super::plan::{plan_units, Unit, UnitKind};
 use super::positional::{ChunkReader, Positional};
@@ -274,43 +274,39 @@ fn run_unit(
             last,
         } => {
             let source = *source;
-            let open = input.get(&open_options(shared));
-            let (result, change) = match &open {
+            let outcome = match input.get(&open_options(shared)) {
                 Ok(open) => {
-                    let result =
-                        scan_chunk(shared, source, open, nominal.clone(), *first, post, scratch)
-                            .map_err(|e| Arc::new(input_error(shared, source, e)));
-                    let change = match (&**open, last) {
-                        (Positional::File { file, .. }, true) => file.changed(),
-                        _ => None,
+                    let chunk = Chunk {
+                        source,
+                        input: &open,
+                        nominal: nominal.clone(),
+                        first: *first,
+                        last: *last,
                     };
-                    (result, change)
+                    scan_chunk(shared, chunk, post, scratch)
                 }
-                Err(error) => (Err(Arc::clone(error)), None),
+                Err(error) => Outcome::failed(error),
             };
-            drop(open);
             input.chunk_done();
             post.send(
                 Message::End {
                     source,
-                    result,
+                    outcome,
                     last: *last,
-                    change,
                 },
                 0,
             )
         }
         UnitKind::Stream { source } => {
             // Each batch goes out as soon as it is ready: the input may be live.
-            let (result, change) = scan_whole(shared, *source, scratch, &mut |batch| {
+            let outcome = scan_whole(shared, *source, scratch, &mut |batch| {
                 post.batch(*source, batch)
             });
             post.send(
                 Message::End {
                     source: *source,
-                    result,
+                    outcome,
                     last: true,
-                    change,
                 },
                 0,
             )
@@ -320,7 +316,7 @@ fn run_unit(
             // they weigh a batch, rather than one message each.
             let mut gathered = Gathered::default();
             for source in sources.clone() {
-                let (result, change) = scan_whole(shared, source, scratch, &mut |batch| {
+                let outcome = scan_whole(shared, source, scratch, &mut |batch| {
                     // Sent before they would weigh more than a batch: see `Budget`.
                     if gathered.weight + batch.weight() > BATCH_BYTES {
                         gathered.send(post).map_err(|Stopped| {
@@ -332,12 +328,31 @@ fn run_unit(
                 });
                 gathered.messages.push(Message::End {
                     source,
-                    result,
+                    outcome,
                     last: true,
-                    change,
                 });
             }
             gathered.send(post)
+        }
+    }
+}
+
+/// What scanning an input, or one chunk of it, gave.
+pub(crate) struct Outcome {
+    /// What was read and scanned (up to the error, if there was one).
+    pub stats: InputStats,
+    /// The error that stopped it.
+    pub error: Option<Arc<Error>>,
+    /// How the file changed while it was read.
+    pub change: Option<Change>,
+}
+
+impl Outcome {
+    fn failed(error: Arc<Error>) -> Outcome {
+        Outcome {
+            stats: InputStats::default(),
+            error: Some(error),
+            change: None,
         }
     }
 }
@@ -371,77 +386,146 @@ fn open_options(shared: &Shared) -> OpenOptions {
     }
 }
 
-fn input_error(shared: &Shared, source: usize, error: io::Error) -> Error {
-    Error::Input {
-        path: shared.sources[source].name(),
-        source: error,
-    }
+/// One chunk of an open input.
+struct Chunk<'a> {
+    source: usize,
+    input: &'a Arc<Positional>,
+    nominal: std::ops::Range<u64>,
+    first: bool,
+    last: bool,
 }
 
 fn scan_chunk(
     shared: &Shared,
-    source: usize,
-    input: &Arc<Positional>,
-    nominal: std::ops::Range<u64>,
-    first: bool,
+    chunk: Chunk<'_>,
     post: &mut Post<'_>,
     scratch: &mut Vec<u8>,
-) -> io::Result<InputStats> {
+) -> Outcome {
+    let Chunk {
+        source,
+        input,
+        nominal,
+        first,
+        last,
+    } = chunk;
+    let name = shared.sources[source].name();
     let on_batch = &mut |batch| post.batch(source, batch);
     let scanner = &shared.scanner;
-    if let Positional::File { file, encoding } = &**input {
-        if *encoding != Encoding::Plain && scanner.options().decompress {
+    let file = match &**input {
+        Positional::File { file, .. } => Some(file),
+        Positional::Bytes(_) => None,
+    };
+    // The last chunk holds back an unterminated last line if the file grew: its end may
+    // still have been on its way.
+    let at_end = || match file {
+        Some(file) if last => finish_for(file),
+        _ => Finish::Final,
+    };
+    let scanned = match &**input {
+        Positional::File { file, encoding }
+            if *encoding != Encoding::Plain && scanner.options().decompress =>
+        {
             // A compressed file has no line starts to cut at: its first chunk reads it all.
             if !first {
-                return Ok(InputStats::default());
+                return Outcome {
+                    stats: InputStats::default(),
+                    error: None,
+                    change: None,
+                };
             }
-            let mut reader = file.stream(true)?;
-            return scanner
+            match file.stream(true) {
+                Ok(mut reader) => scanner
+                    .line_scanner_in(
+                        Resume::at(0, 0),
+                        std::mem::take(scratch),
+                        Arc::clone(&shared.recycler),
+                    )
+                    .scan_to_end_recycling(&mut reader, on_batch, &at_end, scratch),
+                Err(error) => return Outcome::failed(Arc::new(input_error(&name, error))),
+            }
+        }
+        _ => {
+            let start = match input.chunk_start(&nominal) {
+                Ok(Some(start)) => start,
+                Ok(None) => {
+                    return Outcome {
+                        stats: InputStats::default(),
+                        error: None,
+                        change: if last {
+                            file.and_then(|f| f.changed())
+                        } else {
+                            None
+                        },
+                    }
+                }
+                Err(error) => return Outcome::failed(Arc::new(input_error(&name, error))),
+            };
+            let mut reader = ChunkReader {
+                input,
+                at: start,
+                stop_from: nominal.end.saturating_sub(1),
+                done: false,
+            };
+            // Line numbers count from the chunk's start; the emitter adds the chunks before.
+            scanner
                 .line_scanner_in(
-                    Resume::at(0, 0),
+                    Resume::at(start, 0),
                     std::mem::take(scratch),
                     Arc::clone(&shared.recycler),
                 )
-                .scan_to_end_recycling(&mut reader, on_batch, scratch);
+                .scan_to_end_recycling(&mut reader, on_batch, &at_end, scratch)
         }
-    }
-    let Some(start) = input.chunk_start(&nominal)? else {
-        return Ok(InputStats::default());
     };
-    let mut reader = ChunkReader {
-        input,
-        at: start,
-        stop_from: nominal.end.saturating_sub(1),
-        done: false,
+    let change = match file {
+        Some(file) if last => file.changed(),
+        _ => None,
     };
-    // Line numbers count from the chunk's start; the emitter adds the chunks before.
-    scanner
-        .line_scanner_in(
-            Resume::at(start, 0),
-            std::mem::take(scratch),
-            Arc::clone(&shared.recycler),
-        )
-        .scan_to_end_recycling(&mut reader, on_batch, scratch)
+    outcome(&name, scanned, change)
 }
 
-/// Scans one source from start to end; returns its statistics (or the error that stopped it)
-/// and how it changed while it was read.
+/// An input error naming the input.
+fn input_error(name: &str, source: io::Error) -> Error {
+    Error::Input {
+        path: name.to_string(),
+        source,
+    }
+}
+
+/// How to finish a file read up to its size when opened: if it has grown since, its last
+/// line may have been cut by the size, and is held back rather than reported as complete.
+fn finish_for(file: &OpenFile) -> Finish {
+    match file.changed() {
+        Some(change) if change.now > change.opened => Finish::Pending,
+        _ => Finish::Final,
+    }
+}
+
+fn outcome(name: &str, scanned: Scanned, change: Option<Change>) -> Outcome {
+    Outcome {
+        stats: scanned.stats,
+        error: scanned
+            .error
+            .map(|error| Arc::new(input_error(name, error))),
+        change: change.map(|change| Change {
+            unfinished_line_left_out: scanned.held_back,
+            ..change
+        }),
+    }
+}
+
+/// Scans one source from start to end.
 fn scan_whole(
     shared: &Shared,
     source: usize,
     scratch: &mut Vec<u8>,
     on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
-) -> (Result<InputStats, Arc<Error>>, Option<Change>) {
+) -> Outcome {
     let options = open_options(shared);
     let source = &shared.sources[source];
     let name = source.name();
-    let failed = |source: io::Error| {
-        Arc::new(Error::Input {
-            path: name.clone(),
-            source,
-        })
-    };
-    let mut scan = |reader: &mut dyn Read, on_batch: &mut dyn FnMut(Batch) -> io::Result<()>| {
+    let mut scan = |reader: &mut dyn Read,
+                    on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
+                    at_end: &dyn Fn() -> Finish| {
         shared
             .scanner
             .line_scanner_in(
@@ -449,41 +533,44 @@ fn scan_whole(
                 std::mem::take(scratch),
                 Arc::clone(&shared.recycler),
             )
-            .scan_to_end_recycling(reader, on_batch, scratch)
-            .map_err(failed)
+            .scan_to_end_recycling(reader, on_batch, at_end, scratch)
     };
+    let final_line = || Finish::Final;
     match source {
         Source::Stdin => match open_stdin(&options, &name) {
-            Ok(mut reader) => (scan(&mut reader, on_batch), None),
-            Err(error) => (Err(Arc::new(error)), None),
+            Ok(mut reader) => outcome(&name, scan(&mut reader, on_batch, &final_line), None),
+            Err(error) => Outcome::failed(Arc::new(error)),
         },
         Source::Reader { reader, .. } => {
             let taken = reader.lock().unwrap_or_else(|p| p.into_inner()).take();
             let Some(reader) = taken else {
-                return (
-                    Err(failed(io::Error::other("this reader was already scanned"))),
-                    None,
-                );
+                let error = io::Error::other("this reader was already scanned");
+                return Outcome::failed(Arc::new(input_error(&name, error)));
             };
             match open_reader(reader, &options, &name) {
-                Ok(mut reader) => (scan(&mut reader, on_batch), None),
-                Err(error) => (Err(Arc::new(error)), None),
+                Ok(mut reader) => outcome(&name, scan(&mut reader, on_batch, &final_line), None),
+                Err(error) => Outcome::failed(Arc::new(error)),
             }
         }
         Source::File { path, .. } => {
             let file = match OpenFile::open(path, &name, &options) {
                 Ok(file) => Arc::new(file),
-                Err(error) => return (Err(Arc::new(error)), None),
+                Err(error) => return Outcome::failed(Arc::new(error)),
             };
-            let result = file
-                .stream(options.decompress)
-                .map_err(failed)
-                .and_then(|mut reader| scan(&mut reader, on_batch));
-            (result, file.changed())
+            let at_end = || finish_for(&file);
+            let scanned = match file.stream(options.decompress) {
+                Ok(mut reader) => scan(&mut reader, on_batch, &at_end),
+                Err(error) => return Outcome::failed(Arc::new(input_error(&name, error))),
+            };
+            outcome(&name, scanned, file.changed())
         }
-        Source::Bytes { data, .. } => (scan(&mut data.as_slice(), on_batch), None),
+        Source::Bytes { data, .. } => outcome(
+            &name,
+            scan(&mut data.as_slice(), on_batch, &final_line),
+            None,
+        ),
         // Could not even be listed: its error is reported in its place.
-        Source::Failed(error) => (Err(Arc::clone(error)), None),
+        Source::Failed(error) => Outcome::failed(Arc::clone(error)),
     }
 }
 
