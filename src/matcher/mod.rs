@@ -326,6 +326,7 @@ mod tests {
             ("\x1b[1 qDATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
             ("\x1b[_DATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
             ("\x1b[K-502005", "-502005"),
+            ("\x1b[2~DATABASE_TIMEOUT", "DATABASE_TIMEOUT"), // a final byte that ends no word
             // `x` is a final byte too, so this is a complete sequence.
             ("\x1b[1;31xDATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
             // `DA` begins codes (`DATABASE_…`): the word `DAUTH_…` is rejected, and the

@@ -329,6 +329,7 @@ impl WordMatcher {
     /// Confirms the final byte of a control sequence ending at `after` (if at or after
     /// `from`), then `after` itself unless the final byte's word covered it; only positions
     /// before `to`. Returns where the search continues, never past an ESC byte not yet seen.
+    #[inline(always)]
     fn finish_sequence(
         &self,
         haystack: &[u8],
@@ -338,12 +339,17 @@ impl WordMatcher {
         on_hit: &mut impl FnMut(RawMatch),
     ) -> usize {
         let last = after - 1;
+        if !is_word_byte(haystack[last]) {
+            // Starts no pattern, and the block loops flag the word start after it themselves.
+            return after;
+        }
         let mut next = after;
         if last >= from && last < to {
             next = self.confirm::<true>(haystack, last, on_hit);
         }
         if next == after && after < to && haystack[after] != ESC {
-            next = self.confirm::<true>(haystack, after, on_hit);
+            // Not itself a final byte: the sequence before it has just ended.
+            next = self.confirm::<false>(haystack, after, on_hit);
         }
         next
     }
