@@ -119,8 +119,9 @@ fn long_log_text(catalog: &Catalog) -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(piece, 0..300).prop_map(|parts| parts.concat())
 }
 
-/// A user catalog the word engine cannot take: codes with `-`, `.`, a leading `m` and a
-/// leading digit, and codes that are prefixes of others.
+/// A user catalog the word engine cannot take (codes with `-` and `.`), with a code starting
+/// with `m` (a control sequence's final byte), one with a leading digit, and codes that are
+/// prefixes of others.
 const ODD_CATALOG: &str = r#"
 [[category]]
 id = "odd"
