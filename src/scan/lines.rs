@@ -106,6 +106,14 @@ pub struct LineScanner<'s> {
     held_back: bool,
 }
 
+impl Drop for LineScanner<'_> {
+    fn drop(&mut self) {
+        // An unused batch (an input without hits) goes back for the next input.
+        let batch = std::mem::replace(&mut self.batch, Batch::new(0));
+        self.recycler.give(batch);
+    }
+}
+
 /// What reading an input to its end gave.
 #[derive(Debug)]
 pub(crate) struct Scanned {

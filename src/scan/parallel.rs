@@ -417,8 +417,9 @@ fn scan_chunk(
     };
     // The last chunk holds back an unterminated last line if the file grew: its end may
     // still have been on its way.
+    let seen = ChangeSeen::default();
     let at_end = || match file {
-        Some(file) if last => finish_for(file),
+        Some(file) if last => seen.finish_for(file),
         _ => Finish::Final,
     };
     let scanned = match &**input {
@@ -477,7 +478,7 @@ fn scan_chunk(
         }
     };
     let change = match file {
-        Some(file) if last => file.changed(),
+        Some(file) if last => seen.change(file),
         _ => None,
     };
     outcome(&name, scanned, change)
@@ -491,12 +492,23 @@ fn input_error(name: &str, source: io::Error) -> Error {
     }
 }
 
-/// How to finish a file read up to its size when opened: if it has grown since, its last
-/// line may have been cut by the size, and is held back rather than reported as complete.
-fn finish_for(file: &OpenFile) -> Finish {
-    match file.changed() {
-        Some(change) if change.now > change.opened => Finish::Pending,
-        _ => Finish::Final,
+/// How a file changed while it was read, looked at once (a `stat` per file counts when a
+/// folder holds thousands).
+#[derive(Default)]
+struct ChangeSeen(std::cell::OnceCell<Option<Change>>);
+
+impl ChangeSeen {
+    fn change(&self, file: &OpenFile) -> Option<Change> {
+        self.0.get_or_init(|| file.changed()).clone()
+    }
+
+    /// How to finish a file read up to its size when opened: if it has grown since, its last
+    /// line may have been cut by the size, and is held back rather than reported as complete.
+    fn finish_for(&self, file: &OpenFile) -> Finish {
+        match self.change(file) {
+            Some(change) if change.now > change.opened => Finish::Pending,
+            _ => Finish::Final,
+        }
     }
 }
 
@@ -557,12 +569,13 @@ fn scan_whole(
                 Ok(file) => Arc::new(file),
                 Err(error) => return Outcome::failed(Arc::new(error)),
             };
-            let at_end = || finish_for(&file);
+            let seen = ChangeSeen::default();
+            let at_end = || seen.finish_for(&file);
             let scanned = match file.stream(options.decompress) {
                 Ok(mut reader) => scan(&mut reader, on_batch, &at_end),
                 Err(error) => return Outcome::failed(Arc::new(input_error(&name, error))),
             };
-            outcome(&name, scanned, file.changed())
+            outcome(&name, scanned, seen.change(&file))
         }
         Source::Bytes { data, .. } => outcome(
             &name,
