@@ -394,6 +394,7 @@ fn a_file_rotated_or_deleted_mid_scan_is_read_whole_from_one_descriptor() {
                 path: path.clone(),
                 name: "app.log".into(),
                 size: Some(std::fs::metadata(&path).unwrap().len()),
+                id: None,
             };
             let summary = slow_scanner(chunked)
                 .scan(vec![source], &mut sink)
@@ -433,6 +434,7 @@ fn a_file_that_grows_mid_scan_is_read_as_it_was_when_opened_and_said_so() {
             path: path.clone(),
             name: "app.log".into(),
             size: Some(data.len() as u64),
+            id: None,
         };
         let summary = slow_scanner(chunked)
             .scan(vec![source], &mut sink)
@@ -479,6 +481,7 @@ fn a_grown_file_s_unfinished_last_line_is_left_out_not_misread() {
             path: path.clone(),
             name: "app.log".into(),
             size: Some(data.len() as u64),
+            id: None,
         };
         let summary = slow_scanner(chunked)
             .scan(vec![source], &mut sink)

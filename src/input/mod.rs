@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 pub use decode::Encoding;
-pub use open::{open_reader, open_stdin, Change, FileId, OpenFile, OpenOptions};
+pub use open::{open_reader, open_stdin, Change, FileId, Listed, OpenFile, OpenOptions};
 
 use ignore::overrides::OverrideBuilder;
 use ignore::{WalkBuilder, WalkState};
@@ -38,8 +38,10 @@ pub enum Source {
         /// How to name it in output.
         name: String,
         /// Its size when it was listed, if it is a regular file (decides chunking and
-        /// the progress total without another `stat`).
+        /// the progress total, and is what is read, without another `stat`).
         size: Option<u64>,
+        /// Its identity when it was listed (to refuse the file stdout writes to).
+        id: Option<FileId>,
     },
     /// Bytes already in memory (tests, benchmarks, library users).
     Bytes {
@@ -63,7 +65,9 @@ impl fmt::Debug for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Source::Stdin => f.write_str("Stdin"),
-            Source::File { path, name, size } => f
+            Source::File {
+                path, name, size, ..
+            } => f
                 .debug_struct("File")
                 .field("path", path)
                 .field("name", name)
@@ -124,6 +128,7 @@ pub fn resolve_inputs(paths: &[String], options: &WalkOptions) -> Result<Vec<Sou
                 path: as_path.to_path_buf(),
                 name: path.clone(),
                 size: meta.is_file().then_some(meta.len()),
+                id: FileId::of(&meta),
             }),
             Err(source) => sources.push(Source::Failed(Arc::new(Error::Input {
                 path: path.clone(),
@@ -170,10 +175,18 @@ fn walk(root: &Path, options: &WalkOptions) -> Result<Vec<Source>> {
                     if !entry.file_type().is_some_and(|t| t.is_file()) {
                         return WalkState::Continue;
                     }
-                    let size = entry.metadata().ok().map(|m| m.len());
+                    let meta = entry.metadata().ok();
+                    let size = meta.as_ref().map(|m| m.len());
+                    let id = meta.as_ref().and_then(FileId::of);
                     let path = entry.into_path();
                     let name = path.display().to_string();
-                    (path.clone(), Source::File { path, name, size })
+                    let file = Source::File {
+                        path: path.clone(),
+                        name,
+                        size,
+                        id,
+                    };
+                    (path, file)
                 }
                 Err(error) => {
                     let path = error_path(&error).unwrap_or_else(|| root.to_path_buf());

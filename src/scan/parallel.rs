@@ -21,7 +21,9 @@ use super::plan::{plan_units, Unit, UnitKind};
 use super::positional::{ChunkReader, Positional};
 use super::{InputStats, Scanner, Sink};
 use crate::error::Error;
-use crate::input::{open_reader, open_stdin, Change, Encoding, OpenFile, OpenOptions, Source};
+use crate::input::{
+    open_reader, open_stdin, Change, Encoding, Listed, OpenFile, OpenOptions, Source,
+};
 use crate::limits::{BATCH_BYTES, CURRENT_UNIT_BYTES};
 use crate::summary::Summary;
 
@@ -564,8 +566,9 @@ fn scan_whole(
                 Err(error) => Outcome::failed(Arc::new(error)),
             }
         }
-        Source::File { path, .. } => {
-            let file = match OpenFile::open(path, &name, &options) {
+        Source::File { path, size, id, .. } => {
+            let listed = size.map(|size| Listed { size, id: *id });
+            let file = match OpenFile::open_listed(path, &name, listed, &options) {
                 Ok(file) => Arc::new(file),
                 Err(error) => return Outcome::failed(Arc::new(error)),
             };

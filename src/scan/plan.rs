@@ -66,6 +66,7 @@ pub(crate) fn plan_units(sources: &[Source], options: &ScanOptions) -> Vec<Unit>
                 path,
                 name,
                 size: Some(size),
+                ..
             } => {
                 if large(*size) {
                     let input = ChunkSource::File(path.clone());
@@ -162,6 +163,7 @@ mod tests {
             path: "huge.log".into(),
             name: "huge.log".into(),
             size: Some(1 << 40),
+            id: None,
         }];
         let options = ScanOptions {
             chunk_min: 1,
