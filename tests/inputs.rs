@@ -359,6 +359,31 @@ fn slow_scanner(chunked: bool) -> Scanner {
     )
 }
 
+/// Scans `path` (listed as `size` bytes, reported as `app.log`) with [`slow_scanner`], running
+/// `act` once the first hit arrives.
+fn scan_app_log<F: FnMut()>(
+    path: &Path,
+    size: u64,
+    chunked: bool,
+    act: F,
+) -> (cbscan::Summary, Watch<F>) {
+    let mut sink = Watch {
+        hits: Vec::new(),
+        notices: Vec::new(),
+        on_first_hit: Some(act),
+    };
+    let source = Source::File {
+        path: path.to_path_buf(),
+        name: "app.log".into(),
+        size: Some(size),
+        id: None,
+    };
+    let summary = slow_scanner(chunked)
+        .scan(vec![source], &mut sink)
+        .expect("the file stays readable through its descriptor");
+    (summary, sink)
+}
+
 fn numbered_log(lines: u64, code: &str) -> Vec<u8> {
     let mut data = Vec::new();
     for i in 1..=lines {
@@ -385,20 +410,8 @@ fn a_file_rotated_or_deleted_mid_scan_is_read_whole_from_one_descriptor() {
                 // A fresh file in its place, with other codes: none of them may show up.
                 std::fs::write(&moved, numbered_log(50_000, "SYS_ERR")).unwrap();
             };
-            let mut sink = Watch {
-                hits: Vec::new(),
-                notices: Vec::new(),
-                on_first_hit: Some(rotate),
-            };
-            let source = Source::File {
-                path: path.clone(),
-                name: "app.log".into(),
-                size: Some(std::fs::metadata(&path).unwrap().len()),
-                id: None,
-            };
-            let summary = slow_scanner(chunked)
-                .scan(vec![source], &mut sink)
-                .expect("the old file stays readable through its descriptor");
+            let size = std::fs::metadata(&path).unwrap().len();
+            let (summary, sink) = scan_app_log(&path, size, chunked, rotate);
             let what = format!("chunked {chunked}, delete {delete}");
             assert_eq!(summary.hits, lines, "{what}");
             assert_eq!(summary.errors, 0, "{what}");
@@ -425,20 +438,8 @@ fn a_file_that_grows_mid_scan_is_read_as_it_was_when_opened_and_said_so() {
                 .unwrap();
             file.write_all(&numbered_log(20_000, "SYS_ERR")).unwrap();
         };
-        let mut sink = Watch {
-            hits: Vec::new(),
-            notices: Vec::new(),
-            on_first_hit: Some(grow),
-        };
-        let source = Source::File {
-            path: path.clone(),
-            name: "app.log".into(),
-            size: Some(data.len() as u64),
-            id: None,
-        };
-        let summary = slow_scanner(chunked)
-            .scan(vec![source], &mut sink)
-            .expect("scan");
+        let size = data.len() as u64;
+        let (summary, sink) = scan_app_log(&path, size, chunked, grow);
         assert_eq!(summary.hits, lines, "chunked {chunked}");
         assert_eq!(summary.bytes, data.len() as u64);
         assert_eq!(sink.notices.len(), 1, "chunked {chunked}");
@@ -472,20 +473,8 @@ fn a_grown_file_s_unfinished_last_line_is_left_out_not_misread() {
                 .unwrap();
             file.write_all(b"_MS=3000\n").unwrap();
         };
-        let mut sink = Watch {
-            hits: Vec::new(),
-            notices: Vec::new(),
-            on_first_hit: Some(finish_line),
-        };
-        let source = Source::File {
-            path: path.clone(),
-            name: "app.log".into(),
-            size: Some(data.len() as u64),
-            id: None,
-        };
-        let summary = slow_scanner(chunked)
-            .scan(vec![source], &mut sink)
-            .expect("scan");
+        let size = data.len() as u64;
+        let (summary, sink) = scan_app_log(&path, size, chunked, finish_line);
         assert_eq!(
             summary.hits, lines,
             "chunked {chunked}: no DATABASE_TIMEOUT"
