@@ -232,7 +232,7 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
     let walk = WalkOptions {
         respect_ignore: args.respect_ignore,
         globs: args.globs.clone(),
-        follow_links: args.follow,
+        follow_links: args.follow_links,
         threads,
     };
     let sources = resolve_inputs(&args.paths, &walk)?;
@@ -270,15 +270,20 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
         ScanFormat::Human if !args.quiet => Progress::for_terminal(records),
         _ => None,
     };
-    let summary = if args.quiet {
-        run_scan(&scanner, sources, &mut Discard, None)?
-    } else {
-        match args.format {
+    // Every write, and the last flush, can fail (a full disk): the scan then exits 2 saying so,
+    // instead of losing the output's end silently when a buffer is dropped.
+    let write_reports = || -> io::Result<Summary> {
+        if args.quiet {
+            return run_scan(&scanner, sources, &mut Discard, None);
+        }
+        Ok(match args.format {
             ScanFormat::Jsonl => {
                 let mut writer =
                     JsonlWriter::new(stdout_writer(), catalog, scanner.matcher(), records);
                 let summary = run_scan(&scanner, sources, &mut writer, None)?;
-                if !args.no_summary {
+                if args.no_summary {
+                    Sink::flush(&mut writer)?;
+                } else {
                     writer.finish(catalog, &summary, started.elapsed())?;
                 }
                 drop(writer);
@@ -302,8 +307,9 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
                 }
                 summary
             }
-        }
+        })
     };
+    let summary = write_reports().map_err(output_error)?;
     Ok(if summary.errors > 0 {
         EXIT_ERROR
     } else if fails(&policy, catalog, &summary) {
@@ -311,6 +317,13 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
     } else {
         EXIT_OK
     })
+}
+
+/// An error writing standard output, saying so (the cause stays in the chain, so a closed pipe
+/// is still recognised).
+fn output_error(error: io::Error) -> anyhow::Error {
+    let message = format!("writing standard output: {error}");
+    anyhow::Error::new(error).context(message)
 }
 
 fn run_scan(

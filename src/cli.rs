@@ -109,8 +109,8 @@ pub struct ScanArgs {
     pub respect_ignore: bool,
 
     /// Follow symbolic links when walking folders (loops are reported, not followed).
-    #[arg(short = 'L', long = "follow")]
-    pub follow: bool,
+    #[arg(short = 'L', long = "follow-links")]
+    pub follow_links: bool,
 
     /// Scan gzip and zstd files as they are, without decompressing them (compressed input is
     /// recognised by its first bytes, whatever its name).

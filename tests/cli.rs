@@ -1957,7 +1957,7 @@ mod inputs {
 
         let r = run_with(
             Some(dir.path()),
-            &["scan", "--format", "jsonl", "--follow", "logs"],
+            &["scan", "--format", "jsonl", "--follow-links", "logs"],
             None,
             &[],
         );
@@ -2192,6 +2192,37 @@ mod inputs {
         assert_eq!(summary(&recs)["files"], 80, "{stderr}");
         assert_eq!(summary(&recs)["hits"], 80);
         assert_eq!(summary(&recs)["errors"], 0);
+    }
+
+    /// A full disk loses no output silently: every format, with or without the summary, exits 2
+    /// naming the problem (the last buffer's flush used to be dropped with `--no-summary`).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn write_errors_are_reported_and_exit_2() {
+        for args in [
+            &["scan", "--format", "jsonl", "--no-summary", CLOUDFUNCTION][..],
+            &["scan", "--format", "jsonl", CLOUDFUNCTION][..],
+            &["scan", "--no-summary", CLOUDFUNCTION][..],
+            &["scan", CLOUDFUNCTION][..],
+            &["scan", "-s", CLOUDFUNCTION][..],
+        ] {
+            let full = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .expect("/dev/full exists on Linux");
+            let output = StdCommand::new(bin())
+                .current_dir(root())
+                .args(args)
+                .stdout(full)
+                .output()
+                .expect("cbscan runs");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(
+                stderr.contains("cbscan: writing standard output: No space left on device"),
+                "{args:?}: {stderr}"
+            );
+        }
     }
 
     #[test]
