@@ -41,14 +41,8 @@ pub fn main() -> i32 {
     };
     match run(cli) {
         Ok(status) => status,
-        // A closed stdout ends the scan quietly; an input that failed before still counts.
-        Err(error) if is_broken_pipe(&error) => {
-            if crate::terminal::errors_reported() {
-                EXIT_ERROR
-            } else {
-                EXIT_OK
-            }
-        }
+        // A closed stdout ends `explain` and `codes` quietly (`scan` decides for itself).
+        Err(error) if is_broken_pipe(&error) => EXIT_OK,
         Err(error) => {
             // Library errors already say what caused them; printing the chain would repeat it.
             print_error(&error);
@@ -281,11 +275,11 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
                 let mut writer =
                     JsonlWriter::new(stdout_writer(), catalog, scanner.matcher(), records);
                 let summary = run_scan(&scanner, sources, &mut writer, None)?;
-                if args.no_summary {
-                    Sink::flush(&mut writer)?;
+                unless_closed(if args.no_summary {
+                    Sink::flush(&mut writer)
                 } else {
-                    writer.finish(catalog, &summary, started.elapsed())?;
-                }
+                    writer.finish(catalog, &summary, started.elapsed())
+                })?;
                 drop(writer);
                 generic_warning_on_stderr(catalog, &summary);
                 summary
@@ -297,13 +291,15 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
                 let inner: &mut dyn Sink = if records { &mut writer } else { &mut discard };
                 let summary = run_scan(&scanner, sources, inner, progress())?;
                 if args.no_summary {
-                    writer.flush()?;
+                    unless_closed(writer.flush())?;
                     generic_warning_on_stderr(catalog, &summary);
                 } else {
-                    if records && summary.hits > 0 {
-                        writer.blank_line()?;
-                    }
-                    writer.finish(&summary, started.elapsed())?;
+                    unless_closed((|| {
+                        if records && summary.hits > 0 {
+                            writer.blank_line()?;
+                        }
+                        writer.finish(&summary, started.elapsed())
+                    })())?;
                 }
                 summary
             }
@@ -326,6 +322,8 @@ fn output_error(error: io::Error) -> anyhow::Error {
     anyhow::Error::new(error).context(message)
 }
 
+/// Runs the scan. A closed stdout (`| head`) ends it quietly with what was found until then,
+/// so the exit status follows the fail policy either way; any other write error is returned.
 fn run_scan(
     scanner: &Scanner,
     sources: Vec<Source>,
@@ -333,11 +331,22 @@ fn run_scan(
     progress: Option<Progress>,
 ) -> io::Result<Summary> {
     let mut sink = CliSink { inner, progress };
-    let summary = scanner.scan(sources, &mut sink)?;
+    let end = scanner.scan(sources, &mut sink);
     if let Some(progress) = &sink.progress {
         progress.clear();
     }
-    Ok(summary)
+    match end.stopped {
+        Some(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error),
+        _ => Ok(end.summary),
+    }
+}
+
+/// A write that found stdout closed is not an error: the reader has what it wanted.
+fn unless_closed(result: io::Result<()>) -> io::Result<()> {
+    match result {
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
 
 /// When the human summary is not printed, the generic-code warning still reaches a person.

@@ -3,7 +3,6 @@
 
 use std::env;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use cbscan::scan::{Hit, InputStats, Notice, Sink};
@@ -49,14 +48,6 @@ pub fn stdout_writer() -> Box<dyn Write> {
 pub fn print_error(message: &dyn std::fmt::Display) {
     let text = visible(message.to_string().as_bytes());
     let _ = writeln!(io::stderr().lock(), "cbscan: {text}");
-}
-
-static ERRORS_REPORTED: AtomicBool = AtomicBool::new(false);
-
-/// Whether an input error has been reported (the exit status is 2 even if stdout closes
-/// afterwards).
-pub fn errors_reported() -> bool {
-    ERRORS_REPORTED.load(Ordering::Relaxed)
 }
 
 /// A progress bar that appears only once a scan has run for a second, only on a terminal,
@@ -128,7 +119,6 @@ impl Sink for CliSink<'_> {
     }
 
     fn error(&mut self, error: &Error) -> io::Result<()> {
-        ERRORS_REPORTED.store(true, Ordering::Relaxed);
         match &self.progress {
             Some(progress) => progress.around(|| print_error(error)),
             None => print_error(error),

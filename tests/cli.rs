@@ -2082,6 +2082,10 @@ mod inputs {
     /// Runs a scan whose stdout is closed after one line, as `| head -1` does; returns the
     /// exit status. With `missing_first`, an unreadable input comes first.
     fn closed_pipe_is_quiet(format: &str, missing_first: bool) -> i32 {
+        closed_pipe_is_quiet_with(format, missing_first, &[])
+    }
+
+    fn closed_pipe_is_quiet_with(format: &str, missing_first: bool, extra: &[&str]) -> i32 {
         let dir = tempfile::tempdir().unwrap();
         let mut data = Vec::new();
         for i in 0..5000 {
@@ -2092,6 +2096,7 @@ mod inputs {
         let file = write(dir.path(), "many.log", &data);
         let missing = dir.path().join("missing.log").display().to_string();
         let mut args = vec!["scan", "--color", "never", "--format", format];
+        args.extend(extra);
         if missing_first {
             args.push(&missing);
         }
@@ -2129,14 +2134,24 @@ mod inputs {
         status.code().expect("exits normally")
     }
 
+    /// `| head -1` ends the scan quietly, and the exit status follows the fail policy applied
+    /// to what was found until then (it used to depend on whether the log outgrew a buffer).
     #[test]
     fn closed_stdout_ends_quietly_human() {
-        assert_eq!(closed_pipe_is_quiet("human", false), 0);
+        assert_eq!(closed_pipe_is_quiet("human", false), 1);
+        assert_eq!(
+            closed_pipe_is_quiet_with("human", false, &["--fail-on", "none"]),
+            0
+        );
     }
 
     #[test]
     fn closed_stdout_ends_quietly_jsonl() {
-        assert_eq!(closed_pipe_is_quiet("jsonl", false), 0);
+        assert_eq!(closed_pipe_is_quiet("jsonl", false), 1);
+        assert_eq!(
+            closed_pipe_is_quiet_with("jsonl", false, &["--fail-on", "storage"]),
+            0
+        );
     }
 
     #[test]

@@ -380,6 +380,7 @@ fn scan_app_log<F: FnMut()>(
     };
     let summary = slow_scanner(chunked)
         .scan(vec![source], &mut sink)
+        .into_result()
         .expect("the file stays readable through its descriptor");
     (summary, sink)
 }
@@ -503,7 +504,10 @@ fn a_reader_is_an_input_like_any_other() {
         notices: Vec::new(),
         on_first_hit: None,
     };
-    let summary = scanner.scan(vec![source], &mut sink).expect("scan");
+    let summary = scanner
+        .scan(vec![source], &mut sink)
+        .into_result()
+        .expect("scan");
     assert_eq!(summary.hits as usize, expected_hits(GZ_PLAIN).len());
     assert!(sink.hits.iter().all(|(name, _)| name == "child"));
 }

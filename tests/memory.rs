@@ -81,7 +81,10 @@ fn hits_held_for_a_slow_sink_stay_within_the_budget() {
     let baseline = LIVE.load(Ordering::Relaxed);
     PEAK.store(baseline, Ordering::Relaxed);
     let mut sink = Slow(0);
-    let summary = scanner.scan(vec![source], &mut sink).expect("memory reads");
+    let summary = scanner
+        .scan(vec![source], &mut sink)
+        .into_result()
+        .expect("memory reads");
     let extra = PEAK.load(Ordering::Relaxed) - baseline;
     assert_eq!((summary.hits, sink.0), (1_160_000, 1_160_000));
     // Besides the budget, each worker holds a read buffer (a block and some context) and one

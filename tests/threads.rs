@@ -53,7 +53,10 @@ fn absurd_thread_counts_are_capped() {
         name: "units.log".into(),
         data: std::sync::Arc::new(data),
     };
-    let summary = scanner.scan(vec![source], &mut sink).expect("memory reads");
+    let summary = scanner
+        .scan(vec![source], &mut sink)
+        .into_result()
+        .expect("memory reads");
     assert_eq!((summary.hits, sink.hits), (3000, 3000));
     assert!(
         sink.most <= before + MAX_THREADS,

@@ -361,9 +361,9 @@ impl Scanner {
         )
     }
 
-    /// Scans `sources`, giving `sink` every hit, notice and error in input order, and returns
-    /// the summary. Stops early with the sink's error if the sink fails.
-    pub fn scan(&self, sources: Vec<Source>, sink: &mut dyn Sink) -> io::Result<Summary> {
+    /// Scans `sources`, giving `sink` every hit, notice and error in input order. Stops early
+    /// if the sink fails (a closed pipe); the summary then counts what was found until then.
+    pub fn scan(&self, sources: Vec<Source>, sink: &mut dyn Sink) -> ScanEnd {
         parallel::scan_sources(self, sources, sink)
     }
 
@@ -375,11 +375,8 @@ impl Scanner {
             name: "<memory>".into(),
             data: Arc::new(data),
         };
-        let summary = match self.scan(vec![source], &mut sink) {
-            Ok(summary) => summary,
-            // The collecting sink never fails and memory cannot fail to read.
-            Err(error) => unreachable!("scanning memory failed: {error}"),
-        };
+        // The collecting sink never fails and memory cannot fail to read.
+        let summary = self.scan(vec![source], &mut sink).summary;
         (sink.hits, summary)
     }
 
@@ -399,6 +396,25 @@ impl Scanner {
         summary.bytes = stats.bytes;
         summary.lines = stats.lines;
         Ok((hits, summary))
+    }
+}
+
+/// How a scan ended: its summary, and the sink's error if the sink stopped it early.
+#[derive(Debug)]
+pub struct ScanEnd {
+    /// What was found (until the sink stopped the scan, if it did).
+    pub summary: Summary,
+    /// The error with which the sink stopped the scan, if it did.
+    pub stopped: Option<io::Error>,
+}
+
+impl ScanEnd {
+    /// The summary, or the error that stopped the scan.
+    pub fn into_result(self) -> io::Result<Summary> {
+        match self.stopped {
+            Some(error) => Err(error),
+            None => Ok(self.summary),
+        }
     }
 }
 

@@ -29,12 +29,13 @@ pub(crate) enum Message {
     UnitDone,
 }
 
-/// Receives worker results and hands them to the sink in unit order.
+/// Receives worker results and hands them to the sink in unit order. Returns the summary of
+/// what was handed on, and the sink's error if it stopped the scan early.
 pub(crate) fn emit_in_order(
     shared: &Shared,
     receiver: &mpsc::Receiver<Envelope>,
     sink: &mut dyn Sink,
-) -> io::Result<Summary> {
+) -> (Summary, Option<io::Error>) {
     let total_known: u64 = shared.units.iter().map(|u| u.bytes).sum();
     let mut early: HashMap<usize, VecDeque<(Message, usize)>> = HashMap::new();
     let mut emitter = Emitter {
@@ -68,16 +69,18 @@ pub(crate) fn emit_in_order(
             shared.budget.advance(current);
             emitter.sink.progress(done_bytes, total_known);
         } else {
-            let handled = emitter.handle(message);
+            let mut handled = emitter.handle(message);
             shared.budget.release(weight);
-            handled?;
             // A stream's batches come as its input arrives: show each one now.
-            if shared.units[current].waits_for_its_turn() {
-                emitter.sink.flush()?;
+            if handled.is_ok() && shared.units[current].waits_for_its_turn() {
+                handled = emitter.sink.flush();
+            }
+            if let Err(error) = handled {
+                return (emitter.summary, Some(error));
             }
         }
     }
-    Ok(emitter.summary)
+    (emitter.summary, None)
 }
 
 /// The sink side's state while results are handed over in order.
@@ -120,10 +123,12 @@ impl Emitter<'_> {
                     // Later chunks of a file that failed: their line numbers would be wrong.
                     return Ok(());
                 }
+                // Counted first: if the sink stops on one of these hits, the summary still
+                // holds what was found (the exit status follows it).
+                self.summary.merge(batch.summary());
                 for hit in batch.hits(self.line_base) {
                     self.sink.hit(&self.name, &hit)?;
                 }
-                self.summary.merge(batch.summary());
                 self.shared.recycler.give(batch);
             }
             Message::End {

@@ -19,13 +19,12 @@ use super::lines::{Finish, Resume, Scanned};
 use super::order::{emit_in_order, Message};
 use super::plan::{plan_units, Unit, UnitKind};
 use super::positional::{ChunkReader, Positional};
-use super::{InputStats, Scanner, Sink};
+use super::{InputStats, ScanEnd, Scanner, Sink};
 use crate::error::Error;
 use crate::input::{
     open_reader, open_stdin, Change, Encoding, Listed, OpenFile, OpenOptions, Source,
 };
 use crate::limits::{BATCH_BYTES, CURRENT_UNIT_BYTES};
-use crate::summary::Summary;
 
 /// Hit data in flight, charged by workers, released by the emitter.
 ///
@@ -170,7 +169,7 @@ pub(crate) fn scan_sources(
     scanner: &Scanner,
     sources: Vec<Source>,
     sink: &mut dyn Sink,
-) -> io::Result<Summary> {
+) -> ScanEnd {
     scan_with_peak(scanner, sources, sink).0
 }
 
@@ -179,7 +178,7 @@ pub(crate) fn scan_with_peak(
     scanner: &Scanner,
     sources: Vec<Source>,
     sink: &mut dyn Sink,
-) -> (io::Result<Summary>, usize) {
+) -> (ScanEnd, usize) {
     let options = scanner.options();
     let units = plan_units(&sources, options);
     // No more threads than units: one small file needs one thread, not one per core.
@@ -199,7 +198,13 @@ pub(crate) fn scan_with_peak(
         .build()
     {
         Ok(pool) => pool,
-        Err(error) => return (Err(io::Error::other(error)), 0),
+        Err(error) => {
+            let end = ScanEnd {
+                summary: scanner.new_summary(),
+                stopped: Some(io::Error::other(error)),
+            };
+            return (end, 0);
+        }
     };
     for _ in 0..threads {
         let shared = Arc::clone(&shared);
@@ -207,10 +212,10 @@ pub(crate) fn scan_with_peak(
         pool.spawn(move || work(&shared, &sender));
     }
     drop(sender);
-    let result = emit_in_order(&shared, &receiver, sink);
+    let (summary, stopped) = emit_in_order(&shared, &receiver, sink);
     // Whether it finished or the sink stopped it, no worker may wait any longer.
     shared.budget.stop();
-    (result, shared.budget.peak())
+    (ScanEnd { summary, stopped }, shared.budget.peak())
 }
 
 /// A worker: takes units in order until there are none left or the scan stops.
@@ -595,6 +600,7 @@ mod tests {
     use super::*;
     use crate::catalog::Catalog;
     use crate::scan::{Hit, ScanOptions};
+    use crate::summary::Summary;
 
     /// Counts hits, sleeping now and then: a sink slower than the scan.
     struct Slow {
@@ -638,8 +644,8 @@ mod tests {
             name: "dense".into(),
             data: Arc::new(data),
         };
-        let (summary, peak) = scan_with_peak(&scanner, vec![source], &mut sink);
-        (summary.expect("memory reads"), peak, sink)
+        let (end, peak) = scan_with_peak(&scanner, vec![source], &mut sink);
+        (end.into_result().expect("memory reads"), peak, sink)
     }
 
     #[test]
