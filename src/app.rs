@@ -51,8 +51,15 @@ pub fn main() -> i32 {
     }
 }
 
-/// `cbscan app.log` is a common first try: point at `cbscan scan app.log`.
+/// `cbscan app.log` is a common first try: point at `cbscan scan app.log`; and ripgrep users
+/// reach for `--json`.
 fn hint_scan_for_paths(error: &clap::Error) {
+    if error.kind() == clap::error::ErrorKind::UnknownArgument
+        && std::env::args_os().any(|arg| arg == "--json")
+    {
+        print_error(&"hint: for JSON lines, use `--format jsonl`");
+        return;
+    }
     if error.kind() != clap::error::ErrorKind::InvalidSubcommand {
         return;
     }
@@ -228,6 +235,7 @@ fn scan(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<i32
         globs: args.globs.clone(),
         follow_links: args.follow_links,
         threads,
+        all_folders: args.all_folders,
     };
     let sources = resolve_inputs(&args.paths, &walk)?;
     if sources.iter().any(|s| matches!(s, Source::Stdin))

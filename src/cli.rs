@@ -108,6 +108,11 @@ pub struct ScanArgs {
     #[arg(long = "respect-ignore")]
     pub respect_ignore: bool,
 
+    /// Also walk version-control and dependency folders (.git, node_modules, .venv, …), which
+    /// folder walks skip by default; a folder named on the command line is always scanned.
+    #[arg(long = "all-folders")]
+    pub all_folders: bool,
+
     /// Follow symbolic links when walking folders (loops are reported, not followed).
     #[arg(short = 'L', long = "follow-links")]
     pub follow_links: bool,

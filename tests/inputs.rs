@@ -1,6 +1,7 @@
 //! How inputs are opened and read: compressed logs (recognised by their bytes, not their
 //! names), damaged archives, an input that is the output file, the size a file had when it was
-//! opened, files rotated or deleted mid-scan, the chunk-size floor and the excerpt radius.
+//! opened, files rotated or deleted mid-scan, the chunk-size floor and the excerpt radius;
+//! folder walks that find nothing, and the folders walks skip.
 //!
 //! Expected hits come from the plain fixtures through the independent reference model in
 //! `tests/support/`, or are written out by hand.
@@ -510,4 +511,95 @@ fn a_reader_is_an_input_like_any_other() {
         .expect("scan");
     assert_eq!(summary.hits as usize, expected_hits(GZ_PLAIN).len());
     assert!(sink.hits.iter().all(|(name, _)| name == "child"));
+}
+
+/// A CI gate must not pass because it scanned nothing.
+#[test]
+fn a_folder_or_glob_that_yields_no_file_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    std::fs::create_dir(dir.path().join("logs")).unwrap();
+    std::fs::write(dir.path().join("logs/app.log"), "x SYS_ERR\n").unwrap();
+    std::fs::write(dir.path().join("empty.log"), "").unwrap();
+
+    let r = run_in(dir.path(), &["scan", "empty"], None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("cbscan: empty: no file to scan in this folder"),
+        "{}",
+        r.stderr
+    );
+    let r = run_in(dir.path(), &["scan", "-g", "*.txt", "logs"], None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("cbscan: logs: no file in this folder matches --glob *.txt"),
+        "{}",
+        r.stderr
+    );
+    // An empty file and empty stdin are inputs like any other.
+    assert_eq!(run_in(dir.path(), &["scan", "empty.log"], None).code, 0);
+    assert_eq!(run_in(dir.path(), &["scan", "-"], Some(b"")).code, 0);
+    assert_eq!(run_in(dir.path(), &["scan", "logs"], None).code, 1);
+}
+
+#[test]
+fn version_control_and_dependency_folders_are_skipped_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        ("app.log", "x DATABASE_TIMEOUT\n"),
+        (".git/logs/HEAD", "commit: fix SYS_ERR handling\n"),
+        (
+            "node_modules/wx-server-sdk/index.js",
+            "const codes = ['DATABASE_TIMEOUT', 'STORAGE_REQUEST_FAIL']\n",
+        ),
+        (".venv/lib/errors.py", "SYS_ERR = -501001\n"),
+        ("nested/node_modules/pkg/x.js", "'SYS_ERR'\n"),
+    ];
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let paths = |args: &[&str]| -> Vec<String> {
+        let r = run_in(dir.path(), args, None);
+        let mut paths: Vec<String> = of_type(&records(&r.stdout), "hit")
+            .iter()
+            .map(|hit| hit["path"].as_str().unwrap().to_string())
+            .collect();
+        paths.dedup();
+        paths
+    };
+    assert_eq!(
+        paths(&["scan", "--format", "jsonl", "."]),
+        vec!["./app.log"]
+    );
+    assert_eq!(
+        paths(&["scan", "--format", "jsonl", "--all-folders", "."]),
+        vec![
+            "./.git/logs/HEAD",
+            "./.venv/lib/errors.py",
+            "./app.log",
+            "./nested/node_modules/pkg/x.js",
+            "./node_modules/wx-server-sdk/index.js",
+        ]
+    );
+    // A folder named on the command line is always scanned.
+    assert_eq!(
+        paths(&["scan", "--format", "jsonl", "node_modules"]),
+        vec!["node_modules/wx-server-sdk/index.js"]
+    );
+}
+
+#[test]
+fn json_points_at_format_jsonl() {
+    let r = run(&["scan", "--json", GZ_PLAIN]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("cbscan: hint: for JSON lines, use `--format jsonl`"),
+        "{}",
+        r.stderr
+    );
 }

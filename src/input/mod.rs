@@ -108,7 +108,26 @@ pub struct WalkOptions {
     pub follow_links: bool,
     /// Walker threads (0: one per core).
     pub threads: usize,
+    /// Also walk version-control and dependency folders ([`SKIPPED_FOLDERS`]).
+    pub all_folders: bool,
 }
+
+/// Folders a walk skips unless asked ([`WalkOptions::all_folders`]): version-control data and
+/// installed dependencies hold no logs of the project, but a dependency such as
+/// `wx-server-sdk` defines every code (in a small project, 14 of 24 hits came from
+/// `node_modules`). A folder named on the command line is always walked.
+pub const SKIPPED_FOLDERS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    ".bzr",
+    "_darcs",
+    "CVS",
+    "node_modules",
+    "bower_components",
+    ".venv",
+    "__pycache__",
+];
 
 /// Lists the inputs for `paths` (`-` is stdin; no path at all also means stdin).
 pub fn resolve_inputs(paths: &[String], options: &WalkOptions) -> Result<Vec<Source>> {
@@ -123,7 +142,25 @@ pub fn resolve_inputs(paths: &[String], options: &WalkOptions) -> Result<Vec<Sou
         }
         let as_path = Path::new(path);
         match std::fs::metadata(as_path) {
-            Ok(meta) if meta.is_dir() => sources.extend(walk(as_path, options)?),
+            Ok(meta) if meta.is_dir() => {
+                let found = walk(as_path, options)?;
+                if found.is_empty() {
+                    // An empty result would pass a CI gate without scanning anything.
+                    let message = if options.globs.is_empty() {
+                        "no file to scan in this folder".to_string()
+                    } else {
+                        format!(
+                            "no file in this folder matches --glob {}",
+                            options.globs.join(" ")
+                        )
+                    };
+                    sources.push(Source::Failed(Arc::new(Error::Walk {
+                        path: path.clone(),
+                        message,
+                    })));
+                }
+                sources.extend(found);
+            }
             Ok(meta) => sources.push(Source::File {
                 path: as_path.to_path_buf(),
                 name: path.clone(),
@@ -147,6 +184,15 @@ fn walk(root: &Path, options: &WalkOptions) -> Result<Vec<Source>> {
         .hidden(false)
         .follow_links(options.follow_links)
         .threads(options.threads.min(crate::limits::MAX_THREADS));
+    if !options.all_folders {
+        builder.filter_entry(|entry| {
+            entry.depth() == 0
+                || !entry.file_type().is_some_and(|t| t.is_dir())
+                || !SKIPPED_FOLDERS
+                    .iter()
+                    .any(|skipped| entry.file_name() == std::ffi::OsStr::new(skipped))
+        });
+    }
     if options.respect_ignore {
         // Outside a git repository .gitignore files still count, as users expect.
         builder.require_git(false);
