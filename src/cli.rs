@@ -57,7 +57,7 @@ pub enum CommandArgs {
 pub struct ScanArgs {
     /// Files or folders to scan; `-` (or nothing) reads stdin.
     #[arg(value_name = "PATH")]
-    pub paths: Vec<String>,
+    pub paths: Vec<PathBuf>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Human)]

@@ -603,3 +603,25 @@ fn json_points_at_format_jsonl() {
         r.stderr
     );
 }
+
+/// A file name that is not UTF-8, given as an argument, is scanned (it used to reject the whole
+/// command) and shown with U+FFFD where its bytes are not text.
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_scanned() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"app-\xff.log");
+    std::fs::write(dir.path().join(name), "x SYS_ERR\n").unwrap();
+    let output = cbscan()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "jsonl"])
+        .arg(name)
+        .output()
+        .expect("cbscan runs");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let recs = records(&output.stdout);
+    let hits = of_type(&recs, "hit");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0]["path"], "app-\u{fffd}.log");
+}

@@ -130,17 +130,21 @@ pub const SKIPPED_FOLDERS: &[&str] = &[
 ];
 
 /// Lists the inputs for `paths` (`-` is stdin; no path at all also means stdin).
-pub fn resolve_inputs(paths: &[String], options: &WalkOptions) -> Result<Vec<Source>> {
+///
+/// Paths are taken as the system gives them: a name that is not UTF-8 is opened as it is, and
+/// shown with U+FFFD where its bytes are not text.
+pub fn resolve_inputs(paths: &[PathBuf], options: &WalkOptions) -> Result<Vec<Source>> {
     if paths.is_empty() {
         return Ok(vec![Source::Stdin]);
     }
     let mut sources = Vec::new();
-    for path in paths {
-        if path == "-" {
+    for as_path in paths {
+        if as_path.as_os_str() == "-" {
             sources.push(Source::Stdin);
             continue;
         }
-        let as_path = Path::new(path);
+        let path = as_path.to_string_lossy().into_owned();
+        let as_path = as_path.as_path();
         match std::fs::metadata(as_path) {
             Ok(meta) if meta.is_dir() => {
                 let found = walk(as_path, options)?;
@@ -163,14 +167,11 @@ pub fn resolve_inputs(paths: &[String], options: &WalkOptions) -> Result<Vec<Sou
             }
             Ok(meta) => sources.push(Source::File {
                 path: as_path.to_path_buf(),
-                name: path.clone(),
+                name: path,
                 size: meta.is_file().then_some(meta.len()),
                 id: FileId::of(&meta),
             }),
-            Err(source) => sources.push(Source::Failed(Arc::new(Error::Input {
-                path: path.clone(),
-                source,
-            }))),
+            Err(source) => sources.push(Source::Failed(Arc::new(Error::Input { path, source }))),
         }
     }
     Ok(sources)
