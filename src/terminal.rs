@@ -112,6 +112,16 @@ pub struct CliSink<'a> {
     pub progress: Option<Progress>,
 }
 
+impl CliSink<'_> {
+    /// Prints a diagnostic on stderr without tearing the progress bar.
+    fn tell(&self, message: &dyn std::fmt::Display) {
+        match &self.progress {
+            Some(progress) => progress.around(|| print_error(message)),
+            None => print_error(message),
+        }
+    }
+}
+
 impl Sink for CliSink<'_> {
     fn hit(&mut self, input: &str, hit: &Hit<'_>) -> io::Result<()> {
         // No redraw around hits: they never go to the bar's terminal (see `for_terminal`).
@@ -119,19 +129,12 @@ impl Sink for CliSink<'_> {
     }
 
     fn error(&mut self, error: &Error) -> io::Result<()> {
-        match &self.progress {
-            Some(progress) => progress.around(|| print_error(error)),
-            None => print_error(error),
-        }
+        self.tell(error);
         self.inner.error(error)
     }
 
     fn notice(&mut self, input: &str, notice: &Notice) -> io::Result<()> {
-        let message = format!("warning: {input}: {notice}");
-        match &self.progress {
-            Some(progress) => progress.around(|| print_error(&message)),
-            None => print_error(&message),
-        }
+        self.tell(&format!("warning: {input}: {notice}"));
         self.inner.notice(input, notice)
     }
 

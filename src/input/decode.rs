@@ -38,17 +38,6 @@ pub enum Encoding {
     Zstd,
 }
 
-impl Encoding {
-    /// The name used in messages: `plain`, `gzip`, `zstd`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Encoding::Plain => "plain",
-            Encoding::Gzip => "gzip",
-            Encoding::Zstd => "zstd",
-        }
-    }
-}
-
 pub use crate::limits::ZSTD_WINDOW_LOG_MAX;
 
 /// The gzip magic: ID1 ID2 of RFC 1952.
@@ -418,13 +407,6 @@ mod tests {
         let again = reader.read(&mut [0u8; 16]).unwrap_err();
         assert_eq!(again.to_string(), error.to_string());
         (out, error)
-    }
-
-    #[test]
-    fn names() {
-        assert_eq!(Encoding::Plain.name(), "plain");
-        assert_eq!(Encoding::Gzip.name(), "gzip");
-        assert_eq!(Encoding::Zstd.name(), "zstd");
     }
 
     #[test]

@@ -165,14 +165,19 @@ impl OpenFile {
         let file = File::open(path).map_err(failed)?;
         let meta = file.metadata().map_err(failed)?;
         refuse_output(&meta, name, options)?;
-        Ok(OpenFile {
-            // A regular file of size 0 may be empty, or a kernel file whose size is not known
-            // before it is read (`/proc/cpuinfo`): either way, read it to its end.
-            size: Some(meta.len()).filter(|&len| meta.is_file() && len > 0),
+        // A regular file of size 0 may be empty, or a kernel file whose size is not known
+        // before it is read (`/proc/cpuinfo`): either way, read it to its end.
+        let size = Some(meta.len()).filter(|&len| meta.is_file() && len > 0);
+        Ok(OpenFile::new(file, size))
+    }
+
+    fn new(file: File, size: Option<u64>) -> OpenFile {
+        OpenFile {
+            size,
             grew: AtomicBool::new(false),
             shrank: AtomicBool::new(false),
             file,
-        })
+        }
     }
 
     /// Opens a regular file listed moments ago as `size` bytes with identity `id` (a folder
@@ -197,17 +202,7 @@ impl OpenFile {
             path: name.to_string(),
             source,
         })?;
-        Ok(OpenFile {
-            size: Some(size),
-            grew: AtomicBool::new(false),
-            shrank: AtomicBool::new(false),
-            file,
-        })
-    }
-
-    /// Its size when opened, for a regular file.
-    pub fn size(&self) -> Option<u64> {
-        self.size
+        Ok(OpenFile::new(file, Some(size)))
     }
 
     /// How the file differs from when it was opened, as far as the reads so far saw.

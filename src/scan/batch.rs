@@ -66,6 +66,12 @@ impl Batch {
         self.hits.is_empty()
     }
 
+    /// Whether there is nothing to hand on: no hit kept and none counted (a summary-only scan
+    /// counts hits without keeping them).
+    pub(crate) fn is_blank(&self) -> bool {
+        self.summary.hits == 0
+    }
+
     /// The counts of this batch (hits per code; inputs, bytes and lines are counted at the
     /// end of an input).
     pub fn summary(&self) -> &Summary {

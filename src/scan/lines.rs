@@ -385,7 +385,7 @@ impl<'s> LineScanner<'s> {
 
     /// Hands the batch being filled on, if it holds anything.
     fn hand_on(&mut self, on_batch: &mut dyn FnMut(Batch) -> io::Result<()>) -> io::Result<()> {
-        if self.batch.is_empty() && self.batch.summary.hits == 0 {
+        if self.batch.is_blank() {
             return Ok(());
         }
         let fresh = self.recycler.take();

@@ -34,7 +34,7 @@ pub(crate) struct Out<'a> {
 impl Out<'_> {
     /// Hands the batch on (if it holds anything) and starts a new one.
     pub fn hand_on(&mut self) {
-        if self.failed.is_some() || (self.batch.is_empty() && self.batch.summary.hits == 0) {
+        if self.failed.is_some() || self.batch.is_blank() {
             return;
         }
         let batch = std::mem::replace(&mut self.batch, self.recycler.take());
@@ -54,10 +54,7 @@ pub(crate) fn scan_region(
     cursor: &mut LineCursor,
     out: &mut Out<'_>,
 ) -> usize {
-    let Range {
-        start: from,
-        end: to,
-    } = window;
+    let (from, to) = (window.start, window.end);
     let mut stop = from;
     let mut slice_start = from;
     while slice_start < to {
@@ -95,10 +92,7 @@ fn scan_slice(
     cursor: &mut LineCursor,
     out: &mut Out<'_>,
 ) -> usize {
-    let Range {
-        start: from,
-        end: to,
-    } = window;
+    let (from, to) = (window.start, window.end);
     let ScanSpec {
         matcher,
         filter,
