@@ -37,6 +37,18 @@ pub struct Category {
     pub en: String,
 }
 
+/// A text several codes share, quoted verbatim where one of them is explained (the
+/// CloudBase page's note about its three generic codes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// Short machine name the codes refer to it by.
+    pub id: String,
+    /// The note in Chinese.
+    pub zh: String,
+    /// The note in English.
+    pub en: String,
+}
+
 /// One error code and what it means.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeEntry {
@@ -55,6 +67,9 @@ pub struct CodeEntry {
     pub numeric: Vec<i64>,
     /// Anything else worth knowing.
     pub notes: Option<String>,
+    /// The shared note to quote when this (generic) code is explained, an index into
+    /// [`Catalog::notes`].
+    pub generic_note: Option<usize>,
 }
 
 impl CodeEntry {
@@ -77,6 +92,7 @@ pub struct Pattern {
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     categories: Vec<Category>,
+    notes: Vec<Note>,
     codes: Vec<CodeEntry>,
     code_index: HashMap<String, CodeId>,
 }
@@ -88,6 +104,18 @@ struct CatalogFile {
     category: Vec<CategoryRecord>,
     #[serde(default)]
     code: Vec<CodeRecord>,
+    #[serde(default)]
+    note: Vec<NoteRecord>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoteRecord {
+    id: Spanned<String>,
+    #[serde(default)]
+    zh: String,
+    #[serde(default)]
+    en: String,
 }
 
 #[derive(Deserialize)]
@@ -117,6 +145,8 @@ struct CodeRecord {
     numeric: Option<Spanned<Vec<i64>>>,
     #[serde(default)]
     notes: Option<String>,
+    #[serde(default)]
+    generic_note: Option<Spanned<String>>,
 }
 
 impl Catalog {
@@ -184,6 +214,22 @@ impl Catalog {
             }
         }
 
+        for record in file.note {
+            let id = record.id.get_ref().trim();
+            if id.is_empty() {
+                return Err(fail(record.id.span(), "note id must be non-empty".into()));
+            }
+            let note = Note {
+                id: id.to_string(),
+                zh: record.zh,
+                en: record.en,
+            };
+            match merged.notes.iter().position(|n| n.id == id) {
+                Some(existing) => merged.notes[existing] = note,
+                None => merged.notes.push(note),
+            }
+        }
+
         let mut codes_in_file: HashMap<String, ()> = HashMap::new();
         for record in file.code {
             let code = record.code.get_ref();
@@ -241,7 +287,20 @@ impl Catalog {
                 }
                 (false, _) => None,
             };
+            let generic_note = match &record.generic_note {
+                None => None,
+                Some(id) => match merged.notes.iter().position(|n| n.id == *id.get_ref()) {
+                    Some(note) => Some(note),
+                    None => {
+                        return Err(fail(
+                            id.span(),
+                            format!("unknown note `{}` for code `{code}`", id.get_ref()),
+                        ))
+                    }
+                },
+            };
             let entry = CodeEntry {
+                generic_note,
                 code: code.clone(),
                 category,
                 zh: record.zh,
@@ -286,6 +345,11 @@ impl Catalog {
     /// All categories, in catalog order.
     pub fn categories(&self) -> &[Category] {
         &self.categories
+    }
+
+    /// Shared notes, in catalog order.
+    pub fn notes(&self) -> &[Note] {
+        &self.notes
     }
 
     /// All codes, in catalog order; a code's position is its [`CodeId`].

@@ -20,18 +20,22 @@
 //!
 //! The scanner never formats anything and the writers never search.
 
+pub mod advice;
 pub mod catalog;
 pub mod error;
 pub mod input;
 pub mod limits;
 pub mod matcher;
+pub mod policy;
 pub mod report;
 pub mod scan;
+pub mod sink;
 pub mod summary;
 pub mod text;
 
 pub use catalog::{Catalog, CodeEntry, CodeId};
 pub use error::{Error, Result};
 pub use matcher::{EngineChoice, Matcher, WordFinder};
-pub use scan::{Hit, ScanOptions, Scanner, Sink};
+pub use scan::{Hit, ScanOptions, Scanner};
+pub use sink::Sink;
 pub use summary::Summary;

@@ -110,6 +110,16 @@ fn json_counts(object: &Value) -> BTreeMap<String, u64> {
         .collect()
 }
 
+/// `{"CODE": {"hits": N, …}}` (a summary's or an end record's `by_code`) → hits per code.
+fn code_counts(object: &Value) -> BTreeMap<String, u64> {
+    object
+        .as_object()
+        .expect("an object of codes")
+        .iter()
+        .map(|(k, v)| (k.clone(), v["hits"].as_u64().expect("a count of hits")))
+        .collect()
+}
+
 fn write(dir: &Path, name: &str, data: &[u8]) -> String {
     let path = dir.join(name);
     if let Some(parent) = path.parent() {
@@ -752,7 +762,7 @@ mod matching {
             let data = read(path);
             let lines = fixture_lines(&data);
             for hit in of_type(&recs, "hit") {
-                assert_eq!(hit["path"], path);
+                assert_eq!(hit["path"]["text"], path);
                 let line = hit["line"].as_u64().unwrap() as usize;
                 assert_eq!(hit["text"], lines[line - 1].as_str(), "{path}:{line}");
             }
@@ -762,7 +772,7 @@ mod matching {
             assert_eq!(sum["lines"], count_lines(&data));
             assert_eq!(sum["hits"], expected.len() as u64);
             assert_eq!(
-                json_counts(&sum["by_code"]),
+                code_counts(&sum["by_code"]),
                 tally(expected.iter().map(|e| e.3)),
                 "{path}"
             );
@@ -1022,7 +1032,12 @@ mod locations {
         let empty = run_stdin(&["scan", "--format", "jsonl"], b"");
         assert_eq!(empty.code, 0);
         let recs = records(&empty.stdout);
-        assert_eq!(recs.len(), 1);
+        let kinds: Vec<&str> = recs.iter().map(|r| r["type"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["begin", "end", "summary"]);
+        assert_eq!(
+            (recs[1]["complete"].as_bool(), recs[1]["hits"].as_u64()),
+            (Some(true), Some(0))
+        );
         let sum = summary(&recs);
         assert_eq!(
             (
@@ -1173,7 +1188,10 @@ mod determinism {
         let in_dir = |args: &[&str], stdin: Option<&[u8]>| {
             let r = run_with(Some(dir.path()), args, stdin, &[]);
             assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
-            without_elapsed(&r.stdout).replace("\"path\":\"<stdin>\"", "\"path\":\"big.log\"")
+            without_elapsed(&r.stdout).replace(
+                "\"path\":{\"text\":\"<stdin>\"}",
+                "\"path\":{\"text\":\"big.log\"}",
+            )
         };
         let reference = in_dir(&["scan", "--format", "jsonl", "big.log"], None);
 
@@ -1337,7 +1355,8 @@ mod human {
 
     /// Counts in a summary section (`By category` / `By code`): name → count.
     fn section(out: &str, heading: &str) -> BTreeMap<String, u64> {
-        let row = Regex::new(r"^\s+([\d,]+)\s+(\S+)").unwrap();
+        // `  COUNT  [on N lines]  NAME …`
+        let row = Regex::new(r"^\s+([\d,]+)\s+(?:on [\d,]+ lines?\s+)?(\S+)").unwrap();
         out.lines()
             .skip_while(|l| l.trim() != heading)
             .skip(1)
@@ -1364,22 +1383,24 @@ mod human {
             .collect();
         assert_eq!(headers.len(), CLOUDFUNCTION_HITS.len());
         let catalog = listed();
-        let categories = category_of();
         let mut explained = std::collections::HashSet::new();
         for (&i, &(line, column, _, code, matched)) in headers.iter().zip(&CLOUDFUNCTION_HITS) {
             let header = lines[i];
             let prefix = format!("{CLOUDFUNCTION}:{line}:{column}: {code}");
             assert!(header.starts_with(&prefix), "{header:?} vs {prefix:?}");
-            assert!(header.contains(&categories[code]), "{header}");
+            // Not a terminal: nothing is cut; the category is in the summary.
             let entry = &catalog[code];
             assert!(header.contains(entry["zh"].as_str().unwrap()), "{header}");
             assert!(header.contains(entry["en"].as_str().unwrap()), "{header}");
-            let more = format!("(more: cbscan explain {code})");
-            if explained.insert(code) {
-                assert!(header.ends_with(&more), "first {code} hit: {header}");
-            } else {
-                assert!(!header.contains("(more:"), "later {code} hit: {header}");
+            assert_eq!(
+                header.contains("[generic]"),
+                entry["generic"] == true,
+                "{header}"
+            );
+            if matched != code {
+                assert!(header.contains(&format!("(as {matched})")), "{header}");
             }
+            explained.insert(code);
             let shown = lines[i + 1];
             assert!(
                 shown.starts_with(char::is_whitespace),
@@ -1393,8 +1414,18 @@ mod human {
     fn summary_counts_files_lines_hits_categories_and_codes() {
         let run = run(&["scan", "--color", "never", CLOUDFUNCTION]);
         let out = run.out();
-        let scanned = Regex::new(r"(?m)^Scanned 1 files?, 20 lines, .*: 15 hits$").unwrap();
+        // 15 hits on the 9 distinct lines the hand-read list names.
+        let lines: std::collections::BTreeSet<u64> =
+            CLOUDFUNCTION_HITS.iter().map(|e| e.0).collect();
+        assert_eq!(lines.len(), 9);
+        let scanned =
+            Regex::new(r"(?m)^Scanned 1 files?, 20 lines, .*: 15 hits on 9 lines$").unwrap();
         assert!(scanned.is_match(&out), "{out}");
+        // Where a code has more hits than lines, the row says so.
+        let row = Regex::new(r"(?m)^\s+3  on 2 lines\s+DATABASE_COLLECTION_NOT_EXIST\s").unwrap();
+        assert!(row.is_match(&out), "{out}");
+        let row = Regex::new(r"(?m)^\s+2\s+DATABASE_TIMEOUT\s").unwrap();
+        assert!(row.is_match(&out), "2 hits on 2 lines: no note: {out}");
         let categories = category_of();
         let by_code = tally(CLOUDFUNCTION_HITS.iter().map(|e| e.3));
         let by_category = tally(CLOUDFUNCTION_HITS.iter().map(|e| categories[e.3].as_str()));
@@ -1408,38 +1439,56 @@ mod human {
             &[],
         )
         .out();
-        let scanned = Regex::new(r"(?m)^Scanned 2 files, 13 lines, .*: 13 hits$").unwrap();
+        let scanned =
+            Regex::new(r"(?m)^Scanned 2 files, 13 lines, .*: 13 hits( on \d+ lines)?$").unwrap();
         assert!(scanned.is_match(&two), "{two}");
     }
 
     #[test]
-    fn generic_codes_get_a_warning_paragraph() {
+    fn generic_codes_get_one_line_each_naming_the_codes_on_their_lines() {
         let out = run(&["scan", "--color", "never", CLOUDFUNCTION]).out();
-        let start = out.find("\nwarning:").expect("a warning paragraph") + 1;
-        let warning = &out[start..];
+        let warnings: Vec<&str> = out.lines().filter(|l| l.starts_with("warning:")).collect();
         // Each generic code seen, with its count (FUNCTIONS_EXECUTE_FAIL 2, SYS_ERR 2,
-        // DATABASE_REQUEST_FAILED 1; STORAGE_REQUEST_FAIL was not seen).
-        for (code, count) in [
+        // DATABASE_REQUEST_FAILED 1; STORAGE_REQUEST_FAIL was not seen), one line each.
+        assert_eq!(warnings.len(), 3, "{out}");
+        for (line, (code, count)) in warnings.iter().zip([
             ("FUNCTIONS_EXECUTE_FAIL", 2),
             ("SYS_ERR", 2),
             ("DATABASE_REQUEST_FAILED", 1),
-        ] {
-            let named = Regex::new(&format!(r"{code}\W{{1,4}}{count}\b")).unwrap();
-            assert!(named.is_match(warning), "{code} ({count}) in {warning}");
+        ]) {
+            assert!(
+                line.contains(&format!("generic {code} ({count} hit")),
+                "{line}"
+            );
+            assert!(line.ends_with(&format!("cbscan explain {code}")), "{line}");
         }
-        assert!(!warning.contains("STORAGE_REQUEST_FAIL ("), "{warning}");
+        // Line 9 holds FUNCTIONS_EXECUTE_FAIL, -502001 (DATABASE_REQUEST_FAILED) and
+        // DATABASE_TIMEOUT; SYS_ERR's line 18 holds no specific code. Codes on other lines
+        // (DATABASE_COLLECTION_NOT_EXIST on line 3) are not named.
         assert!(
-            warning.contains(&page_generic_note()),
-            "quotes the page's note: {warning}"
+            warnings[0].contains("hides DATABASE_TIMEOUT (1 line)"),
+            "{}",
+            warnings[0]
         );
-        // Specific codes seen alongside.
-        for code in [
-            "DATABASE_TIMEOUT",
-            "DATABASE_COLLECTION_NOT_EXIST",
-            "FUNCTION_TIME_LIMIT_EXCEEDED",
-        ] {
-            assert!(warning.contains(code), "{code} alongside: {warning}");
-        }
+        assert!(
+            !warnings[0].contains("DATABASE_COLLECTION_NOT_EXIST"),
+            "{}",
+            warnings[0]
+        );
+        assert!(
+            warnings[1].contains("no specific code on its lines"),
+            "{}",
+            warnings[1]
+        );
+        assert!(
+            warnings[2].contains("hides DATABASE_TIMEOUT (1 line)"),
+            "{}",
+            warnings[2]
+        );
+        // The full text is explain's.
+        assert!(!out.contains(&page_generic_note()), "{out}");
+        let explained = run(&["explain", "FUNCTIONS_EXECUTE_FAIL"]).out();
+        assert!(explained.contains(&page_generic_note()), "{explained}");
 
         let clean = run(&["scan", "--color", "never", CI_ANSI]).out();
         assert!(
@@ -1580,6 +1629,32 @@ mod jsonl {
         names
     }
 
+    /// `{"CODE": {"category":…,"generic":…,"hits":N,"lines":M}}` → hits per code, checking
+    /// the shape of each entry.
+    fn code_hits(object: &Value) -> BTreeMap<String, u64> {
+        object
+            .as_object()
+            .expect("an object of codes")
+            .iter()
+            .map(|(code, entry)| {
+                assert_eq!(
+                    keys(entry),
+                    ["category", "generic", "hits", "lines"],
+                    "{code}"
+                );
+                let (hits, lines) = (
+                    entry["hits"].as_u64().unwrap(),
+                    entry["lines"].as_u64().unwrap(),
+                );
+                assert!(
+                    1 <= lines && lines <= hits,
+                    "{code}: {lines} lines, {hits} hits"
+                );
+                (code.clone(), hits)
+            })
+            .collect()
+    }
+
     #[test]
     fn records_have_exactly_the_documented_fields_and_types() {
         let r = run(&[
@@ -1595,8 +1670,24 @@ mod jsonl {
         let recs = records(&r.stdout);
         let catalog = reference_catalog();
         let mut generic_seen = 0;
+        // Per input: begin, its hits, an error if it failed, end.
+        let mut open: Option<String> = None;
+        let mut hits_of_open = 0;
+        let mut ends = 0;
         for rec in &recs {
-            match rec["type"].as_str().expect("every record has a type") {
+            let kind = rec["type"].as_str().expect("every record has a type");
+            if kind != "summary" {
+                assert_eq!(keys(&rec["path"]), ["text"], "{rec}");
+            }
+            let path = rec["path"]["text"].as_str().unwrap_or_default().to_string();
+            match kind {
+                "begin" => {
+                    assert_eq!(keys(rec), sorted(&["type", "schema", "path"]));
+                    assert_eq!(rec["schema"], 2);
+                    assert!(open.is_none(), "begin inside another input");
+                    open = Some(path);
+                    hits_of_open = 0;
+                }
                 "hit" => {
                     assert_eq!(
                         keys(rec),
@@ -1614,7 +1705,13 @@ mod jsonl {
                             "text",
                         ])
                     );
-                    assert!(rec["path"].is_string() && rec["text"].is_string());
+                    assert_eq!(
+                        open.as_deref(),
+                        Some(path.as_str()),
+                        "a hit between begin and end"
+                    );
+                    hits_of_open += 1;
+                    assert!(rec["text"].is_string());
                     assert!(rec["line"].as_u64().unwrap() >= 1);
                     assert!(rec["column"].as_u64().unwrap() >= 1);
                     assert!(rec["byte_offset"].is_u64());
@@ -1639,23 +1736,52 @@ mod jsonl {
                 }
                 "error" => {
                     assert_eq!(keys(rec), sorted(&["type", "path", "message"]));
-                    assert_eq!(rec["path"], "fixtures/no-such-file.log");
+                    assert_eq!(path, "fixtures/no-such-file.log");
+                    assert_eq!(open.as_deref(), Some(path.as_str()));
                     assert!(!rec["message"].as_str().unwrap().is_empty());
+                }
+                "end" => {
+                    let mut expected = vec![
+                        "type",
+                        "path",
+                        "complete",
+                        "bytes",
+                        "lines",
+                        "hits",
+                        "lines_with_hits",
+                        "by_code",
+                    ];
+                    if path == "fixtures/no-such-file.log" {
+                        expected.push("error");
+                        assert_eq!(rec["complete"], false);
+                    } else {
+                        assert_eq!(rec["complete"], true);
+                        assert_eq!(rec["bytes"], read(&path).len() as u64);
+                    }
+                    assert_eq!(keys(rec), sorted(&expected));
+                    assert_eq!(open.take().as_deref(), Some(path.as_str()));
+                    assert_eq!(rec["hits"], hits_of_open, "{path}");
+                    let per_code: u64 = code_hits(&rec["by_code"]).values().sum();
+                    assert_eq!(per_code, hits_of_open);
+                    ends += 1;
                 }
                 "summary" => {
                     assert_eq!(
                         keys(rec),
                         sorted(&[
                             "type",
+                            "schema",
                             "files",
                             "bytes",
                             "lines",
                             "hits",
+                            "lines_with_hits",
                             "by_category",
                             "by_code",
+                            "together",
+                            "generic",
                             "generic_hits",
                             "errors",
-                            "elapsed_ms",
                         ])
                     );
                     for field in [
@@ -1663,18 +1789,19 @@ mod jsonl {
                         "bytes",
                         "lines",
                         "hits",
+                        "lines_with_hits",
                         "generic_hits",
                         "errors",
-                        "elapsed_ms",
                     ] {
                         assert!(rec[field].is_u64(), "{field} is a count");
                     }
                     json_counts(&rec["by_category"]);
-                    json_counts(&rec["by_code"]);
+                    code_hits(&rec["by_code"]);
                 }
                 other => panic!("unexpected record type {other}"),
             }
         }
+        assert_eq!(ends, 4, "one end record per input");
         let sum = summary(&recs);
         let hits = of_type(&recs, "hit");
         assert_eq!(hits.len(), 15 + 4 + 9);
@@ -1690,7 +1817,7 @@ mod jsonl {
         assert_eq!(sum["bytes"], bytes);
         assert_eq!(sum["generic_hits"], generic_seen);
         assert_eq!(generic_seen, 6);
-        let by_code = json_counts(&sum["by_code"]);
+        let by_code = code_hits(&sum["by_code"]);
         assert_eq!(
             by_code,
             tally(hits.iter().map(|h| h["code"].as_str().unwrap()))
@@ -1700,6 +1827,25 @@ mod jsonl {
             by_category,
             tally(hits.iter().map(|h| h["category"].as_str().unwrap()))
         );
+        // Lines with hits: distinct (path, line) pairs of the hits, per code and in total.
+        let mut lines = std::collections::BTreeSet::new();
+        for hit in &hits {
+            lines.insert((
+                hit["path"]["text"].as_str().unwrap(),
+                hit["line"].as_u64().unwrap(),
+            ));
+        }
+        assert_eq!(sum["lines_with_hits"], lines.len() as u64);
+        for (code, entry) in sum["by_code"].as_object().unwrap() {
+            let mut code_lines = std::collections::BTreeSet::new();
+            for hit in hits.iter().filter(|h| h["code"] == code.as_str()) {
+                code_lines.insert((
+                    hit["path"]["text"].as_str().unwrap(),
+                    hit["line"].as_u64().unwrap(),
+                ));
+            }
+            assert_eq!(entry["lines"], code_lines.len() as u64, "{code}");
+        }
     }
 
     #[test]
@@ -1721,8 +1867,12 @@ mod jsonl {
 
         let r = run(&["scan", "--format", "jsonl", "--no-summary", CLOUDFUNCTION]);
         let recs = records(&r.stdout);
-        assert_eq!(recs.len(), 15);
-        assert!(recs.iter().all(|r| r["type"] == "hit"));
+        assert_eq!(recs.len(), 1 + 15 + 1);
+        assert_eq!(of_type(&recs, "hit").len(), 15);
+        assert_eq!(
+            (recs[0]["type"].as_str(), recs[16]["type"].as_str()),
+            (Some("begin"), Some("end"))
+        );
     }
 
     #[test]
@@ -1739,18 +1889,19 @@ mod jsonl {
         assert!(r.stderr.contains("does/not/exist.log"), "{}", r.stderr);
         let recs = records(&r.stdout);
         let kinds: Vec<&str> = recs.iter().map(|r| r["type"].as_str().unwrap()).collect();
-        let mut expected = vec!["hit"; 4];
-        expected.push("error");
+        let mut expected = vec!["begin"];
+        expected.extend(vec!["hit"; 4]);
+        expected.extend(["end", "begin", "error", "end", "begin"]);
         expected.extend(vec!["hit"; 9]);
-        expected.push("summary");
+        expected.extend(["end", "summary"]);
         assert_eq!(kinds, expected);
-        let paths: Vec<&str> = recs[..14]
+        let paths: Vec<&str> = recs[..recs.len() - 1]
             .iter()
-            .map(|r| r["path"].as_str().unwrap())
+            .map(|r| r["path"]["text"].as_str().unwrap())
             .collect();
-        assert!(paths[..4].iter().all(|p| *p == CI_ANSI));
-        assert_eq!(paths[4], "does/not/exist.log");
-        assert!(paths[5..].iter().all(|p| *p == MINIPROGRAM));
+        assert!(paths[..6].iter().all(|p| *p == CI_ANSI));
+        assert!(paths[6..9].iter().all(|p| *p == "does/not/exist.log"));
+        assert!(paths[9..].iter().all(|p| *p == MINIPROGRAM));
         let sum = summary(&recs);
         assert_eq!(
             (
@@ -1790,7 +1941,7 @@ mod inputs {
     fn paths_of_hits(recs: &[Value]) -> Vec<String> {
         of_type(recs, "hit")
             .iter()
-            .map(|h| h["path"].as_str().unwrap().to_string())
+            .map(|h| h["path"]["text"].as_str().unwrap().to_string())
             .collect()
     }
 
@@ -1944,7 +2095,10 @@ mod inputs {
         let errors = of_type(&recs, "error");
         assert_eq!(errors.len(), 1);
         assert!(
-            errors[0]["path"].as_str().unwrap().contains("logs/sub/up"),
+            errors[0]["path"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("logs/sub/up"),
             "{:?}",
             errors[0]
         );
@@ -2019,9 +2173,10 @@ mod inputs {
         let recs = records(&r.stdout);
         let order: Vec<(String, String)> = recs
             .iter()
+            .filter(|r| r["type"] != "begin" && r["type"] != "end")
             .map(|r| {
                 let kind = r["type"].as_str().unwrap().to_string();
-                (kind, r["path"].as_str().unwrap_or("").to_string())
+                (kind, r["path"]["text"].as_str().unwrap_or("").to_string())
             })
             .collect();
         let expected = [
@@ -2075,7 +2230,7 @@ mod inputs {
         let recs = records(&output.stdout);
         let errors = of_type(&recs, "error");
         assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0]["path"], "<stdin>");
+        assert_eq!(errors[0]["path"]["text"], "<stdin>");
         assert_eq!(summary(&recs)["errors"], 1);
     }
 
@@ -2112,11 +2267,11 @@ mod inputs {
         let mut reader = BufReader::new(child.stdout.take().unwrap());
         let mut first = String::new();
         reader.read_line(&mut first).unwrap();
-        // In JSON lines the unreadable input's error record comes first.
-        let expected_first = if missing_first && format == "jsonl" {
-            "missing.log"
-        } else {
-            "FUNCTIONS_EXECUTE_FAIL"
+        // JSON lines start with the first input's begin record.
+        let expected_first = match (format, missing_first) {
+            ("jsonl", true) => "missing.log",
+            ("jsonl", false) => "many.log",
+            _ => "FUNCTIONS_EXECUTE_FAIL",
         };
         assert!(first.contains(expected_first), "{first:?}");
         drop(reader); // like `| head -1`
@@ -2170,8 +2325,12 @@ mod inputs {
         let stdout = child.stdout.take().unwrap();
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
+            // The begin record, then the hit.
+            let mut reader = BufReader::new(stdout);
             let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = reader.read_line(&mut line);
+            line.clear();
+            let _ = reader.read_line(&mut line);
             let _ = sender.send(line);
         });
         let line = receiver.recv_timeout(std::time::Duration::from_secs(10));

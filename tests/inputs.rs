@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use cbscan::catalog::Catalog;
 use cbscan::input::Source;
-use cbscan::scan::{Hit, Notice, ScanOptions, Scanner, Sink};
-use cbscan::Error;
+use cbscan::scan::{Notice, ScanOptions, Scanner};
+use cbscan::sink::{Hits, InputEnd, InputInfo, Sink};
 use support::*;
 
 const GZ: &str = "fixtures/rotated/cloudfunction-runtime.log.1.gz";
@@ -112,7 +112,7 @@ fn compressed_logs_are_recognised_by_their_bytes_not_their_names() {
     let recs = records(&r.stdout);
     let hits = |path: &str| {
         recs.iter()
-            .filter(|rec| rec["type"] == "hit" && rec["path"] == path)
+            .filter(|rec| rec["type"] == "hit" && rec["path"]["text"] == path)
             .count()
     };
     assert_eq!(hits("./app.log"), expected_hits(GZ_PLAIN).len());
@@ -171,7 +171,7 @@ fn a_damaged_archive_is_an_error_naming_it_and_keeps_the_hits_before_the_damage(
         hit_tuples(
             &recs
                 .iter()
-                .filter(|rec| rec["path"] == path)
+                .filter(|rec| rec["path"]["text"] == path)
                 .cloned()
                 .collect::<Vec<_>>(),
         )
@@ -281,7 +281,7 @@ fn an_input_that_is_the_output_file_is_refused() {
     let appended = records(&written[log.len()..]);
     let hits = of_type(&appended, "hit");
     assert_eq!(hits.len(), 1, "only other.log was scanned: {appended:?}");
-    assert_eq!(hits[0]["path"], "other.log");
+    assert_eq!(hits[0]["path"]["text"], "other.log");
 
     // Standard input redirected from the output file is refused the same way.
     let (code, stderr) = shell(dir.path(), "scan --format jsonl - < x.log >> x.log");
@@ -328,18 +328,23 @@ struct Watch<F: FnMut()> {
 }
 
 impl<F: FnMut()> Sink for Watch<F> {
-    fn hit(&mut self, input: &str, hit: &Hit<'_>) -> io::Result<()> {
-        if let Some(mut act) = self.on_first_hit.take() {
-            act();
+    fn hits(&mut self, input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
+        for hit in hits.iter() {
+            if let Some(mut act) = self.on_first_hit.take() {
+                act();
+            }
+            self.hits.push((input.name.clone(), hit.line));
         }
-        self.hits.push((input.to_string(), hit.line));
         Ok(())
     }
-    fn error(&mut self, error: &Error) -> io::Result<()> {
-        Err(io::Error::other(error.to_string()))
+    fn end_input(&mut self, _input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
+        match end.error {
+            Some(error) => Err(io::Error::other(error.to_string())),
+            None => Ok(()),
+        }
     }
-    fn notice(&mut self, input: &str, notice: &Notice) -> io::Result<()> {
-        self.notices.push((input.to_string(), notice.clone()));
+    fn notice(&mut self, input: &InputInfo, notice: &Notice) -> io::Result<()> {
+        self.notices.push((input.name.clone(), notice.clone()));
         Ok(())
     }
 }
@@ -415,8 +420,8 @@ fn a_file_rotated_or_deleted_mid_scan_is_read_whole_from_one_descriptor() {
             let size = std::fs::metadata(&path).unwrap().len();
             let (summary, sink) = scan_app_log(&path, size, chunked, rotate);
             let what = format!("chunked {chunked}, delete {delete}");
-            assert_eq!(summary.hits, lines, "{what}");
-            assert_eq!(summary.errors, 0, "{what}");
+            assert_eq!(summary.hits(), lines, "{what}");
+            assert_eq!(summary.errors(), 0, "{what}");
             let numbers: Vec<u64> = sink.hits.iter().map(|h| h.1).collect();
             assert_eq!(numbers, (1..=lines).collect::<Vec<_>>(), "{what}");
             assert!(sink.notices.is_empty(), "{what}: {:?}", sink.notices);
@@ -442,8 +447,8 @@ fn a_file_that_grows_mid_scan_is_read_as_it_was_when_opened_and_said_so() {
         };
         let size = data.len() as u64;
         let (summary, sink) = scan_app_log(&path, size, chunked, grow);
-        assert_eq!(summary.hits, lines, "chunked {chunked}");
-        assert_eq!(summary.bytes, data.len() as u64);
+        assert_eq!(summary.hits(), lines, "chunked {chunked}");
+        assert_eq!(summary.bytes(), data.len() as u64);
         assert_eq!(sink.notices.len(), 1, "chunked {chunked}");
         let (name, notice) = &sink.notices[0];
         assert_eq!(name, "app.log");
@@ -478,10 +483,11 @@ fn a_grown_file_s_unfinished_last_line_is_left_out_not_misread() {
         let size = data.len() as u64;
         let (summary, sink) = scan_app_log(&path, size, chunked, finish_line);
         assert_eq!(
-            summary.hits, lines,
+            summary.hits(),
+            lines,
             "chunked {chunked}: no DATABASE_TIMEOUT"
         );
-        assert_eq!(summary.lines, lines, "the unfinished line is not counted");
+        assert_eq!(summary.lines(), lines, "the unfinished line is not counted");
         assert_eq!(sink.notices.len(), 1);
         let text = sink.notices[0].1.to_string();
         assert!(
@@ -509,7 +515,7 @@ fn a_reader_is_an_input_like_any_other() {
         .scan(vec![source], &mut sink)
         .into_result()
         .expect("scan");
-    assert_eq!(summary.hits as usize, expected_hits(GZ_PLAIN).len());
+    assert_eq!(summary.hits() as usize, expected_hits(GZ_PLAIN).len());
     assert!(sink.hits.iter().all(|(name, _)| name == "child"));
 }
 
@@ -566,7 +572,7 @@ fn version_control_and_dependency_folders_are_skipped_unless_asked() {
         let r = run_in(dir.path(), args, None);
         let mut paths: Vec<String> = of_type(&records(&r.stdout), "hit")
             .iter()
-            .map(|hit| hit["path"].as_str().unwrap().to_string())
+            .map(|hit| hit["path"]["text"].as_str().unwrap().to_string())
             .collect();
         paths.dedup();
         paths
@@ -623,5 +629,51 @@ fn a_file_name_that_is_not_utf8_is_scanned() {
     let recs = records(&output.stdout);
     let hits = of_type(&recs, "hit");
     assert_eq!(hits.len(), 1);
-    assert_eq!(hits[0]["path"], "app-\u{fffd}.log");
+    // JSON lines keep the exact bytes, as ripgrep does: `{"bytes": base64}`.
+    let bytes = |path: &serde_json::Value| {
+        use base64::Engine as _;
+        let encoded = path["bytes"]
+            .as_str()
+            .expect("a name that is not UTF-8 is given as bytes");
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .expect("base64")
+    };
+    assert_eq!(bytes(&hits[0]["path"]), b"app-\xff.log");
+
+    // Two names that differ only in bytes that are not text stay distinct.
+    std::fs::create_dir(dir.path().join("logs")).unwrap();
+    for raw in [&b"logs/app-\xfe.log"[..], &b"logs/app-\xff.log"[..]] {
+        std::fs::write(
+            dir.path().join(std::ffi::OsStr::from_bytes(raw)),
+            "x SYS_ERR\n",
+        )
+        .unwrap();
+    }
+    let output = cbscan()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "jsonl", "logs"])
+        .output()
+        .expect("cbscan runs");
+    let recs = records(&output.stdout);
+    let paths: Vec<Vec<u8>> = of_type(&recs, "hit")
+        .iter()
+        .map(|h| bytes(&h["path"]))
+        .collect();
+    assert_eq!(
+        paths,
+        [b"logs/app-\xfe.log".to_vec(), b"logs/app-\xff.log".to_vec()]
+    );
+    let ends: Vec<Vec<u8>> = of_type(&recs, "end")
+        .iter()
+        .map(|h| bytes(&h["path"]))
+        .collect();
+    assert_eq!(ends, paths);
+    // People see U+FFFD.
+    let human = cbscan()
+        .current_dir(dir.path())
+        .args(["scan", "logs"])
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&human.stdout).contains("logs/app-\u{fffd}.log:1:3: SYS_ERR"));
 }

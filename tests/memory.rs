@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use cbscan::catalog::Catalog;
 use cbscan::input::Source;
-use cbscan::scan::{Hit, ScanOptions, Scanner, Sink};
-use cbscan::Error;
+use cbscan::scan::{ScanOptions, Scanner};
+use cbscan::sink::{Hits, InputEnd, InputInfo, Sink};
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
@@ -47,15 +47,20 @@ static ALLOCATOR: Counting = Counting;
 struct Slow(u64);
 
 impl Sink for Slow {
-    fn hit(&mut self, _input: &str, _hit: &Hit<'_>) -> io::Result<()> {
-        self.0 += 1;
-        if self.0.is_multiple_of(1000) {
-            std::thread::sleep(std::time::Duration::from_millis(1));
+    fn hits(&mut self, _input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
+        for _ in hits.iter() {
+            self.0 += 1;
+            if self.0.is_multiple_of(1000) {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
         }
         Ok(())
     }
-    fn error(&mut self, error: &Error) -> io::Result<()> {
-        Err(io::Error::other(error.to_string()))
+    fn end_input(&mut self, _input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
+        match end.error {
+            Some(error) => Err(io::Error::other(error.to_string())),
+            None => Ok(()),
+        }
     }
 }
 
@@ -86,7 +91,7 @@ fn hits_held_for_a_slow_sink_stay_within_the_budget() {
         .into_result()
         .expect("memory reads");
     let extra = PEAK.load(Ordering::Relaxed) - baseline;
-    assert_eq!((summary.hits, sink.0), (1_160_000, 1_160_000));
+    assert_eq!((summary.hits(), sink.0), (1_160_000, 1_160_000));
     // Besides the budget, each worker holds a read buffer (a block and some context) and one
     // batch being filled; the rest is small change.
     let per_worker = cbscan::limits::BLOCK_SIZE + 4096 + cbscan::limits::BATCH_BYTES + 64 * 1024;

@@ -8,6 +8,7 @@
 
 use cbscan::catalog::Catalog;
 use cbscan::scan::{Batch, Finish, OwnedHit, Resume, ScanOptions, Scanner};
+use cbscan::summary::Counts;
 use cbscan::{EngineChoice, Matcher};
 use proptest::prelude::*;
 use regex::bytes::Regex;
@@ -226,16 +227,27 @@ proptest! {
 
         let newlines = text.iter().filter(|&&b| b == b'\n').count() as u64;
         let lines = newlines + u64::from(text.last().is_some_and(|&b| b != b'\n'));
-        prop_assert_eq!(summary.lines, lines);
-        prop_assert_eq!(summary.bytes, text.len() as u64);
-        prop_assert_eq!(summary.hits, hits.len() as u64);
+        prop_assert_eq!(summary.lines(), lines);
+        prop_assert_eq!(summary.bytes(), text.len() as u64);
+        prop_assert_eq!(summary.hits(), hits.len() as u64);
+        // Lines with each code, and lines with any code, as the reference says.
+        let mut code_lines: std::collections::BTreeMap<(usize, u64), ()> = Default::default();
+        for hit in &hits {
+            code_lines.insert((hit.code, hit.line), ());
+        }
+        for (code, counts) in summary.codes_by_count() {
+            let reference = code_lines.keys().filter(|(c, _)| *c == code).count() as u64;
+            prop_assert_eq!(counts.lines, reference, "lines with {}", code);
+        }
+        let lines_with_hits: std::collections::BTreeSet<u64> = hits.iter().map(|h| h.line).collect();
+        prop_assert_eq!(summary.lines_with_hits(), lines_with_hits.len() as u64);
 
         let streaming = ScanOptions { block_size, ..ScanOptions::default() };
         let (stream_hits, stream_summary) = Scanner::for_catalog(&catalog, streaming)
             .scan_reader(text.as_slice())
             .expect("reading memory cannot fail");
         prop_assert_eq!(&stream_hits, &hits);
-        prop_assert_eq!(stream_summary, summary);
+        prop_assert_eq!(stream_summary.total(), summary.total());
 
         let single = ScanOptions { threads: 1, chunk_min: u64::MAX, ..ScanOptions::default() };
         let (whole_hits, _) = Scanner::for_catalog(&catalog, single).scan_bytes(text.clone());
@@ -270,10 +282,10 @@ proptest! {
         let (whole, summary) = scanner.scan_reader(text.as_slice()).expect("memory reads");
 
         let mut hits = Vec::new();
-        let mut counts = scanner.new_summary();
+        let mut counts = Counts::new(scanner.codes());
         let mut keep = |batch: Batch| {
             hits.extend(batch.hits(0).map(|h| h.to_owned()));
-            counts.merge(batch.summary());
+            counts += batch.counts();
             Ok(())
         };
         let (mut bytes, mut lines) = (0, 0);
@@ -293,8 +305,10 @@ proptest! {
         bytes += stats.bytes;
         lines += stats.lines;
         prop_assert_eq!(&hits, &whole);
-        prop_assert_eq!(&counts.by_code, &summary.by_code);
-        prop_assert_eq!((bytes, lines), (summary.bytes, summary.lines));
+        prop_assert_eq!(counts.codes_by_count(), summary.codes_by_count());
+        prop_assert_eq!(counts.lines_with_hits(), summary.lines_with_hits());
+        prop_assert_eq!(counts.pairs().collect::<Vec<_>>(), summary.pairs().collect::<Vec<_>>());
+        prop_assert_eq!((bytes, lines), (summary.bytes(), summary.lines()));
     }
 
     /// With `Finish::Pending`, exactly the hits of the complete lines are reported: nothing

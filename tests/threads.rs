@@ -6,8 +6,8 @@ use std::io;
 
 use cbscan::catalog::Catalog;
 use cbscan::limits::MAX_THREADS;
-use cbscan::scan::{Hit, ScanOptions, Scanner, Sink};
-use cbscan::Error;
+use cbscan::scan::{ScanOptions, Scanner};
+use cbscan::sink::{Hits, InputEnd, InputInfo, Sink};
 
 /// Threads of this process now.
 fn threads_now() -> usize {
@@ -20,15 +20,20 @@ struct CountThreads {
 }
 
 impl Sink for CountThreads {
-    fn hit(&mut self, _input: &str, _hit: &Hit<'_>) -> io::Result<()> {
-        if self.hits.is_multiple_of(100) {
-            self.most = self.most.max(threads_now());
+    fn hits(&mut self, _input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
+        for _ in hits.iter() {
+            if self.hits.is_multiple_of(100) {
+                self.most = self.most.max(threads_now());
+            }
+            self.hits += 1;
         }
-        self.hits += 1;
         Ok(())
     }
-    fn error(&mut self, error: &Error) -> io::Result<()> {
-        Err(io::Error::other(error.to_string()))
+    fn end_input(&mut self, _input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
+        match end.error {
+            Some(error) => Err(io::Error::other(error.to_string())),
+            None => Ok(()),
+        }
     }
 }
 
@@ -57,7 +62,7 @@ fn absurd_thread_counts_are_capped() {
         .scan(vec![source], &mut sink)
         .into_result()
         .expect("memory reads");
-    assert_eq!((summary.hits, sink.hits), (3000, 3000));
+    assert_eq!((summary.hits(), sink.hits), (3000, 3000));
     assert!(
         sink.most <= before + MAX_THREADS,
         "{} threads while scanning (cap {MAX_THREADS}, {before} before)",

@@ -131,12 +131,12 @@ impl Listed {
 }
 
 /// How inputs are opened.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct OpenOptions {
     /// Decompress gzip and zstd input.
     pub decompress: bool,
-    /// The file standard output writes to: refused as an input.
-    pub output: Option<FileId>,
+    /// The files the scan writes to (standard output, `--report` files): refused as inputs.
+    pub outputs: Vec<FileId>,
 }
 
 /// A file opened for reading, and what it looked like when opened.
@@ -193,7 +193,7 @@ impl OpenFile {
         let Some(Listed { size, id }) = listed.filter(|listed| listed.size > 0) else {
             return Self::open(path, name, options);
         };
-        if options.output.is_some() && id == options.output {
+        if id.is_some_and(|id| options.outputs.contains(&id)) {
             return Err(Error::InputIsOutput {
                 path: name.to_string(),
             });
@@ -278,9 +278,9 @@ impl OpenFile {
     }
 }
 
-/// Refuses an input that is the file standard output writes to.
+/// Refuses an input that is a file the scan writes to.
 fn refuse_output(meta: &Metadata, name: &str, options: &OpenOptions) -> Result<(), Error> {
-    if meta.is_file() && options.output.is_some() && FileId::of(meta) == options.output {
+    if meta.is_file() && FileId::of(meta).is_some_and(|id| options.outputs.contains(&id)) {
         return Err(Error::InputIsOutput {
             path: name.to_string(),
         });
@@ -410,7 +410,7 @@ mod tests {
         let meta = std::fs::metadata(&path).expect("stat");
         let options = OpenOptions {
             decompress: true,
-            output: FileId::of(&meta),
+            outputs: FileId::of(&meta).into_iter().collect(),
         };
         match OpenFile::open(&path, "out.log", &options) {
             Err(Error::InputIsOutput { path }) => assert_eq!(path, "out.log"),

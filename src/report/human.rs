@@ -1,336 +1,460 @@
-//! The human report: one block per hit (location, code, meaning, the log line with the code
-//! highlighted), then a summary with counts and the generic-code warning.
+//! The human report: two lines per hit (where and what, then the log line with the code
+//! highlighted), then a summary with counts and one line of advice per generic code seen.
 //!
-//! Colour is decided by the caller (`color`); log text always goes through
-//! [`crate::text::visible`] so a hostile line cannot drive the terminal.
+//! Colour is decided by the caller; every text from a log, a file name or a catalog goes
+//! through the terminal escaper, so none can drive the terminal. Hits are formatted by
+//! [`HumanFormat`], on the scan's workers when the output is not a terminal; on a terminal
+//! each hit's first line is kept within its width.
 
-use std::collections::HashSet;
 use std::io::{self, Write};
-use std::time::Duration;
+use std::sync::Arc;
 
 use colored::Colorize;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::catalog::{Catalog, CodeId};
-use crate::error::Error;
-use crate::matcher::Matcher;
-use crate::report::{GENERIC_NOTE_EN, GENERIC_NOTE_ZH};
-use crate::scan::{Hit, Sink};
-use crate::summary::Summary;
-use crate::text::visible;
+use super::escape::{terminal, terminal_bytes};
+use super::{ReportOptions, Show};
+use crate::advice::generic_seen;
+use crate::catalog::Catalog;
+use crate::scan::Hit;
+use crate::sink::{format_now, FormatHits, Formatted, Hits, InputInfo, Report, ScanDone, Sink};
 
 /// Terminal columns of log text shown on each side of a hit.
 const SHOWN_CONTEXT: usize = 80;
 
-/// Writes hits and summaries for people.
-pub struct HumanWriter<'a, W: Write> {
-    out: W,
-    catalog: &'a Catalog,
-    matcher: &'a Matcher,
-    color: bool,
-    explained: HashSet<CodeId>,
+/// The escape sequences around a text in one style (empty without colour).
+#[derive(Debug, Clone, Default)]
+struct Paint {
+    pre: String,
+    post: String,
 }
 
-impl<'a, W: Write> HumanWriter<'a, W> {
-    /// A writer; `color` turns on ANSI colours.
+impl Paint {
+    /// The sequences `style` puts around a text, found by styling a marker: `colored` stays the
+    /// one authority on colour codes and on whether to emit them.
+    fn new(color: bool, style: fn(&str) -> colored::ColoredString) -> Paint {
+        if !color {
+            return Paint::default();
+        }
+        let painted = style("\u{1}").to_string();
+        match painted.split_once('\u{1}') {
+            Some((pre, post)) => Paint {
+                pre: pre.to_string(),
+                post: post.to_string(),
+            },
+            None => Paint::default(),
+        }
+    }
+
+    fn apply(&self, text: &str) -> String {
+        format!("{}{text}{}", self.pre, self.post)
+    }
+}
+
+/// What a hit's first line says about its code, prepared once.
+#[derive(Debug, Clone)]
+struct CodeText {
+    /// The code, escaped.
+    name: String,
+    /// ` CODE` painted, and ` [generic]` when generic.
+    shown: String,
+    /// Columns `shown` takes.
+    shown_columns: usize,
+    /// `zh · en` (or whichever is set), escaped.
+    meaning: String,
+}
+
+/// Formats hits for people (see the module documentation).
+pub struct HumanFormat {
+    location: Paint,
+    found: Paint,
+    codes: Vec<CodeText>,
+    width: Option<usize>,
+}
+
+impl HumanFormat {
+    /// The formatter for `catalog`; `width` keeps each hit's first line within that many
+    /// columns.
+    pub fn new(catalog: &Catalog, color: bool, width: Option<usize>) -> HumanFormat {
+        let code_paint = Paint::new(color, |s| s.red().bold());
+        let tag = Paint::new(color, |s| s.yellow()).apply("[generic]");
+        let codes = catalog
+            .codes()
+            .iter()
+            .map(|entry| {
+                let mut name = String::new();
+                terminal(&entry.code, &mut name);
+                let mut shown = format!(" {}", code_paint.apply(&name));
+                let mut shown_columns = 1 + name.width();
+                if entry.is_generic() {
+                    shown.push(' ');
+                    shown.push_str(&tag);
+                    shown_columns += 1 + "[generic]".len();
+                }
+                let mut meaning = String::new();
+                let texts: Vec<&str> = [entry.zh.as_str(), entry.en.as_str()]
+                    .into_iter()
+                    .filter(|m| !m.is_empty())
+                    .collect();
+                terminal(&texts.join(" · "), &mut meaning);
+                CodeText {
+                    name,
+                    shown,
+                    shown_columns,
+                    meaning,
+                }
+            })
+            .collect();
+        HumanFormat {
+            location: Paint::new(color, |s| s.magenta()),
+            found: Paint::new(color, |s| s.red().bold().underline()),
+            codes,
+            width,
+        }
+    }
+}
+
+impl FormatHits for HumanFormat {
+    fn format(&self, input: &InputInfo, hit: &Hit<'_>, out: &mut Formatted) {
+        if out.scratch_input != Some(input.index) {
+            let mut name = String::new();
+            terminal(&input.name, &mut name);
+            out.scratch = name.into_bytes();
+            out.scratch_input = Some(input.index);
+        }
+        let path = std::mem::take(&mut out.scratch);
+        let mut text = std::mem::take(&mut out.text);
+        let Some(code) = self.codes.get(hit.code) else {
+            out.scratch = path;
+            out.text = text;
+            return;
+        };
+        let mut numbers = itoa::Buffer::new();
+        let buf = out.buf();
+        buf.extend_from_slice(self.location.pre.as_bytes());
+        buf.extend_from_slice(&path);
+        buf.push(b':');
+        out.line_here();
+        let buf = out.buf();
+        buf.push(b':');
+        let column = numbers.format(hit.column);
+        buf.extend_from_slice(column.as_bytes());
+        buf.push(b':');
+        buf.extend_from_slice(self.location.post.as_bytes());
+        buf.extend_from_slice(code.shown.as_bytes());
+        let mut used = 0;
+        if self.width.is_some() {
+            // Only on the writing thread, where the line number is the real one.
+            let path_columns = std::str::from_utf8(&path).map_or(path.len(), |p| p.width());
+            used = path_columns
+                + itoa::Buffer::new().format(hit.line).len()
+                + column.len()
+                + 3
+                + code.shown_columns;
+        }
+        let excerpt = &hit.excerpt;
+        let matched = &excerpt.bytes[excerpt.hit.clone()];
+        if matched != code.name.as_bytes() {
+            text.clear();
+            terminal_bytes(matched, &mut text);
+            buf.extend_from_slice(b" (as ");
+            buf.extend_from_slice(text.as_bytes());
+            buf.push(b')');
+            used += 6 + text.width();
+        }
+        if !code.meaning.is_empty() {
+            match self.width {
+                None => {
+                    buf.extend_from_slice(" — ".as_bytes());
+                    buf.extend_from_slice(code.meaning.as_bytes());
+                }
+                Some(width) => {
+                    // ` — ` and at least a few columns of meaning, or nothing.
+                    let room = width.saturating_sub(used + 3);
+                    if room >= 6 {
+                        let (shown, cut) = keep_first_columns(&code.meaning, room);
+                        buf.extend_from_slice(" — ".as_bytes());
+                        if cut {
+                            let (shorter, _) = keep_first_columns(&code.meaning, room - 1);
+                            buf.extend_from_slice(shorter.as_bytes());
+                            buf.extend_from_slice("…".as_bytes());
+                        } else {
+                            buf.extend_from_slice(shown.as_bytes());
+                        }
+                    }
+                }
+            }
+        }
+        buf.extend_from_slice(b"\n    ");
+
+        text.clear();
+        terminal_bytes(&excerpt.bytes[..excerpt.hit.start], &mut text);
+        let before_end = text.len();
+        terminal_bytes(matched, &mut text);
+        let found_end = text.len();
+        terminal_bytes(&excerpt.bytes[excerpt.hit.end..], &mut text);
+        let found = &text[before_end..found_end];
+        let context = match self.width {
+            Some(width) => SHOWN_CONTEXT.min(width.saturating_sub(6 + found.width()) / 2),
+            None => SHOWN_CONTEXT,
+        };
+        let (before, cut_before) = keep_last_columns(&text[..before_end], context);
+        let (after, cut_after) = keep_first_columns(&text[found_end..], context);
+        if cut_before || excerpt.cut_before {
+            buf.extend_from_slice("…".as_bytes());
+        }
+        buf.extend_from_slice(before.as_bytes());
+        buf.extend_from_slice(self.found.pre.as_bytes());
+        buf.extend_from_slice(found.as_bytes());
+        buf.extend_from_slice(self.found.post.as_bytes());
+        buf.extend_from_slice(after.as_bytes());
+        if cut_after || excerpt.cut_after {
+            buf.extend_from_slice("…".as_bytes());
+        }
+        buf.push(b'\n');
+        out.scratch = path;
+        out.text = text;
+    }
+}
+
+/// The human report.
+pub struct HumanReport<'a> {
+    out: Box<dyn Write + 'a>,
+    destination: String,
+    catalog: &'a Catalog,
+    show: Show,
+    color: bool,
+    format: Arc<HumanFormat>,
+    slot: Option<usize>,
+    scratch: Formatted,
+    on_workers: bool,
+    wrote_hits: bool,
+}
+
+impl<'a> HumanReport<'a> {
+    /// A report writing to `out`.
     pub fn new(
-        out: W,
+        out: Box<dyn Write + 'a>,
+        destination: String,
         catalog: &'a Catalog,
-        matcher: &'a Matcher,
-        color: bool,
-    ) -> HumanWriter<'a, W> {
-        HumanWriter {
+        options: ReportOptions,
+    ) -> HumanReport<'a> {
+        HumanReport {
             out,
+            destination,
             catalog,
-            matcher,
-            color,
-            explained: HashSet::new(),
+            show: options.show,
+            color: options.color,
+            format: Arc::new(HumanFormat::new(catalog, options.color, options.width)),
+            slot: None,
+            scratch: Formatted::default(),
+            // The first line's width depends on the line number, known only when written.
+            on_workers: options.on_workers && options.width.is_none(),
+            wrote_hits: false,
         }
     }
 
     fn paint(&self, text: &str, style: fn(&str) -> colored::ColoredString) -> String {
-        if self.color {
-            style(text).to_string()
-        } else {
-            text.to_string()
-        }
+        Paint::new(self.color, style).apply(text)
     }
 
-    /// Writes an empty line (between the hits and the summary).
-    pub fn blank_line(&mut self) -> io::Result<()> {
-        writeln!(self.out)
-    }
-
-    /// Flushes what has been written.
-    pub fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
-    }
-
-    /// Writes the summary (with the generic-code warning when generic codes were seen) and
-    /// flushes.
-    pub fn finish(&mut self, summary: &Summary, elapsed: Duration) -> io::Result<()> {
+    /// Writes the summary.
+    fn summary(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
         let catalog = self.catalog;
-        let heading = |w: &Self, t: &str| w.paint(t, |s| s.bold());
+        let summary = done.summary;
+        let bold = |w: &Self, t: &str| w.paint(t, |s| s.bold());
+        let mut hits = format!(
+            "{} {}",
+            bold(self, &group(summary.hits())),
+            plural(summary.hits(), "hit", "hits")
+        );
+        if summary.lines_with_hits() != summary.hits() {
+            hits.push_str(&format!(
+                " on {} {}",
+                group(summary.lines_with_hits()),
+                plural(summary.lines_with_hits(), "line", "lines")
+            ));
+        }
         writeln!(
             self.out,
-            "{} {} {}, {} {}, {} in {:.2} s: {} {}",
-            heading(self, "Scanned"),
-            group(summary.files),
-            plural(summary.files, "file", "files"),
-            group(summary.lines),
-            plural(summary.lines, "line", "lines"),
-            human_bytes(summary.bytes),
-            elapsed.as_secs_f64(),
-            self.paint(&group(summary.hits), |s| s.bold()),
-            plural(summary.hits, "hit", "hits"),
+            "{} {} {}, {} {}, {} in {:.2} s: {hits}",
+            bold(self, "Scanned"),
+            group(summary.files()),
+            plural(summary.files(), "file", "files"),
+            group(summary.lines()),
+            plural(summary.lines(), "line", "lines"),
+            human_bytes(summary.bytes()),
+            done.elapsed.as_secs_f64(),
         )?;
-        if summary.errors > 0 {
+        if summary.errors() > 0 {
             let text = format!(
                 "{} {} could not be read (see above)",
-                summary.errors,
-                plural(summary.errors, "input", "inputs")
+                summary.errors(),
+                plural(summary.errors(), "input", "inputs")
             );
             writeln!(self.out, "{}", self.paint(&text, |s| s.red()))?;
         }
         let categories = summary.categories_by_count(catalog);
         if !categories.is_empty() {
-            writeln!(self.out, "\n{}", heading(self, "By category"))?;
-            let id_width = widest(categories.iter().map(|(c, _)| &catalog.category(*c).id));
-            let en_width = widest(categories.iter().map(|(c, _)| &catalog.category(*c).en));
-            for (category, count) in categories {
-                let c = catalog.category(category);
-                writeln!(
-                    self.out,
+            writeln!(self.out, "\n{}", bold(self, "By category"))?;
+            let rows: Vec<[String; 3]> = categories
+                .iter()
+                .map(|&(c, _)| {
+                    let c = catalog.category(c);
+                    [escaped(&c.id), escaped(&c.en), escaped(&c.zh)]
+                })
+                .collect();
+            let id_width = widest(rows.iter().map(|r| &r[0]));
+            let en_width = widest(rows.iter().map(|r| &r[1]));
+            for ((_, count), [id, en, zh]) in categories.iter().zip(&rows) {
+                let line = format!(
                     "  {:>8}  {}  {}  {}",
-                    group(count),
-                    pad(&visible(c.id.as_bytes()), id_width),
-                    pad(&c.en, en_width),
-                    c.zh
-                )?;
+                    group(*count),
+                    pad(id, id_width),
+                    pad(en, en_width),
+                    zh
+                );
+                writeln!(self.out, "{}", line.trim_end())?;
             }
         }
         let codes = summary.codes_by_count();
         if !codes.is_empty() {
-            writeln!(self.out, "\n{}", heading(self, "By code"))?;
-            let code_width = widest(codes.iter().map(|(c, _)| &catalog.code(*c).code));
-            let category_width = widest(
-                codes
-                    .iter()
-                    .map(|(c, _)| &catalog.category(catalog.code(*c).category).id),
-            );
-            for &(code, count) in &codes {
-                let entry = catalog.code(code);
-                let name = pad(&visible(entry.code.as_bytes()), code_width);
+            writeln!(self.out, "\n{}", bold(self, "By code"))?;
+            let rows: Vec<[String; 4]> = codes
+                .iter()
+                .map(|&(code, counts)| {
+                    let entry = catalog.code(code);
+                    let lines = if counts.lines != counts.hits {
+                        format!(
+                            "on {} {}",
+                            group(counts.lines),
+                            plural(counts.lines, "line", "lines")
+                        )
+                    } else {
+                        String::new()
+                    };
+                    let meaning = if entry.en.is_empty() {
+                        &entry.zh
+                    } else {
+                        &entry.en
+                    };
+                    [
+                        lines,
+                        escaped(&entry.code),
+                        escaped(&catalog.category(entry.category).id),
+                        escaped(meaning),
+                    ]
+                })
+                .collect();
+            let lines_width = widest(rows.iter().map(|r| &r[0]));
+            let code_width = widest(rows.iter().map(|r| &r[1]));
+            let category_width = widest(rows.iter().map(|r| &r[2]));
+            for (&(code, counts), [lines, name, category, meaning]) in codes.iter().zip(&rows) {
                 // A column of its own, so that the meanings line up.
-                let flag = if entry.is_generic() {
+                let flag = if catalog.code(code).is_generic() {
                     self.paint("generic", |s| s.yellow())
                 } else {
                     " ".repeat("generic".len())
                 };
+                let lines = if lines_width > 0 {
+                    format!("{}  ", pad(lines, lines_width))
+                } else {
+                    String::new()
+                };
                 writeln!(
                     self.out,
-                    "  {:>8}  {}  {}  {}  {}",
-                    group(count),
-                    self.paint(&name, |s| s.bold()),
-                    pad(&catalog.category(entry.category).id, category_width),
+                    "  {:>8}  {lines}{}  {}  {}  {}",
+                    group(counts.hits),
+                    self.paint(&pad(name, code_width), |s| s.bold()),
+                    pad(category, category_width),
                     flag,
-                    if entry.en.is_empty() {
-                        &entry.zh
-                    } else {
-                        &entry.en
-                    },
+                    meaning,
                 )?;
             }
         }
-        self.generic_warning(summary)?;
-        self.out.flush()
-    }
-
-    fn generic_warning(&mut self, summary: &Summary) -> io::Result<()> {
-        let catalog = self.catalog;
-        let codes = summary.codes_by_count();
-        let generic: Vec<(CodeId, u64)> = codes
-            .iter()
-            .copied()
-            .filter(|(c, _)| catalog.code(*c).is_generic())
-            .collect();
-        if generic.is_empty() {
-            return Ok(());
+        let generic = generic_seen(catalog, summary);
+        if !generic.is_empty() {
+            writeln!(self.out)?;
         }
-        let named: Vec<String> = generic
-            .iter()
-            .map(|(c, n)| format!("{} ({})", catalog.code(*c).code, group(*n)))
-            .collect();
-        writeln!(
-            self.out,
-            "\n{} generic error codes seen: {}",
-            self.paint("warning:", |s| s.yellow().bold()),
-            named.join(", ")
-        )?;
-        // The page's note is about its three codes; quote it only when one of them was seen.
-        if generic
-            .iter()
-            .any(|(c, _)| GENERIC_NOTE_ZH.contains(catalog.code(*c).code.as_str()))
-        {
-            writeln!(self.out, "  {GENERIC_NOTE_ZH}")?;
-            writeln!(self.out, "  {GENERIC_NOTE_EN}")?;
-        }
-        for (code, _) in generic {
-            let entry = catalog.code(code);
-            // SYS_ERR-like codes stand for anything, so every specific code is related.
-            let any_category = catalog.category(entry.category).id == "sdk";
-            let alongside: Vec<String> = codes
-                .iter()
-                .filter(|(c, _)| {
-                    let other = catalog.code(*c);
-                    !other.is_generic() && (any_category || other.category == entry.category)
-                })
-                .map(|(c, n)| format!("{} ({})", catalog.code(*c).code, group(*n)))
-                .collect();
-            if let Some(reason) = &entry.generic_reason {
-                writeln!(
-                    self.out,
-                    "  {}: {}.",
-                    self.paint(&entry.code, |s| s.bold()),
-                    reason
-                )?;
-            }
-            // A generic code often wraps a cause from another area (a function failing on a
-            // database error), so without a same-area code, every specific code is a lead.
-            let elsewhere: Vec<String> = codes
-                .iter()
-                .filter(|(c, _)| !catalog.code(*c).is_generic())
-                .map(|(c, n)| format!("{} ({})", catalog.code(*c).code, group(*n)))
-                .collect();
-            if !alongside.is_empty() {
-                writeln!(
-                    self.out,
-                    "    Specific codes seen alongside: {}",
-                    shortlist(&alongside)
-                )?;
-            } else if !elsewhere.is_empty() {
-                writeln!(
-                    self.out,
-                    "    Specific codes seen in other areas: {}",
-                    shortlist(&elsewhere)
-                )?;
-            } else {
-                writeln!(
-                    self.out,
-                    "    No more specific code was seen; read the messages next to it."
-                )?;
-            }
+        for seen in &generic {
+            writeln!(
+                self.out,
+                "{} {}; see cbscan explain {}",
+                self.paint("warning:", |s| s.yellow().bold()),
+                escaped(&seen.sentence(catalog)),
+                escaped(&catalog.code(seen.code).code),
+            )?;
         }
         Ok(())
     }
 }
 
-impl<W: Write> Sink for HumanWriter<'_, W> {
-    fn hit(&mut self, input: &str, hit: &Hit<'_>) -> io::Result<()> {
-        let catalog = self.catalog;
-        let entry = catalog.code(hit.code);
-        let category = catalog.category(entry.category);
-        let matched = &self.matcher.patterns()[hit.pattern as usize].text;
-        let location = format!("{}:{}:{}:", visible(input.as_bytes()), hit.line, hit.column);
-        let mut first = format!(
-            "{} {}",
-            self.paint(&location, |s| s.magenta()),
-            self.paint(&entry.code, |s| s.red().bold())
-        );
-        if matched != &entry.code {
-            first.push_str(&format!(" (as {matched})"));
-        }
-        if entry.is_generic() {
-            first.push(' ');
-            first.push_str(&self.paint("[generic]", |s| s.yellow()));
-        }
-        first.push_str(&format!(
-            " [{} {} {}]",
-            category.id, category.zh, category.en
-        ));
-        for meaning in [&entry.zh, &entry.en] {
-            if !meaning.is_empty() {
-                first.push_str(" — ");
-                first.push_str(meaning);
-            }
-        }
-        if self.explained.insert(hit.code) {
-            first.push_str(
-                &self.paint(&format!("  (more: cbscan explain {})", entry.code), |s| {
-                    s.dimmed()
-                }),
-            );
-        }
-        writeln!(self.out, "{first}")?;
-
-        let excerpt = &hit.excerpt;
-        let before = visible(&excerpt.bytes[..excerpt.hit.start]);
-        let found = visible(&excerpt.bytes[excerpt.hit.clone()]);
-        let after = visible(&excerpt.bytes[excerpt.hit.end..]);
-        let (before, cut_before) = keep_last_chars(&before, SHOWN_CONTEXT);
-        let (after, cut_after) = keep_first_chars(&after, SHOWN_CONTEXT);
-        writeln!(
-            self.out,
-            "    {}{}{}{}{}",
-            if cut_before || excerpt.cut_before {
-                "…"
-            } else {
-                ""
-            },
-            before,
-            self.paint(&found, |s| s.red().bold().underline()),
-            after,
-            if cut_after || excerpt.cut_after {
-                "…"
-            } else {
-                ""
-            },
-        )
+impl Sink for HumanReport<'_> {
+    fn wants_hits(&self) -> bool {
+        self.show.hits
     }
-
+    fn formatters(&mut self, first_slot: usize) -> Vec<Arc<dyn FormatHits>> {
+        if !self.show.hits || !self.on_workers {
+            return Vec::new();
+        }
+        self.slot = Some(first_slot);
+        vec![self.format.clone()]
+    }
+    fn hits(&mut self, input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
+        if !self.show.hits || hits.is_empty() {
+            return Ok(());
+        }
+        self.wrote_hits = true;
+        if let Some(pre) = self.slot.and_then(|slot| hits.preformatted(slot)) {
+            return pre.write_to(&mut self.out, 0);
+        }
+        for hit in hits.iter() {
+            format_now(&*self.format, input, &hit, &mut self.scratch, &mut self.out)?;
+        }
+        Ok(())
+    }
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
-
-    fn error(&mut self, _error: &Error) -> io::Result<()> {
-        // Errors go to stderr, which the binary owns; the summary counts them.
-        Ok(())
+    fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
+        if self.show.summary {
+            if self.wrote_hits {
+                writeln!(self.out)?;
+            }
+            self.summary(done)?;
+        }
+        self.out.flush()
     }
 }
 
-/// Display width in terminal columns (CJK and full-width characters take two).
-fn columns(text: &str) -> usize {
-    unicode_width::UnicodeWidthStr::width(text)
+impl Report for HumanReport<'_> {
+    fn destination(&self) -> String {
+        self.destination.clone()
+    }
+}
+
+/// `text` through the terminal escaper.
+fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    terminal(text, &mut out);
+    out
 }
 
 /// The widest of `texts`, in terminal columns.
 fn widest<'s>(texts: impl Iterator<Item = &'s String>) -> usize {
-    texts.map(|t| columns(t)).max().unwrap_or(0)
+    texts.map(|t| t.width()).max().unwrap_or(0)
 }
 
 /// `text` followed by spaces up to `width` terminal columns.
 fn pad(text: &str, width: usize) -> String {
-    format!("{text}{}", " ".repeat(width.saturating_sub(columns(text))))
-}
-
-/// The first few items (most frequent first), and how many more there are.
-fn shortlist(items: &[String]) -> String {
-    const SHOWN: usize = 6;
-    if items.len() <= SHOWN {
-        items.join(", ")
-    } else {
-        format!(
-            "{} and {} more",
-            items[..SHOWN].join(", "),
-            items.len() - SHOWN
-        )
-    }
+    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }
 
 /// The end of `text` that fits in `n` terminal columns, and whether anything was cut.
-fn keep_last_chars(text: &str, n: usize) -> (&str, bool) {
+fn keep_last_columns(text: &str, n: usize) -> (&str, bool) {
     let mut used = 0;
     for (i, c) in text.char_indices().rev() {
-        used += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        used += c.width().unwrap_or(0);
         if used > n {
             let start = i + c.len_utf8();
             return (&text[start..], true);
@@ -340,10 +464,10 @@ fn keep_last_chars(text: &str, n: usize) -> (&str, bool) {
 }
 
 /// The start of `text` that fits in `n` terminal columns, and whether anything was cut.
-fn keep_first_chars(text: &str, n: usize) -> (&str, bool) {
+fn keep_first_columns(text: &str, n: usize) -> (&str, bool) {
     let mut used = 0;
     for (i, c) in text.char_indices() {
-        used += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        used += c.width().unwrap_or(0);
         if used > n {
             return (&text[..i], true);
         }
@@ -402,20 +526,13 @@ mod tests {
     }
 
     #[test]
-    fn long_lists_are_shortened() {
-        let items: Vec<String> = (1..=8).map(|i| format!("C{i}")).collect();
-        assert_eq!(shortlist(&items[..2]), "C1, C2");
-        assert_eq!(shortlist(&items), "C1, C2, C3, C4, C5, C6 and 2 more");
-    }
-
-    #[test]
-    fn context_is_shortened_by_characters() {
-        assert_eq!(keep_last_chars("错误码abc", 3), ("abc", true));
-        assert_eq!(keep_last_chars("错误码abc", 5), ("码abc", true));
-        assert_eq!(keep_last_chars("abc", 3), ("abc", false));
-        assert_eq!(keep_first_chars("错误码abc", 4), ("错误", true));
-        assert_eq!(keep_first_chars("错误码abc", 5), ("错误", true));
-        assert_eq!(keep_first_chars("ab", 2), ("ab", false));
+    fn context_is_shortened_by_columns() {
+        assert_eq!(keep_last_columns("错误码abc", 3), ("abc", true));
+        assert_eq!(keep_last_columns("错误码abc", 5), ("码abc", true));
+        assert_eq!(keep_last_columns("abc", 3), ("abc", false));
+        assert_eq!(keep_first_columns("错误码abc", 4), ("错误", true));
+        assert_eq!(keep_first_columns("错误码abc", 5), ("错误", true));
+        assert_eq!(keep_first_columns("ab", 2), ("ab", false));
         assert_eq!(pad("错误", 6), "错误  ");
         assert_eq!(pad("ab", 1), "ab");
     }

@@ -1,181 +1,362 @@
-//! The JSON-lines report: one object per line, documented in the README as a public interface.
+//! JSON lines, schema 2: one object per line, a public interface (documented in the README).
 //!
 //! ```text
-//! {"type":"hit","path":…,"line":…,"column":…,"byte_offset":…,"code":…,"matched":…,"category":…,"generic":…,"meaning":{"zh":…,"en":…},"text":…}
-//! {"type":"error","path":…,"message":…}
-//! {"type":"notice","path":…,"kind":"changed","message":…}
-//! {"type":"summary","files":…,"bytes":…,"lines":…,"hits":…,"by_category":{…},"by_code":{…},"generic_hits":…,"errors":…,"elapsed_ms":…}
+//! {"type":"begin","schema":2,"path":{"text":"app.log"}}
+//! {"type":"hit","path":{"text":…},"line":…,"column":…,"byte_offset":…,"code":…,"matched":…,"category":…,"generic":…,"meaning":{"zh":…,"en":…},"text":…}
+//! {"type":"notice","path":{…},"kind":"changed","message":…}
+//! {"type":"error","path":{…},"message":…}
+//! {"type":"end","path":{…},"complete":…,"bytes":…,"lines":…,"hits":…,"lines_with_hits":…,"by_code":{…}}
+//! {"type":"summary","schema":2,"files":…,…,"by_code":{…},"together":{…},"by_category":{…},"generic":[…]}
 //! ```
 //!
-//! Everything in a hit record that depends only on the pattern is serialised once up front:
-//! with dense hits, writing is the bottleneck, not searching.
+//! Paths are `{"text":…}`, or `{"bytes":base64}` when not UTF-8. A hit's `text` is its
+//! excerpt made readable (lossy UTF-8, `…` where the line was cut); when the excerpt is not
+//! UTF-8, `raw` holds its exact bytes as `{"bytes":base64}`. Everything in a hit record that
+//! depends only on the code is serialised once up front: with dense hits, writing is the
+//! bottleneck, not searching.
 
 use std::io::{self, Write};
-use std::time::Duration;
+use std::sync::Arc;
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use super::escape::{excerpt_text, json_str};
+use super::{ReportOptions, Show};
+use crate::advice::generic_seen;
 use crate::catalog::{Catalog, CodeId};
 use crate::error::Error;
-use crate::matcher::Matcher;
-use crate::scan::{Excerpt, Hit, Notice, Sink};
-use crate::summary::Summary;
+use crate::scan::{Hit, Notice};
+use crate::sink::{
+    format_now, FormatHits, Formatted, Hits, InputEnd, InputInfo, Report, ScanDone, Sink,
+};
+use crate::summary::wire::{Data, WireInput, SCHEMA};
+use crate::summary::{InputSummary, Summary};
 
-/// Writes hits and errors as JSON lines.
-pub struct JsonlWriter<W: Write> {
-    out: W,
-    /// Per pattern: `,"code":…,"matched":…,"category":…,"generic":…,"meaning":{…},"text":`.
-    pattern_fields: Vec<Vec<u8>>,
-    /// `{"type":"hit","path":"<current input>"`, rebuilt when the input changes.
-    hit_head: Vec<u8>,
-    head_for: String,
-    text: String,
-    /// Whether hits and errors are written (false: only the summary).
-    records: bool,
+/// Formats a hit as a JSON object: the `hit` record of JSON lines, or an element of the JSON
+/// report's `hits` array.
+pub struct HitJson {
+    /// Per code: `,"code":"X","matched":`.
+    code_head: Vec<Vec<u8>>,
+    /// Per code: `,"category":…,"generic":…,"meaning":{…},"text":`.
+    code_tail: Vec<Vec<u8>>,
+    /// Bytes before the path (`{"type":"hit","path":` or `,\n{"path":`).
+    open: &'static [u8],
+    /// Bytes after the object.
+    close: &'static [u8],
 }
 
-impl<W: Write> JsonlWriter<W> {
-    /// A writer for hits found by `matcher` over `catalog`. With `records` false, only the
-    /// summary is written.
-    pub fn new(out: W, catalog: &Catalog, matcher: &Matcher, records: bool) -> JsonlWriter<W> {
-        let pattern_fields = matcher
-            .patterns()
-            .iter()
-            .map(|pattern| {
-                let entry = catalog.code(pattern.code);
-                let mut fields = serde_json::to_vec(&json!({
-                    "code": entry.code,
-                    "matched": pattern.text,
-                    "category": catalog.category(entry.category).id,
-                    "generic": entry.is_generic(),
-                    "meaning": {"zh": entry.zh, "en": entry.en},
-                }))
-                .expect("serialising strings and booleans cannot fail");
-                // Turn `{…}` into `,…,"text":` to splice between the location and the text.
-                fields[0] = b',';
-                fields.pop();
-                fields.extend_from_slice(b",\"text\":");
-                fields
-            })
-            .collect();
-        JsonlWriter {
-            out,
-            pattern_fields,
-            hit_head: Vec::new(),
-            head_for: String::new(),
-            text: String::new(),
-            records,
+impl HitJson {
+    /// The formatter for `catalog`; `document` for elements of a JSON array (each after a
+    /// comma), else JSON-lines records.
+    pub fn new(catalog: &Catalog, document: bool) -> HitJson {
+        let mut code_head = Vec::new();
+        let mut code_tail = Vec::new();
+        for entry in catalog.codes() {
+            let mut head = b",\"code\":".to_vec();
+            json_str(&entry.code, &mut head);
+            head.extend_from_slice(b",\"matched\":");
+            code_head.push(head);
+            let mut tail = b",\"category\":".to_vec();
+            json_str(&catalog.category(entry.category).id, &mut tail);
+            tail.extend_from_slice(if entry.is_generic() {
+                b",\"generic\":true"
+            } else {
+                b",\"generic\":false"
+            });
+            tail.extend_from_slice(b",\"meaning\":{\"zh\":");
+            json_str(&entry.zh, &mut tail);
+            tail.extend_from_slice(b",\"en\":");
+            json_str(&entry.en, &mut tail);
+            tail.extend_from_slice(b"},\"text\":");
+            code_tail.push(tail);
         }
-    }
-
-    /// Writes the summary record and flushes.
-    pub fn finish(
-        &mut self,
-        catalog: &Catalog,
-        summary: &Summary,
-        elapsed: Duration,
-    ) -> io::Result<()> {
-        let record = summary_record(catalog, summary, elapsed);
-        serde_json::to_writer(&mut self.out, &record)?;
-        self.out.write_all(b"\n")?;
-        self.out.flush()
+        let (open, close): (&'static [u8], &'static [u8]) = if document {
+            (b",\n{\"path\":", b"}")
+        } else {
+            (b"{\"type\":\"hit\",\"path\":", b"}\n")
+        };
+        HitJson {
+            code_head,
+            code_tail,
+            open,
+            close,
+        }
     }
 }
 
-impl<W: Write> Sink for JsonlWriter<W> {
-    fn hit(&mut self, input: &str, hit: &Hit<'_>) -> io::Result<()> {
-        if !self.records {
-            return Ok(());
+impl FormatHits for HitJson {
+    fn format(&self, input: &InputInfo, hit: &Hit<'_>, out: &mut Formatted) {
+        if out.scratch_input != Some(input.index) {
+            out.scratch.clear();
+            path_json(input, &mut out.scratch);
+            out.scratch_input = Some(input.index);
         }
-        if self.head_for != input || self.hit_head.is_empty() {
-            self.hit_head.clear();
-            self.hit_head
-                .extend_from_slice(b"{\"type\":\"hit\",\"path\":");
-            serde_json::to_writer(&mut self.hit_head, input)?;
-            self.head_for = input.to_string();
-        }
+        let path = std::mem::take(&mut out.scratch);
+        let mut text = std::mem::take(&mut out.text);
+        let buf = out.buf();
+        buf.extend_from_slice(self.open);
+        buf.extend_from_slice(&path);
+        buf.extend_from_slice(b",\"line\":");
+        out.scratch = path;
+        out.line_here();
+        let buf = out.buf();
         let mut numbers = itoa::Buffer::new();
-        self.out.write_all(&self.hit_head)?;
-        self.out.write_all(b",\"line\":")?;
-        self.out.write_all(numbers.format(hit.line).as_bytes())?;
-        self.out.write_all(b",\"column\":")?;
-        self.out.write_all(numbers.format(hit.column).as_bytes())?;
-        self.out.write_all(b",\"byte_offset\":")?;
-        self.out
-            .write_all(numbers.format(hit.byte_offset).as_bytes())?;
-        self.out
-            .write_all(&self.pattern_fields[hit.pattern as usize])?;
-        excerpt_text(&hit.excerpt, &mut self.text);
-        serde_json::to_writer(&mut self.out, &self.text)?;
-        self.out.write_all(b"}\n")
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
-    }
-
-    fn error(&mut self, error: &Error) -> io::Result<()> {
-        if !self.records {
-            return Ok(());
+        buf.extend_from_slice(b",\"column\":");
+        buf.extend_from_slice(numbers.format(hit.column).as_bytes());
+        buf.extend_from_slice(b",\"byte_offset\":");
+        buf.extend_from_slice(numbers.format(hit.byte_offset).as_bytes());
+        let code = hit.code.min(self.code_head.len().saturating_sub(1));
+        buf.extend_from_slice(&self.code_head[code]);
+        let excerpt = &hit.excerpt;
+        json_str(
+            &String::from_utf8_lossy(&excerpt.bytes[excerpt.hit.clone()]),
+            buf,
+        );
+        buf.extend_from_slice(&self.code_tail[code]);
+        text.clear();
+        excerpt_text(
+            excerpt.bytes,
+            excerpt.cut_before,
+            excerpt.cut_after,
+            &mut text,
+        );
+        json_str(&text, buf);
+        if std::str::from_utf8(excerpt.bytes).is_err() {
+            buf.extend_from_slice(b",\"raw\":");
+            // Serialising a string map cannot fail.
+            let _ = serde_json::to_writer(&mut *buf, &Data::from_bytes(excerpt.bytes));
         }
-        let record = json!({
-            "type": "error",
-            "path": error.input_path(),
-            "message": error.detail(),
-        });
-        serde_json::to_writer(&mut self.out, &record)?;
-        self.out.write_all(b"\n")
-    }
-
-    fn notice(&mut self, input: &str, notice: &Notice) -> io::Result<()> {
-        if !self.records {
-            return Ok(());
-        }
-        let record = json!({
-            "type": "notice",
-            "path": input,
-            "kind": notice.kind(),
-            "message": notice.to_string(),
-        });
-        serde_json::to_writer(&mut self.out, &record)?;
-        self.out.write_all(b"\n")
+        buf.extend_from_slice(self.close);
+        out.text = text;
     }
 }
 
-/// The excerpt as text: lossy UTF-8, with `…` where the line was shortened.
-fn excerpt_text(excerpt: &Excerpt<'_>, text: &mut String) {
-    text.clear();
-    if excerpt.cut_before {
-        text.push('…');
-    }
-    text.push_str(&String::from_utf8_lossy(excerpt.bytes));
-    if excerpt.cut_after {
-        text.push('…');
+/// `{"text":…}` or `{"bytes":…}` for the input's path.
+pub fn path_json(input: &InputInfo, out: &mut Vec<u8>) {
+    let bytes = input.path_bytes();
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => {
+            out.extend_from_slice(b"{\"text\":");
+            json_str(text, out);
+            out.push(b'}');
+        }
+        Err(_) => {
+            let _ = serde_json::to_writer(&mut *out, &Data::from_bytes(&bytes));
+        }
     }
 }
 
-/// The summary as a JSON object (also used by other writers that embed it).
-pub fn summary_record(catalog: &Catalog, summary: &Summary, elapsed: Duration) -> Value {
+/// The path of `input` as a JSON value.
+pub fn path_value(input: &InputInfo) -> Value {
+    serde_json::to_value(Data::from_bytes(&input.path_bytes())).unwrap_or(Value::Null)
+}
+
+/// Writes a hit on the writing thread, or copies what the workers formatted.
+pub(crate) struct HitWriter {
+    format: Arc<HitJson>,
+    slot: Option<usize>,
+    scratch: Formatted,
+    on_workers: bool,
+}
+
+impl HitWriter {
+    pub(crate) fn new(format: HitJson, on_workers: bool) -> HitWriter {
+        HitWriter {
+            format: Arc::new(format),
+            slot: None,
+            scratch: Formatted::default(),
+            on_workers,
+        }
+    }
+
+    pub(crate) fn formatters(&mut self, first_slot: usize) -> Vec<Arc<dyn FormatHits>> {
+        if !self.on_workers {
+            return Vec::new();
+        }
+        self.slot = Some(first_slot);
+        vec![self.format.clone()]
+    }
+
+    /// Writes `hits`, skipping the first `skip` bytes of the first one.
+    pub(crate) fn write(
+        &mut self,
+        out: &mut dyn Write,
+        input: &InputInfo,
+        hits: &Hits<'_>,
+        mut skip: usize,
+    ) -> io::Result<()> {
+        if let Some(pre) = self.slot.and_then(|slot| hits.preformatted(slot)) {
+            return pre.write_to(out, skip);
+        }
+        for hit in hits.iter() {
+            let mut first = Vec::new();
+            if skip > 0 {
+                format_now(&*self.format, input, &hit, &mut self.scratch, &mut first)?;
+                out.write_all(first.get(skip..).unwrap_or_default())?;
+                skip = 0;
+            } else {
+                format_now(&*self.format, input, &hit, &mut self.scratch, out)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The summary as a JSON object: the serialised [`Summary`] totals, plus hits per category
+/// and the generic-code advice (derived, so readers may ignore them).
+pub fn summary_value(catalog: &Catalog, summary: &Summary) -> Map<String, Value> {
+    let wire = summary.to_wire(catalog, false);
+    let mut map = match serde_json::to_value(&wire) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
     let mut by_category = Map::new();
     for (category, count) in summary.categories_by_count(catalog) {
         by_category.insert(catalog.category(category).id.clone(), count.into());
     }
-    let mut by_code = Map::new();
-    for (code, count) in summary.codes_by_count() {
-        by_code.insert(catalog.code(code).code.clone(), count.into());
+    map.insert("by_category".into(), by_category.into());
+    map.insert("generic_hits".into(), summary.generic_hits(catalog).into());
+    let generic: Vec<Value> = generic_seen(catalog, summary)
+        .into_iter()
+        .map(|seen| {
+            let alongside: Map<String, Value> = seen
+                .alongside
+                .iter()
+                .map(|(code, lines)| (catalog.code(*code).code.clone(), (*lines).into()))
+                .collect();
+            json!({
+                "code": catalog.code(seen.code).code,
+                "hits": seen.hits,
+                "lines": seen.lines,
+                "alongside": alongside,
+            })
+        })
+        .collect();
+    map.insert("generic".into(), generic.into());
+    map
+}
+
+/// One input's row, serialised.
+pub(crate) fn input_row(catalog: &Catalog, input: &InputInfo, end: &InputEnd<'_>) -> WireInput {
+    let mut row =
+        InputSummary::from_counts(input.name.clone(), input.distinct_path_bytes(), end.counts);
+    row.error = end.error.map(Error::detail);
+    WireInput::from_input(catalog, &row)
+}
+
+/// Writes one JSON value and a line break.
+fn line(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    out.write_all(b"\n")
+}
+
+/// The JSON-lines report.
+pub struct JsonlReport<'a> {
+    out: Box<dyn Write + 'a>,
+    destination: String,
+    catalog: &'a Catalog,
+    show: Show,
+    hits: HitWriter,
+}
+
+impl<'a> JsonlReport<'a> {
+    /// A report writing to `out`.
+    pub fn new(
+        out: Box<dyn Write + 'a>,
+        destination: String,
+        catalog: &'a Catalog,
+        options: ReportOptions,
+    ) -> JsonlReport<'a> {
+        JsonlReport {
+            out,
+            destination,
+            catalog,
+            show: options.show,
+            hits: HitWriter::new(HitJson::new(catalog, false), options.on_workers),
+        }
     }
-    json!({
-        "type": "summary",
-        "files": summary.files,
-        "bytes": summary.bytes,
-        "lines": summary.lines,
-        "hits": summary.hits,
-        "by_category": by_category,
-        "by_code": by_code,
-        "generic_hits": summary.generic_hits(catalog),
-        "errors": summary.errors,
-        "elapsed_ms": elapsed.as_millis() as u64,
-    })
+}
+
+/// A record naming an input: `{"type":…,"path":…,<more>}`.
+fn input_record(kind: &str, input: &InputInfo, more: Value) -> Value {
+    let mut map = Map::new();
+    map.insert("type".into(), kind.into());
+    if kind == "begin" {
+        map.insert("schema".into(), SCHEMA.into());
+    }
+    map.insert("path".into(), path_value(input));
+    if let Value::Object(more) = more {
+        map.extend(more);
+    }
+    Value::Object(map)
+}
+
+impl Sink for JsonlReport<'_> {
+    fn wants_hits(&self) -> bool {
+        self.show.hits
+    }
+    fn formatters(&mut self, first_slot: usize) -> Vec<Arc<dyn FormatHits>> {
+        if self.show.hits {
+            self.hits.formatters(first_slot)
+        } else {
+            Vec::new()
+        }
+    }
+    fn begin_input(&mut self, input: &InputInfo) -> io::Result<()> {
+        if !self.show.hits {
+            return Ok(());
+        }
+        line(&mut self.out, &input_record("begin", input, Value::Null))
+    }
+    fn hits(&mut self, input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
+        if !self.show.hits {
+            return Ok(());
+        }
+        self.hits.write(&mut self.out, input, hits, 0)
+    }
+    fn notice(&mut self, input: &InputInfo, notice: &Notice) -> io::Result<()> {
+        if !self.show.hits {
+            return Ok(());
+        }
+        let more = json!({"kind": notice.kind(), "message": notice.to_string()});
+        line(&mut self.out, &input_record("notice", input, more))
+    }
+    fn end_input(&mut self, input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
+        if !self.show.hits {
+            return Ok(());
+        }
+        if let Some(error) = end.error {
+            let more = json!({"message": error.detail()});
+            line(&mut self.out, &input_record("error", input, more))?;
+        }
+        let row = input_row(self.catalog, input, end);
+        let value = match serde_json::to_value(&row).map_err(io::Error::other)? {
+            Value::Object(map) => {
+                Value::Object(map.into_iter().filter(|(k, _)| k != "path").collect())
+            }
+            other => other,
+        };
+        line(&mut self.out, &input_record("end", input, value))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+    fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
+        if self.show.summary {
+            let mut record = Map::new();
+            record.insert("type".into(), "summary".into());
+            record.extend(summary_value(self.catalog, done.summary));
+            line(&mut self.out, &record)?;
+        }
+        self.out.flush()
+    }
+}
+
+impl Report for JsonlReport<'_> {
+    fn destination(&self) -> String {
+        self.destination.clone()
+    }
 }
 
 /// One catalog entry as JSON, for `cbscan codes --format jsonl`.

@@ -1,15 +1,162 @@
-//! Report writers: they turn hits, errors and summaries into text and never search.
+//! Report writers: they turn scan events (see [`crate::sink`]) into text and never search.
 //!
-//! - [`jsonl`]: one JSON object per line, the machine-readable public interface.
 //! - [`human`]: what a person reads in a terminal, optionally coloured.
+//! - [`jsonl`]: JSON lines, the versioned machine-readable public interface.
+//! - [`json`]: one JSON document for the whole scan.
+//! - [`list`]: per-input lines: hit counts (`-c`) or names of inputs with hits (`-l`).
+//! - [`escape`]: the one text pipeline and an escaper per consumer.
 //!
-//! Each writer is a [`crate::Sink`] for hits and errors, plus a `finish` method that writes
-//! the summary once the scan is over.
+//! Every writer is a [`Report`]; [`crate::sink::Tee`] feeds several from one scan.
 
+pub mod escape;
 pub mod human;
+pub mod json;
 pub mod jsonl;
+pub mod list;
 
-/// The note about generic codes on CloudBase's error-code page, verbatim.
-pub const GENERIC_NOTE_ZH: &str = "DATABASE_REQUEST_FAILED、STORAGE_REQUEST_FAIL、FUNCTIONS_EXECUTE_FAIL 分别为通用的数据库、云存储请求错误、云函数请求错误,无特殊的语义,未来将细化出独立特征语义的错误码,请避免基于该错误码进行特殊逻辑判断。";
-/// The same note in English.
-pub const GENERIC_NOTE_EN: &str = "CloudBase's error-code page: DATABASE_REQUEST_FAILED, STORAGE_REQUEST_FAIL and FUNCTIONS_EXECUTE_FAIL are generic database, storage and function errors with no specific meaning; finer-grained codes will replace them, so do not build special logic on them.";
+use std::fmt;
+use std::io::Write;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use crate::catalog::Catalog;
+pub use crate::sink::Report;
+
+/// A report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// For people: each hit with its meaning, then a summary.
+    Human,
+    /// JSON lines (schema 2): `begin`, `hit`, `error`, `notice`, `end`, `summary` records.
+    Jsonl,
+    /// One JSON document: `{"schema":…,"hits":[…],"inputs":[…],"summary":{…}}`.
+    Json,
+    /// `PATH:HITS` for each input with hits (`-c`).
+    Count,
+    /// The name of each input with hits (`-l`).
+    Files,
+}
+
+impl Format {
+    /// Every format, with its name, for help and errors.
+    pub const ALL: [(Format, &'static str); 5] = [
+        (Format::Human, "human"),
+        (Format::Jsonl, "jsonl"),
+        (Format::Json, "json"),
+        (Format::Count, "count"),
+        (Format::Files, "files"),
+    ];
+
+    /// The format's name.
+    pub fn name(self) -> &'static str {
+        Format::ALL
+            .iter()
+            .find(|(f, _)| *f == self)
+            .map_or("human", |(_, name)| name)
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Format, String> {
+        Format::ALL
+            .iter()
+            .find(|(_, name)| name.eq_ignore_ascii_case(s))
+            .map(|(format, _)| *format)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Format::ALL.iter().map(|(_, n)| *n).collect();
+                format!("unknown format {s:?} (known: {})", names.join(", "))
+            })
+    }
+}
+
+/// `FORMAT=PATH`: a report written to a file beside the one on standard output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportSpec {
+    /// The format.
+    pub format: Format,
+    /// The file to write (created or truncated).
+    pub path: PathBuf,
+}
+
+impl FromStr for ReportSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<ReportSpec, String> {
+        let Some((format, path)) = s.split_once('=') else {
+            return Err(format!(
+                "{s:?}: expected FORMAT=PATH, as in json=report.json"
+            ));
+        };
+        if path.is_empty() {
+            return Err(format!("{s:?}: the path after `=` is empty"));
+        }
+        Ok(ReportSpec {
+            format: format.parse()?,
+            path: PathBuf::from(path),
+        })
+    }
+}
+
+/// What a report shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Show {
+    /// Hits (and, in machine formats, the per-input records).
+    pub hits: bool,
+    /// The summary.
+    pub summary: bool,
+}
+
+impl Show {
+    /// Everything.
+    pub const ALL: Show = Show {
+        hits: true,
+        summary: true,
+    };
+}
+
+/// How a report is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportOptions {
+    /// What it shows.
+    pub show: Show,
+    /// Whether to colour (human output).
+    pub color: bool,
+    /// Terminal width to keep each hit's first line within, if the output is a terminal.
+    pub width: Option<usize>,
+    /// Whether hits may be formatted on the scan's worker threads.
+    pub on_workers: bool,
+}
+
+impl Default for ReportOptions {
+    fn default() -> ReportOptions {
+        ReportOptions {
+            show: Show::ALL,
+            color: false,
+            width: None,
+            on_workers: true,
+        }
+    }
+}
+
+/// A report in `format` writing to `out`, which `destination` names in messages.
+pub fn new_report<'a>(
+    format: Format,
+    out: Box<dyn Write + 'a>,
+    destination: String,
+    catalog: &'a Catalog,
+    options: ReportOptions,
+) -> Box<dyn Report + 'a> {
+    match format {
+        Format::Human => Box::new(human::HumanReport::new(out, destination, catalog, options)),
+        Format::Jsonl => Box::new(jsonl::JsonlReport::new(out, destination, catalog, options)),
+        Format::Json => Box::new(json::JsonReport::new(out, destination, catalog, options)),
+        Format::Count => Box::new(list::ListReport::new(out, destination, true)),
+        Format::Files => Box::new(list::ListReport::new(out, destination, false)),
+    }
+}

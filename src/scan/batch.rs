@@ -10,7 +10,8 @@ use super::{Excerpt, Hit};
 use crate::catalog::CodeId;
 use crate::limits::RECYCLED_BATCHES;
 use crate::matcher::PatternId;
-use crate::summary::Summary;
+use crate::sink::Formatted;
+use crate::summary::Counts;
 
 /// A hit as stored in a batch: its excerpt is a range of the batch's text.
 #[derive(Debug, Clone, Copy)]
@@ -37,7 +38,9 @@ pub(crate) struct StoredHit {
 pub struct Batch {
     pub(crate) hits: Vec<StoredHit>,
     pub(crate) text: Vec<u8>,
-    pub(crate) summary: Summary,
+    pub(crate) counts: Counts,
+    /// What each worker-side formatter made of the hits (one per formatter slot).
+    pub(crate) formatted: Vec<Formatted>,
     /// The absolute input range the end of `text` was copied from, so that overlapping
     /// excerpts extend it instead of copying their bytes again.
     span: Range<u64>,
@@ -50,7 +53,8 @@ impl Batch {
         Batch {
             hits: Vec::new(),
             text: Vec::new(),
-            summary: Summary::new(codes),
+            counts: Counts::new(codes),
+            formatted: Vec::new(),
             span: 0..0,
             span_text_start: 0,
         }
@@ -66,16 +70,16 @@ impl Batch {
         self.hits.is_empty()
     }
 
-    /// Whether there is nothing to hand on: no hit kept and none counted (a summary-only scan
-    /// counts hits without keeping them).
+    /// Whether there is nothing to hand on: no hit kept and nothing counted (a summary-only
+    /// scan counts hits without keeping them).
     pub(crate) fn is_blank(&self) -> bool {
-        self.summary.hits == 0
+        self.counts.has_no_hits()
     }
 
-    /// The counts of this batch (hits per code; inputs, bytes and lines are counted at the
-    /// end of an input).
-    pub fn summary(&self) -> &Summary {
-        &self.summary
+    /// The counts of this batch (hits and lines with hits per code; inputs, bytes and lines
+    /// are counted at the end of an input).
+    pub fn counts(&self) -> &Counts {
+        &self.counts
     }
 
     /// The hits, with `line_base` added to their line numbers.
@@ -104,7 +108,8 @@ impl Batch {
     pub(crate) fn weight(&self) -> usize {
         self.hits.capacity() * std::mem::size_of::<StoredHit>()
             + self.text.capacity()
-            + self.summary.weight()
+            + self.counts.weight()
+            + self.formatted.iter().map(Formatted::weight).sum::<usize>()
     }
 
     /// Whether adding one hit with an excerpt of up to `excerpt_len` new bytes could make the
@@ -121,7 +126,8 @@ impl Batch {
         } else {
             self.text.capacity()
         };
-        hits * std::mem::size_of::<StoredHit>() + text + self.summary.weight() > limit
+        let formatted: usize = self.formatted.iter().map(Formatted::len).sum();
+        hits * std::mem::size_of::<StoredHit>() + text + self.counts.weight() + formatted > limit
     }
 
     /// Copies the excerpt `haystack[range]` (absolute offset `haystack_offset + range.start`)
@@ -178,10 +184,11 @@ impl Recycler {
     /// Keeps `batch` for reuse (emptied), unless enough are kept already.
     pub(crate) fn give(&self, mut batch: Batch) {
         let mut spare = self.spare.lock().unwrap_or_else(|p| p.into_inner());
-        if spare.len() < RECYCLED_BATCHES && batch.summary.by_code.len() == self.codes {
+        if spare.len() < RECYCLED_BATCHES && batch.counts.code_slots() == self.codes {
             batch.hits.clear();
             batch.text.clear();
-            batch.summary.clear();
+            batch.counts.clear();
+            batch.formatted.iter_mut().for_each(Formatted::clear);
             batch.span = 0..0;
             batch.span_text_start = 0;
             spare.push(batch);

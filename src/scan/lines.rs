@@ -24,7 +24,7 @@ use memchr::memrchr;
 use std::sync::Arc;
 
 use super::batch::{Batch, Recycler};
-use super::region::{scan_region, LineCursor, Out};
+use super::region::{scan_region, Formatting, LineCodes, LineCursor, Out};
 use super::{InputStats, ScanSpec};
 use crate::limits::EXCERPT_RADIUS;
 use crate::matcher::MAX_LOOK_BEHIND;
@@ -58,6 +58,9 @@ pub struct Resume {
     pub newlines: u64,
     /// Bytes read but not yet scanned, with the context before them.
     pub pending: Vec<u8>,
+    /// Codes already counted on the current line (line `newlines + 1`), when the scan stopped
+    /// inside a line longer than the buffer: that line is not counted twice for them.
+    pub line_codes: Vec<u32>,
 }
 
 impl Resume {
@@ -71,6 +74,7 @@ impl Resume {
             line_start: offset,
             newlines,
             pending: Vec::new(),
+            line_codes: Vec::new(),
         }
     }
 
@@ -104,6 +108,10 @@ pub struct LineScanner<'s> {
     origin_newlines: u64,
     /// Whether the last finish held an unterminated line back.
     held_back: bool,
+    /// The codes on the line of the last hit.
+    line_codes: LineCodes,
+    /// Formatters to run on each hit, if the sinks gave any.
+    formatting: Option<Formatting<'s>>,
 }
 
 impl Drop for LineScanner<'_> {
@@ -159,6 +167,8 @@ impl<'s> LineScanner<'s> {
             last_byte: start.pending.last().copied(),
             origin_newlines: start.newlines,
             held_back: false,
+            line_codes: LineCodes::resumed(start.newlines + 1, start.line_codes),
+            formatting: None,
         };
         scanner.reserve();
         scanner.buf[..start.pending.len()].copy_from_slice(&start.pending);
@@ -166,6 +176,12 @@ impl<'s> LineScanner<'s> {
         scanner.scanned = (start.scanned - start.base) as usize;
         scanner.resume = start.resume.saturating_sub(start.base) as usize;
         scanner
+    }
+
+    /// Runs `formatting`'s formatters on every hit, as it is found.
+    pub(crate) fn formatting(mut self, formatting: Option<Formatting<'s>>) -> Self {
+        self.formatting = formatting;
+        self
     }
 
     fn reserve(&mut self) {
@@ -316,6 +332,7 @@ impl<'s> LineScanner<'s> {
             line_start: self.cursor.line_start,
             newlines: self.cursor.newlines,
             pending: self.buf[keep..self.filled].to_vec(),
+            line_codes: self.line_codes.on_line(self.cursor.newlines + 1).to_vec(),
         };
         Ok((stats, state))
     }
@@ -361,6 +378,8 @@ impl<'s> LineScanner<'s> {
             recycler: &self.recycler,
             on_batch,
             failed: None,
+            line_codes: &mut self.line_codes,
+            formatting: self.formatting,
         };
         if start < to {
             self.resume = scan_region(

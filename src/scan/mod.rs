@@ -12,7 +12,7 @@
 //! - `order`: putting results back in input order and numbering lines across chunks, so the
 //!   output does not depend on the thread count or the chunk size.
 
-mod batch;
+pub(crate) mod batch;
 mod lines;
 mod order;
 mod parallel;
@@ -32,7 +32,8 @@ use crate::error::{Error, Result};
 use crate::input::{Change, FileId, Source};
 use crate::limits;
 use crate::matcher::{Matcher, PatternId};
-use crate::summary::Summary;
+use crate::sink::{Collect, Sink};
+use crate::summary::{Counts, InputSummary, Summary};
 
 /// One error code found in one input, as a sink sees it. Its excerpt borrows from the batch
 /// it came in; [`Hit::to_owned`] keeps one.
@@ -140,32 +141,6 @@ impl Notice {
     }
 }
 
-/// Receives what a scan finds, in input order, on the thread that started the scan.
-///
-/// An `Err` from any method stops the scan and is returned by the driver (a closed pipe ends a
-/// scan this way).
-pub trait Sink {
-    /// A hit in `input` (inputs are named as the user gave them, `<stdin>` for stdin).
-    fn hit(&mut self, input: &str, hit: &Hit<'_>) -> io::Result<()>;
-    /// An input that could not be read (in whole or in part).
-    fn error(&mut self, error: &Error) -> io::Result<()>;
-    /// Something to tell about `input` (it changed while it was scanned, ...).
-    fn notice(&mut self, _input: &str, _notice: &Notice) -> io::Result<()> {
-        Ok(())
-    }
-    /// The scan is about to wait for more of a live input (a pipe): make what was written
-    /// so far visible, so each hit shows up when its line arrives, without a flush per hit.
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-    /// `input` has been read to the end.
-    fn input_done(&mut self, _input: &str, _stats: &InputStats) -> io::Result<()> {
-        Ok(())
-    }
-    /// Progress: `done` of `total` known bytes have been scanned.
-    fn progress(&mut self, _done: u64, _total: u64) {}
-}
-
 /// Which codes a scan reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeFilter {
@@ -217,9 +192,12 @@ pub struct ScanOptions {
     pub in_flight_bytes: usize,
     /// Whether gzip and zstd inputs are decompressed (recognised by their first bytes).
     pub decompress: bool,
-    /// The file standard output writes to, if it is one: an input that is the same file is
-    /// not read (it would read back the scan's own output), as GNU grep does.
-    pub output: Option<FileId>,
+    /// The files the scan's reports write to (standard output if it is a file, `--report`
+    /// files): an input that is one of them is not read (it would read back the scan's own
+    /// output), as GNU grep does.
+    pub outputs: Vec<FileId>,
+    /// Most hits of one input handed to the sink (`--max-hits`); the counts include every hit.
+    pub max_hits: Option<u64>,
 }
 
 impl Default for ScanOptions {
@@ -232,7 +210,8 @@ impl Default for ScanOptions {
             collect_hits: true,
             in_flight_bytes: limits::IN_FLIGHT_BYTES,
             decompress: true,
-            output: None,
+            outputs: Vec::new(),
+            max_hits: None,
         }
     }
 }
@@ -255,12 +234,19 @@ pub(crate) struct ScanSpec<'a> {
     pub filter: &'a CodeFilter,
     /// Whether to produce hits (false: only counts).
     pub collect_hits: bool,
+    /// Which codes are generic, by code.
+    pub generic: &'a [bool],
 }
 
 struct Inner {
-    matcher: Matcher,
+    matcher: Arc<Matcher>,
     filter: CodeFilter,
     options: ScanOptions,
+    generic: Vec<bool>,
+}
+
+fn generic_flags(catalog: &Catalog) -> Vec<bool> {
+    catalog.codes().iter().map(|c| c.is_generic()).collect()
 }
 
 /// A matcher, a code filter and the options of a scan, built once and shared (cheap to
@@ -293,9 +279,10 @@ impl Scanner {
         }
         Ok(Scanner {
             inner: Arc::new(Inner {
-                matcher,
+                matcher: Arc::new(matcher),
                 filter,
                 options,
+                generic: generic_flags(catalog),
             }),
         })
     }
@@ -304,9 +291,10 @@ impl Scanner {
     pub fn for_catalog(catalog: &Catalog, options: ScanOptions) -> Scanner {
         Scanner {
             inner: Arc::new(Inner {
-                matcher: Matcher::new(catalog),
+                matcher: Arc::new(Matcher::new(catalog)),
                 filter: CodeFilter::all(catalog),
                 options,
+                generic: generic_flags(catalog),
             }),
         }
     }
@@ -314,6 +302,18 @@ impl Scanner {
     /// The matcher.
     pub fn matcher(&self) -> &Matcher {
         &self.inner.matcher
+    }
+
+    /// The same scanner with other options.
+    pub fn with_options(&self, options: ScanOptions) -> Scanner {
+        Scanner {
+            inner: Arc::new(Inner {
+                matcher: Arc::clone(&self.inner.matcher),
+                filter: self.inner.filter.clone(),
+                options,
+                generic: self.inner.generic.clone(),
+            }),
+        }
     }
 
     /// The options.
@@ -332,37 +332,38 @@ impl Scanner {
     }
 
     pub(crate) fn spec(&self) -> ScanSpec<'_> {
+        self.spec_collecting(self.inner.options.collect_hits)
+    }
+
+    pub(crate) fn spec_collecting(&self, collect_hits: bool) -> ScanSpec<'_> {
         ScanSpec {
             matcher: &self.inner.matcher,
             filter: &self.inner.filter,
-            collect_hits: self.inner.options.collect_hits,
+            collect_hits,
+            generic: &self.inner.generic,
         }
     }
 
     /// A line scanner starting at `start` ([`Resume::at`]`(0, 0)` for the start of an input).
     pub fn line_scanner(&self, start: Resume) -> LineScanner<'_> {
         let recycler = Arc::new(batch::Recycler::new(self.codes()));
-        self.line_scanner_in(start, Vec::new(), recycler)
+        self.line_scanner_in(self.spec(), start, Vec::new(), recycler)
     }
 
     /// A line scanner reading into `buffer`, taking its batches from `recycler`.
-    pub(crate) fn line_scanner_in(
-        &self,
+    pub(crate) fn line_scanner_in<'s>(
+        &'s self,
+        spec: ScanSpec<'s>,
         start: Resume,
         buffer: Vec<u8>,
         recycler: Arc<batch::Recycler>,
-    ) -> LineScanner<'_> {
-        LineScanner::new(
-            self.spec(),
-            recycler,
-            self.inner.options.block_size,
-            start,
-            buffer,
-        )
+    ) -> LineScanner<'s> {
+        LineScanner::new(spec, recycler, self.inner.options.block_size, start, buffer)
     }
 
-    /// Scans `sources`, giving `sink` every hit, notice and error in input order. Stops early
-    /// if the sink fails (a closed pipe); the summary then counts what was found until then.
+    /// Scans `sources`, giving `sink` every event in input order (see [`Sink`]). Stops early
+    /// if the sink fails (every report's output closed); the summary then counts what was
+    /// found until then. Hits are collected only if the options and the sink both want them.
     pub fn scan(&self, sources: Vec<Source>, sink: &mut dyn Sink) -> ScanEnd {
         parallel::scan_sources(self, sources, sink)
     }
@@ -384,17 +385,19 @@ impl Scanner {
     /// summary.
     pub fn scan_reader(&self, mut reader: impl Read) -> io::Result<(Vec<OwnedHit>, Summary)> {
         let mut hits = Vec::new();
-        let mut summary = self.new_summary();
+        let mut counts = Counts::new(self.codes());
         let stats = self
             .line_scanner(Resume::at(0, 0))
             .scan_to_end(&mut reader, &mut |batch| {
                 hits.extend(batch.hits(0).map(|hit| hit.to_owned()));
-                summary.merge(batch.summary());
+                counts += batch.counts();
                 Ok(())
             })?;
-        summary.files = 1;
-        summary.bytes = stats.bytes;
-        summary.lines = stats.lines;
+        counts.add_file();
+        counts.add_read(stats.bytes, stats.lines);
+        let mut summary = self.new_summary();
+        let row = InputSummary::from_counts("<reader>".into(), None, &counts);
+        summary.add_input(&counts, row);
         Ok((hits, summary))
     }
 }
@@ -415,22 +418,5 @@ impl ScanEnd {
             Some(error) => Err(error),
             None => Ok(self.summary),
         }
-    }
-}
-
-/// A sink that keeps every hit; an input error stops it.
-#[derive(Default)]
-pub struct Collect {
-    /// The hits, in order.
-    pub hits: Vec<OwnedHit>,
-}
-
-impl Sink for Collect {
-    fn hit(&mut self, _input: &str, hit: &Hit<'_>) -> io::Result<()> {
-        self.hits.push(hit.to_owned());
-        Ok(())
-    }
-    fn error(&mut self, error: &Error) -> io::Result<()> {
-        Err(io::Error::other(error.to_string()))
     }
 }

@@ -9,8 +9,10 @@ use std::sync::mpsc;
 
 use super::batch::Batch;
 use super::parallel::{Envelope, Outcome, Shared};
-use super::{InputStats, Notice, Sink};
-use crate::summary::Summary;
+use super::{InputStats, Notice};
+use crate::error::Error;
+use crate::sink::{Hits, InputEnd, Sink};
+use crate::summary::{Counts, InputSummary, Summary};
 
 /// What workers send.
 pub(crate) enum Message {
@@ -44,9 +46,14 @@ pub(crate) fn emit_in_order(
         summary: shared.scanner.new_summary(),
         open: None,
         line_base: 0,
-        read: InputStats::default(),
-        failed: false,
-        name: String::new(),
+        counts: Counts::new(shared.scanner.codes()),
+        ended: false,
+        handed: 0,
+        max_hits: shared
+            .scanner
+            .options()
+            .max_hits
+            .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)),
     };
     let mut current = 0usize;
     let mut done_bytes = 0u64;
@@ -76,6 +83,7 @@ pub(crate) fn emit_in_order(
                 handled = emitter.sink.flush();
             }
             if let Err(error) = handled {
+                emitter.end_open_input_quietly();
                 return (emitter.summary, Some(error));
             }
         }
@@ -92,21 +100,59 @@ struct Emitter<'a> {
     open: Option<usize>,
     /// Lines in the chunks of the open source before the current one.
     line_base: u64,
-    /// What the open source's finished parts read.
-    read: InputStats,
-    /// Whether reading the open source failed.
-    failed: bool,
-    name: String,
+    /// What the open source gave so far.
+    counts: Counts,
+    /// Whether the open source has ended (its error was reported, or its last part seen).
+    ended: bool,
+    /// Hits of the open source handed to the sink.
+    handed: usize,
+    /// Most hits of one source handed to the sink.
+    max_hits: usize,
 }
 
 impl Emitter<'_> {
-    fn open(&mut self, source: usize) {
+    fn open(&mut self, source: usize) -> io::Result<()> {
         if self.open != Some(source) {
             self.open = Some(source);
             self.line_base = 0;
-            self.read = InputStats::default();
-            self.failed = false;
-            self.name = self.shared.sources[source].name();
+            self.counts.clear();
+            self.ended = false;
+            self.handed = 0;
+            self.sink.begin_input(&self.shared.inputs[source])?;
+        }
+        Ok(())
+    }
+
+    /// Ends the open source: counts it, and tells the sink.
+    fn end(&mut self, source: usize, stats: InputStats, error: Option<&Error>) -> io::Result<()> {
+        self.ended = true;
+        let input = &self.shared.inputs[source];
+        let mut row = InputSummary::from_counts(
+            input.name.clone(),
+            input.distinct_path_bytes(),
+            &self.counts,
+        );
+        row.error = error.map(Error::detail);
+        self.summary.add_input(&self.counts, row);
+        let end = InputEnd {
+            stats,
+            counts: &self.counts,
+            error,
+        };
+        self.sink.end_input(input, &end)
+    }
+
+    /// The scan stops in the middle of the open source: what it found still counts.
+    fn end_open_input_quietly(&mut self) {
+        if let (Some(source), false) = (self.open, self.ended) {
+            self.ended = true;
+            let input = &self.shared.inputs[source];
+            let row = InputSummary::from_counts(
+                input.name.clone(),
+                input.distinct_path_bytes(),
+                &self.counts,
+            );
+            self.summary.add_input(&self.counts, row);
         }
     }
 
@@ -118,16 +164,19 @@ impl Emitter<'_> {
                 }
             }
             Message::Batch { source, batch } => {
-                self.open(source);
-                if self.failed {
+                self.open(source)?;
+                if self.ended {
                     // Later chunks of a file that failed: their line numbers would be wrong.
                     return Ok(());
                 }
                 // Counted first: if the sink stops on one of these hits, the summary still
                 // holds what was found (the exit status follows it).
-                self.summary.merge(batch.summary());
-                for hit in batch.hits(self.line_base) {
-                    self.sink.hit(&self.name, &hit)?;
+                self.counts += batch.counts();
+                let take = self.max_hits.saturating_sub(self.handed);
+                if !batch.is_empty() && take > 0 {
+                    let hits = Hits::new(&batch, self.line_base, take);
+                    self.handed += hits.len();
+                    self.sink.hits(&self.shared.inputs[source], &hits)?;
                 }
                 self.shared.recycler.give(batch);
             }
@@ -136,8 +185,8 @@ impl Emitter<'_> {
                 outcome,
                 last,
             } => {
-                self.open(source);
-                if self.failed {
+                self.open(source)?;
+                if self.ended {
                     // Reported once; the rest of the file is not counted.
                     return Ok(());
                 }
@@ -150,25 +199,30 @@ impl Emitter<'_> {
                 // line breaks: the next chunk's lines follow them. What was read before an
                 // error counts too.
                 self.line_base += stats.lines;
-                self.read.bytes += stats.bytes;
-                self.read.lines += stats.lines;
-                self.summary.bytes += stats.bytes;
-                self.summary.lines += stats.lines;
-                if let Some(error) = error {
-                    self.failed = true;
-                    self.summary.errors += 1;
-                    self.sink.error(&error)?;
-                }
+                self.counts.add_read(stats.bytes, stats.lines);
                 if let Some(change) = change {
-                    self.sink.notice(&self.name, &Notice::Changed(change))?;
+                    self.sink
+                        .notice(&self.shared.inputs[source], &Notice::Changed(change))?;
                 }
-                if last && !self.failed {
-                    self.summary.files += 1;
-                    self.sink.input_done(&self.name, &self.read)?;
+                if let Some(error) = error {
+                    self.counts.add_error();
+                    let read = self.read_so_far();
+                    self.end(source, read, Some(&error))?;
+                } else if last {
+                    self.counts.add_file();
+                    let read = self.read_so_far();
+                    self.end(source, read, None)?;
                 }
             }
             Message::UnitDone => {}
         }
         Ok(())
+    }
+
+    fn read_so_far(&self) -> InputStats {
+        InputStats {
+            bytes: self.counts.bytes(),
+            lines: self.counts.lines(),
+        }
     }
 }

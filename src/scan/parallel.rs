@@ -15,16 +15,18 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::batch::{Batch, Recycler};
-use super::lines::{Finish, Resume, Scanned};
+use super::lines::{Finish, LineScanner, Resume, Scanned};
 use super::order::{emit_in_order, Message};
 use super::plan::{plan_units, Unit, UnitKind};
 use super::positional::{ChunkReader, Positional};
-use super::{InputStats, ScanEnd, Scanner, Sink};
+use super::region::Formatting;
+use super::{InputStats, ScanEnd, Scanner};
 use crate::error::Error;
 use crate::input::{
     open_reader, open_stdin, Change, Encoding, Listed, OpenFile, OpenOptions, Source,
 };
 use crate::limits::{BATCH_BYTES, CURRENT_UNIT_BYTES};
+use crate::sink::{FormatHits, InputInfo, ScanDone, Sink};
 
 /// Hit data in flight, charged by workers, released by the emitter.
 ///
@@ -159,6 +161,46 @@ pub(crate) struct Shared {
     pub budget: Budget,
     /// Batches the emitter is done with, for workers to fill again.
     pub recycler: Arc<Recycler>,
+    /// Each source as writers see it.
+    pub inputs: Vec<InputInfo>,
+    /// Whether hits are kept (else only counted).
+    pub collect_hits: bool,
+    /// Formatters the workers run on each hit.
+    pub formatters: Vec<Arc<dyn FormatHits>>,
+}
+
+impl Shared {
+    /// A line scanner for `source` from `start`, reading into `scratch`'s buffer.
+    fn line_scanner(&self, source: usize, start: Resume, scratch: &mut Vec<u8>) -> LineScanner<'_> {
+        let formatting = (!self.formatters.is_empty()).then(|| Formatting {
+            formatters: &self.formatters,
+            input: &self.inputs[source],
+        });
+        self.scanner
+            .line_scanner_in(
+                self.scanner.spec_collecting(self.collect_hits),
+                start,
+                std::mem::take(scratch),
+                Arc::clone(&self.recycler),
+            )
+            .formatting(formatting)
+    }
+}
+
+/// How each source is shown to writers.
+fn input_infos(sources: &[Source]) -> Vec<InputInfo> {
+    sources
+        .iter()
+        .enumerate()
+        .map(|(index, source)| InputInfo {
+            index,
+            name: source.name(),
+            path: match source {
+                Source::File { path, .. } => Some(path.clone()),
+                _ => None,
+            },
+        })
+        .collect()
 }
 
 /// A message with the unit it belongs to and the bytes it was charged.
@@ -179,17 +221,27 @@ pub(crate) fn scan_with_peak(
     sources: Vec<Source>,
     sink: &mut dyn Sink,
 ) -> (ScanEnd, usize) {
+    let started = std::time::Instant::now();
     let options = scanner.options();
     let units = plan_units(&sources, options);
     // No more threads than units: one small file needs one thread, not one per core.
     let threads = options.thread_count().min(units.len().max(1));
+    let collect_hits = options.collect_hits && sink.wants_hits();
+    let formatters = if collect_hits {
+        sink.formatters(0)
+    } else {
+        Vec::new()
+    };
     let shared = Arc::new(Shared {
         scanner: scanner.clone(),
         units,
+        inputs: input_infos(&sources),
         sources,
         next_unit: AtomicUsize::new(0),
         budget: Budget::new(options.in_flight_bytes),
         recycler: Arc::new(Recycler::new(scanner.codes())),
+        collect_hits,
+        formatters,
     });
     let (sender, receiver) = mpsc::channel::<Envelope>();
     let pool = match rayon::ThreadPoolBuilder::new()
@@ -212,9 +264,16 @@ pub(crate) fn scan_with_peak(
         pool.spawn(move || work(&shared, &sender));
     }
     drop(sender);
-    let (summary, stopped) = emit_in_order(&shared, &receiver, sink);
+    let (summary, mut stopped) = emit_in_order(&shared, &receiver, sink);
     // Whether it finished or the sink stopped it, no worker may wait any longer.
     shared.budget.stop();
+    let done = ScanDone {
+        summary: &summary,
+        elapsed: started.elapsed(),
+    };
+    if let Err(error) = sink.finish(&done) {
+        stopped.get_or_insert(error);
+    }
     (ScanEnd { summary, stopped }, shared.budget.peak())
 }
 
@@ -389,7 +448,7 @@ fn open_options(shared: &Shared) -> OpenOptions {
     let options = shared.scanner.options();
     OpenOptions {
         decompress: options.decompress,
-        output: options.output,
+        outputs: options.outputs.clone(),
     }
 }
 
@@ -442,12 +501,8 @@ fn scan_chunk(
                 };
             }
             match file.stream(true) {
-                Ok(mut reader) => scanner
-                    .line_scanner_in(
-                        Resume::at(0, 0),
-                        std::mem::take(scratch),
-                        Arc::clone(&shared.recycler),
-                    )
+                Ok(mut reader) => shared
+                    .line_scanner(source, Resume::at(0, 0), scratch)
                     .scan_to_end_recycling(&mut reader, on_batch, &at_end, scratch),
                 Err(error) => return Outcome::failed(Arc::new(input_error(&name, error))),
             }
@@ -475,12 +530,8 @@ fn scan_chunk(
                 done: false,
             };
             // Line numbers count from the chunk's start; the emitter adds the chunks before.
-            scanner
-                .line_scanner_in(
-                    Resume::at(start, 0),
-                    std::mem::take(scratch),
-                    Arc::clone(&shared.recycler),
-                )
+            shared
+                .line_scanner(source, Resume::at(start, 0), scratch)
                 .scan_to_end_recycling(&mut reader, on_batch, &at_end, scratch)
         }
     };
@@ -540,18 +591,14 @@ fn scan_whole(
     on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
 ) -> Outcome {
     let options = open_options(shared);
+    let index = source;
     let source = &shared.sources[source];
     let name = source.name();
     let mut scan = |reader: &mut dyn Read,
                     on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
                     at_end: &dyn Fn() -> Finish| {
         shared
-            .scanner
-            .line_scanner_in(
-                Resume::at(0, 0),
-                std::mem::take(scratch),
-                Arc::clone(&shared.recycler),
-            )
+            .line_scanner(index, Resume::at(0, 0), scratch)
             .scan_to_end_recycling(reader, on_batch, at_end, scratch)
     };
     let final_line = || Finish::Final;
@@ -599,7 +646,7 @@ fn scan_whole(
 mod tests {
     use super::*;
     use crate::catalog::Catalog;
-    use crate::scan::{Hit, ScanOptions};
+    use crate::scan::ScanOptions;
     use crate::summary::Summary;
 
     /// Counts hits, sleeping now and then: a sink slower than the scan.
@@ -610,17 +657,16 @@ mod tests {
     }
 
     impl Sink for Slow {
-        fn hit(&mut self, _input: &str, hit: &Hit<'_>) -> io::Result<()> {
-            self.hits += 1;
-            self.lines_in_order &= hit.line >= self.last_line;
-            self.last_line = hit.line;
-            if self.hits.is_multiple_of(500) {
-                std::thread::sleep(std::time::Duration::from_millis(1));
+        fn hits(&mut self, _input: &InputInfo, hits: &crate::sink::Hits<'_>) -> io::Result<()> {
+            for hit in hits.iter() {
+                self.hits += 1;
+                self.lines_in_order &= hit.line >= self.last_line;
+                self.last_line = hit.line;
+                if self.hits.is_multiple_of(500) {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
             }
             Ok(())
-        }
-        fn error(&mut self, error: &Error) -> io::Result<()> {
-            Err(io::Error::other(error.to_string()))
         }
     }
 
@@ -652,7 +698,7 @@ mod tests {
     fn a_slow_sink_never_has_more_than_the_budget_in_flight() {
         let budget = 1 << 20;
         let (summary, peak, sink) = dense_scan(budget, 4);
-        assert_eq!((summary.hits, sink.hits), (200_000, 200_000));
+        assert_eq!((summary.hits(), sink.hits), (200_000, 200_000));
         assert!(sink.lines_in_order);
         assert!(peak > budget / 2, "the budget was used: {peak}");
         assert!(peak <= budget, "{peak} bytes in flight, budget {budget}");
@@ -662,7 +708,7 @@ mod tests {
     fn a_budget_smaller_than_one_batch_still_finishes() {
         // The current unit's worker may always send one batch: no deadlock.
         let (summary, _, sink) = dense_scan(1, 3);
-        assert_eq!((summary.hits, sink.hits), (200_000, 200_000));
+        assert_eq!((summary.hits(), sink.hits), (200_000, 200_000));
         assert!(sink.lines_in_order);
     }
 }

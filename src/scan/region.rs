@@ -7,10 +7,12 @@ use std::ops::Range;
 use memchr::{memchr, memrchr};
 
 use super::batch::{Batch, Recycler, StoredHit};
-use super::ScanSpec;
+use super::{Excerpt, Hit, ScanSpec};
 use crate::limits::{BATCH_BYTES, EXCERPT_RADIUS, SEARCH_SLICE};
 use crate::matcher::RawMatch;
+use crate::sink::{FormatHits, InputInfo};
 use crate::text::{char_start_backward, char_start_forward};
+use std::sync::Arc;
 
 /// Where the scan stands in the line structure of the input.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -21,6 +23,44 @@ pub(crate) struct LineCursor {
     pub line_start: u64,
 }
 
+/// The codes seen so far on the line of the last hit, to count each line once per code and
+/// the lines a generic code shares with a specific one. Lives as long as its line scanner,
+/// since a line longer than the buffer is scanned in several windows.
+#[derive(Debug, Default)]
+pub(crate) struct LineCodes {
+    /// The line (newlines before it, plus one); 0 before the first hit.
+    line: u64,
+    /// Distinct codes on that line, in order of first appearance (at most one per code of the
+    /// catalog).
+    codes: Vec<u32>,
+}
+
+impl LineCodes {
+    /// The state of a scanner resumed on `line` with `codes` already counted on it.
+    pub(crate) fn resumed(line: u64, codes: Vec<u32>) -> LineCodes {
+        LineCodes {
+            line: if codes.is_empty() { 0 } else { line },
+            codes,
+        }
+    }
+
+    /// The codes counted on `line` (none if the last hit was on another line).
+    pub(crate) fn on_line(&self, line: u64) -> &[u32] {
+        if self.line == line {
+            &self.codes
+        } else {
+            &[]
+        }
+    }
+}
+
+/// Formatters the workers run on every hit, and the input the hits are from.
+#[derive(Clone, Copy)]
+pub(crate) struct Formatting<'a> {
+    pub formatters: &'a [Arc<dyn FormatHits>],
+    pub input: &'a InputInfo,
+}
+
 /// Where a window's hits go: the batch being filled, handed on whenever it grows past
 /// [`BATCH_BYTES`] so that a dense window never piles up unbounded hit data in a worker.
 pub(crate) struct Out<'a> {
@@ -29,6 +69,37 @@ pub(crate) struct Out<'a> {
     pub on_batch: &'a mut dyn FnMut(Batch) -> io::Result<()>,
     /// The first error the receiver returned; once set, hits are no longer kept.
     pub failed: Option<io::Error>,
+    pub line_codes: &'a mut LineCodes,
+    pub formatting: Option<Formatting<'a>>,
+}
+
+impl Out<'_> {
+    /// Counts a hit of `code` on `line`: the hit, and the line for the code (and for the pairs
+    /// it forms with the codes already on the line) if the code is new on it.
+    #[inline]
+    fn count(&mut self, spec: &ScanSpec<'_>, code: usize, line: u64) {
+        let counts = &mut self.batch.counts;
+        counts.add_hit(code);
+        let seen = &mut *self.line_codes;
+        if seen.line != line {
+            seen.line = line;
+            seen.codes.clear();
+            counts.add_line_with_hits();
+        } else if seen.codes.contains(&(code as u32)) {
+            return;
+        }
+        counts.add_code_line(code);
+        let generic = spec.generic[code];
+        for &other in &seen.codes {
+            let other = other as usize;
+            match (generic, spec.generic[other]) {
+                (true, false) => counts.add_together(code, other),
+                (false, true) => counts.add_together(other, code),
+                _ => {}
+            }
+        }
+        seen.codes.push(code as u32);
+    }
 }
 
 impl Out<'_> {
@@ -97,19 +168,22 @@ fn scan_slice(
         matcher,
         filter,
         collect_hits,
+        ..
     } = spec;
+    let mut counted_to = counted_from;
     if !collect_hits {
-        let summary = &mut out.batch.summary;
+        // Only counts; the cursor still follows the hits, to count lines with a code.
         let stop = matcher.find(haystack, from, to, |m| {
             let code = matcher.code_of(m.pattern);
             if filter.keeps(code) {
-                summary.add_hit(code);
+                advance(cursor, haystack, haystack_offset, counted_to, m.start);
+                counted_to = m.start;
+                out.count(&spec, code, cursor.newlines + 1);
             }
         });
-        advance(cursor, haystack, haystack_offset, counted_from, to);
+        advance(cursor, haystack, haystack_offset, counted_to, to);
         return stop;
     }
-    let mut counted_to = counted_from;
     let stop = matcher.find(haystack, from, to, |m| {
         let code = matcher.code_of(m.pattern);
         if !filter.keeps(code) || out.failed.is_some() {
@@ -123,11 +197,12 @@ fn scan_slice(
         if !out.batch.is_empty() && out.batch.would_outgrow(cut.range.len(), BATCH_BYTES) {
             out.hand_on();
         }
+        let line = cursor.newlines + 1;
+        out.count(&spec, code, line);
         let batch = &mut out.batch;
-        batch.summary.add_hit(code);
         let text_start = batch.push_excerpt(haystack, haystack_offset, cut.range.clone());
-        batch.hits.push(StoredHit {
-            line: cursor.newlines + 1,
+        let stored = StoredHit {
+            line,
             column: haystack_offset + m.start as u64 - cursor.line_start + 1,
             byte_offset: haystack_offset + m.start as u64,
             code: code as u32,
@@ -138,10 +213,47 @@ fn scan_slice(
             hit_len: (m.end - m.start) as u32,
             cut_before: cut.cut_before,
             cut_after: cut.cut_after,
-        });
+        };
+        batch.hits.push(stored);
+        if let Some(formatting) = out.formatting {
+            format_hit(formatting, batch, &stored, &haystack[cut.range.clone()]);
+            // The formatted text may make the batch heavy all by itself (a long path, a line
+            // of control characters escaped six bytes each): hand it on now.
+            if batch.weight() >= BATCH_BYTES {
+                out.hand_on();
+            }
+        }
     });
     advance(cursor, haystack, haystack_offset, counted_to, to);
     stop
+}
+
+/// Runs every formatter on a hit just stored in `batch`.
+fn format_hit(formatting: Formatting<'_>, batch: &mut Batch, stored: &StoredHit, excerpt: &[u8]) {
+    let hit_start = stored.hit_start as usize;
+    let hit = Hit {
+        line: stored.line,
+        column: stored.column,
+        byte_offset: stored.byte_offset,
+        code: stored.code as usize,
+        pattern: stored.pattern,
+        excerpt: Excerpt {
+            bytes: excerpt,
+            hit: hit_start..hit_start + stored.hit_len as usize,
+            cut_before: stored.cut_before,
+            cut_after: stored.cut_after,
+        },
+    };
+    if batch.formatted.len() < formatting.formatters.len() {
+        batch
+            .formatted
+            .resize_with(formatting.formatters.len(), Default::default);
+    }
+    for (formatter, out) in formatting.formatters.iter().zip(&mut batch.formatted) {
+        out.begin_hit();
+        formatter.format(formatting.input, &hit, out);
+        out.end_hit();
+    }
 }
 
 /// Moves the cursor over `haystack[from..to]`.

@@ -1,8 +1,9 @@
-//! Command-line parsing: clap definitions, turned into plain [`Command`] values that the rest of
-//! the binary runs. Nothing here touches files or the terminal.
+//! Command-line definitions (clap) and nothing else: `config` resolves them into a plain
+//! [`crate::config::Config`]. Nothing here touches files or the terminal.
 
 use std::path::PathBuf;
 
+use cbscan::report::{Format, ReportSpec};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Find Tencent CloudBase (云开发) error codes in logs, explain them, count them.
@@ -35,7 +36,7 @@ pub struct CatalogArgs {
 #[derive(Debug, Subcommand)]
 pub enum CommandArgs {
     /// Scan logs (files, folders, `-` for stdin; stdin if none) for error codes.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Explain codes: category, meanings, numeric aliases (`cbscan explain -- -502005`).
     Explain {
         /// Codes in any letter case, or numeric aliases.
@@ -59,9 +60,27 @@ pub struct ScanArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ScanFormat::Human)]
-    pub format: ScanFormat,
+    /// Format of standard output: human, jsonl, json, count or files.
+    #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = parse_format)]
+    pub format: Format,
+
+    /// Also write a report to a file, in FORMAT (human, jsonl, json, count, files), from the
+    /// same scan (repeatable): `--report json=scan.json`.
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub reports: Vec<ReportSpec>,
+
+    /// Print the number of hits of each input with hits (`PATH:HITS`), as `rg -c` does.
+    #[arg(short = 'c', long = "count", conflicts_with_all = ["files_with_hits", "format"])]
+    pub count: bool,
+
+    /// Print the name of each input with hits, as `rg -l` does.
+    #[arg(short = 'l', long = "files-with-hits", conflicts_with = "format")]
+    pub files_with_hits: bool,
+
+    /// Show at most N hits of each input (counts and the exit status still include every
+    /// hit).
+    #[arg(short = 'm', long = "max-hits", value_name = "N")]
+    pub max_hits: Option<u64>,
 
     /// Print only the summary.
     #[arg(short = 's', long = "summary-only", conflicts_with_all = ["no_summary", "quiet"])]
@@ -135,10 +154,12 @@ pub struct ScanArgs {
     pub chunk_min: Option<u64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ScanFormat {
-    Human,
-    Jsonl,
+fn parse_format(value: &str) -> Result<Format, String> {
+    value.parse()
+}
+
+fn parse_report(value: &str) -> Result<ReportSpec, String> {
+    value.parse()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

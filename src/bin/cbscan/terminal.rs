@@ -5,12 +5,14 @@ use std::env;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use cbscan::scan::{Hit, InputStats, Notice, Sink};
+use std::sync::Arc;
+
+use cbscan::scan::Notice;
+use cbscan::sink::{FormatHits, Hits, InputEnd, InputInfo, ScanDone, Sink};
 use cbscan::text::visible;
-use cbscan::Error;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::ColorChoice;
+use crate::args::ColorChoice;
 
 /// Whether to colour stdout: `--color`, then `NO_COLOR` (off), `CLICOLOR_FORCE` (on), then
 /// whether stdout is a terminal that is not `TERM=dumb`.
@@ -106,7 +108,8 @@ impl Progress {
     }
 }
 
-/// Wraps a report writer: errors also go to stderr, and writes make room for the progress bar.
+/// Wraps the scan's sink: errors and notices also go to stderr, and writes make room for the
+/// progress bar.
 pub struct CliSink<'a> {
     pub inner: &'a mut dyn Sink,
     pub progress: Option<Progress>,
@@ -123,44 +126,50 @@ impl CliSink<'_> {
 }
 
 impl Sink for CliSink<'_> {
-    fn hit(&mut self, input: &str, hit: &Hit<'_>) -> io::Result<()> {
+    fn wants_hits(&self) -> bool {
+        self.inner.wants_hits()
+    }
+    fn formatters(&mut self, first_slot: usize) -> Vec<Arc<dyn FormatHits>> {
+        self.inner.formatters(first_slot)
+    }
+    fn begin_input(&mut self, input: &InputInfo) -> io::Result<()> {
+        self.inner.begin_input(input)
+    }
+    fn hits(&mut self, input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
         // No redraw around hits: they never go to the bar's terminal (see `for_terminal`).
-        self.inner.hit(input, hit)
+        self.inner.hits(input, hits)
     }
-
-    fn error(&mut self, error: &Error) -> io::Result<()> {
-        self.tell(error);
-        self.inner.error(error)
-    }
-
-    fn notice(&mut self, input: &str, notice: &Notice) -> io::Result<()> {
-        self.tell(&format!("warning: {input}: {notice}"));
+    fn notice(&mut self, input: &InputInfo, notice: &Notice) -> io::Result<()> {
+        self.tell(&format!("warning: {}: {notice}", input.name));
         self.inner.notice(input, notice)
     }
-
+    fn end_input(&mut self, input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
+        if let Some(error) = end.error {
+            self.tell(error);
+        }
+        self.inner.end_input(input, end)
+    }
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
-
-    fn input_done(&mut self, input: &str, stats: &InputStats) -> io::Result<()> {
-        self.inner.input_done(input, stats)
-    }
-
     fn progress(&mut self, done: u64, total: u64) {
         if let Some(progress) = &mut self.progress {
             progress.update(done, total);
         }
     }
+    fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
+        // The summary is printed where the bar was.
+        if let Some(progress) = &self.progress {
+            progress.clear();
+        }
+        self.inner.finish(done)
+    }
 }
 
-/// A sink that keeps nothing (`--quiet`): the summary alone decides the exit status.
-pub struct Discard;
-
-impl Sink for Discard {
-    fn hit(&mut self, _input: &str, _hit: &Hit<'_>) -> io::Result<()> {
-        Ok(())
+/// The width of the terminal standard output writes to, if it writes to one.
+pub fn stdout_width() -> Option<usize> {
+    if !io::stdout().is_terminal() {
+        return None;
     }
-    fn error(&mut self, _error: &Error) -> io::Result<()> {
-        Ok(())
-    }
+    terminal_size::terminal_size().map(|(width, _)| usize::from(width.0))
 }

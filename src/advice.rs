@@ -1,0 +1,85 @@
+//! Advice about generic codes, as data every writer shows in its own way: which generic codes
+//! were seen, how often, and which specific codes were seen **on the same lines** — the likely
+//! real cause a generic code hides (a `FUNCTIONS_EXECUTE_FAIL` wrapping a `DATABASE_TIMEOUT`).
+//! The full explanation (the code's reason, the CloudBase page's note) is `cbscan explain`'s.
+
+use crate::catalog::{Catalog, CodeId};
+use crate::summary::Counts;
+
+/// Most specific codes listed beside one generic code; the rest are counted.
+pub const SHOWN_ALONGSIDE: usize = 5;
+
+/// A generic code that was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenericSeen {
+    /// The generic code.
+    pub code: CodeId,
+    /// Its hits.
+    pub hits: u64,
+    /// Lines it was on.
+    pub lines: u64,
+    /// Specific codes on the same lines, with the number of lines shared, most first.
+    pub alongside: Vec<(CodeId, u64)>,
+}
+
+/// The generic codes in `counts`, most hits first (ties in catalog order).
+pub fn generic_seen(catalog: &Catalog, counts: &Counts) -> Vec<GenericSeen> {
+    counts
+        .codes_by_count()
+        .into_iter()
+        .filter(|(code, _)| catalog.code(*code).is_generic())
+        .map(|(code, c)| GenericSeen {
+            code,
+            hits: c.hits,
+            lines: c.lines,
+            alongside: counts.together_with(code),
+        })
+        .collect()
+}
+
+impl GenericSeen {
+    /// One line of plain text: `generic FUNCTIONS_EXECUTE_FAIL (3 hits) hides
+    /// DATABASE_TIMEOUT (2 lines)`. Catalog texts are not escaped here: writers escape for
+    /// their consumer.
+    pub fn sentence(&self, catalog: &Catalog) -> String {
+        let name = &catalog.code(self.code).code;
+        let mut out = format!(
+            "generic {name} ({} {})",
+            self.hits,
+            plural(self.hits, "hit", "hits")
+        );
+        if self.alongside.is_empty() {
+            out.push_str(", no specific code on its lines");
+        } else {
+            let listed: Vec<String> = self
+                .alongside
+                .iter()
+                .take(SHOWN_ALONGSIDE)
+                .map(|(code, lines)| {
+                    format!(
+                        "{} ({lines} {})",
+                        catalog.code(*code).code,
+                        plural(*lines, "line", "lines")
+                    )
+                })
+                .collect();
+            out.push_str(" hides ");
+            out.push_str(&listed.join(", "));
+            if self.alongside.len() > SHOWN_ALONGSIDE {
+                out.push_str(&format!(
+                    " and {} more",
+                    self.alongside.len() - SHOWN_ALONGSIDE
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn plural<'s>(n: u64, one: &'s str, many: &'s str) -> &'s str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}

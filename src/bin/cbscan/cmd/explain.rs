@@ -1,0 +1,77 @@
+//! `cbscan explain CODE...`: everything the catalog knows about codes, including the full
+//! advice for generic codes that `scan` shortens to one line.
+
+use std::io::Write;
+
+use cbscan::catalog::Catalog;
+use cbscan::policy::did_you_mean;
+use cbscan::report::escape::terminal;
+
+use crate::exit;
+use crate::terminal::{print_error, stdout_writer};
+
+/// Catalog text made safe for the terminal (a user's catalog can hold any characters).
+fn safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    terminal(text, &mut out);
+    out
+}
+
+pub fn run(catalog: &Catalog, queries: &[String]) -> anyhow::Result<i32> {
+    let mut out = stdout_writer();
+    let mut status = exit::OK;
+    let mut first = true;
+    for query in queries {
+        let Some(code) = catalog.lookup(query) else {
+            print_error(&format!(
+                "unknown code {query:?}{}",
+                did_you_mean(catalog, query)
+            ));
+            status = exit::ERROR;
+            continue;
+        };
+        if !first {
+            writeln!(out)?;
+        }
+        first = false;
+        let entry = catalog.code(code);
+        let category = catalog.category(entry.category);
+        writeln!(out, "{}", safe(&entry.code))?;
+        writeln!(
+            out,
+            "  category: {} ({} / {})",
+            safe(&category.id),
+            safe(&category.zh),
+            safe(&category.en)
+        )?;
+        if !entry.zh.is_empty() {
+            writeln!(out, "  zh:       {}", safe(&entry.zh))?;
+        }
+        if !entry.en.is_empty() {
+            writeln!(out, "  en:       {}", safe(&entry.en))?;
+        }
+        if !entry.numeric.is_empty() {
+            let numbers: Vec<String> = entry.numeric.iter().map(i64::to_string).collect();
+            writeln!(out, "  numeric:  {}", numbers.join(", "))?;
+        }
+        if let Some(notes) = &entry.notes {
+            writeln!(out, "  notes:    {}", safe(notes))?;
+        }
+        if let Some(reason) = &entry.generic_reason {
+            writeln!(out, "  warning:  generic code: {}.", safe(reason))?;
+            if let Some(note) = entry.generic_note.and_then(|n| catalog.notes().get(n)) {
+                for text in [&note.zh, &note.en] {
+                    if !text.is_empty() {
+                        writeln!(out, "            {}", safe(text))?;
+                    }
+                }
+            }
+            writeln!(
+                out,
+                "            In a scan, the specific codes on the same lines as this one are the\n            likely cause: `cbscan scan` lists them beside it."
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(status)
+}

@@ -1,0 +1,5 @@
+//! One module per subcommand, each running from the resolved configuration.
+
+pub mod codes;
+pub mod explain;
+pub mod scan;

@@ -1,0 +1,151 @@
+//! `cbscan scan`: one scan feeding every report (standard output's and `--report` files'),
+//! then the exit status from the policy.
+//!
+//! Exit status: 2 if anything went wrong (an unreadable input, a report that could not be
+//! written); else 1 if a reported hit matched the `--fail-on` policy; else 0. A closed stdout
+//! (`| head`) is not an error: the scan goes on for the report files, if any, and the status
+//! follows the policy on what was found.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+
+use cbscan::advice::generic_seen;
+use cbscan::catalog::Catalog;
+use cbscan::input::FileId;
+use cbscan::report::escape::terminal;
+use cbscan::report::{new_report, Format, Report, ReportOptions, Show};
+use cbscan::scan::{ScanOptions, Scanner};
+use cbscan::sink::Tee;
+use cbscan::Summary;
+
+use crate::config::ScanConfig;
+use crate::exit;
+use crate::terminal::{print_error, stdout_width, stdout_writer, use_color, CliSink, Progress};
+
+/// Where standard output's report says it goes, in messages.
+const STDOUT: &str = "standard output";
+
+pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
+    let ScanConfig {
+        scanner,
+        sources,
+        stdout,
+        files,
+        policy,
+        color,
+        stdin_from_terminal,
+    } = config;
+    if stdin_from_terminal {
+        // Like `cat`, but a person who forgot the path should know why nothing happens.
+        print_error(&"reading standard input (no path given); end it with Ctrl-D");
+    }
+    // Report files are created before the scan, so that one that cannot be written stops it
+    // before any work, and so that the scan can refuse to read them back.
+    let mut reports: Vec<Box<dyn Report + '_>> = Vec::new();
+    let mut outputs = scanner.options().outputs.clone();
+    if let Some(stdout) = stdout {
+        let color = use_color(color) && stdout.format == Format::Human;
+        // `colored` makes its own terminal check; the decision above is the one that counts.
+        colored::control::set_override(color);
+        let options = ReportOptions {
+            show: stdout.show,
+            color,
+            width: stdout_width(),
+            on_workers: true,
+        };
+        reports.push(new_report(
+            stdout.format,
+            stdout_writer(),
+            STDOUT.to_string(),
+            catalog,
+            options,
+        ));
+    }
+    for spec in &files {
+        let file = match File::create(&spec.path) {
+            Ok(file) => file,
+            Err(error) => {
+                print_error(&format!(
+                    "--report {}={}: cannot create the file: {error}",
+                    spec.format,
+                    spec.path.display()
+                ));
+                return exit::ERROR;
+            }
+        };
+        if let Some(id) = file.metadata().ok().as_ref().and_then(FileId::of) {
+            outputs.push(id);
+        }
+        let options = ReportOptions {
+            show: Show::ALL,
+            ..ReportOptions::default()
+        };
+        reports.push(new_report(
+            spec.format,
+            Box::new(BufWriter::with_capacity(256 * 1024, file)),
+            spec.path.display().to_string(),
+            catalog,
+            options,
+        ));
+    }
+    let scanner = if outputs.len() == scanner.options().outputs.len() {
+        scanner
+    } else {
+        scanner.with_options(ScanOptions {
+            outputs,
+            ..scanner.options().clone()
+        })
+    };
+    let stdout_shows_summary = stdout.is_some_and(|s| s.format == Format::Human && s.show.summary);
+    let progress = match stdout {
+        Some(s) if s.format == Format::Human => Progress::for_terminal(s.show.hits),
+        _ => None,
+    };
+    let mut tee = Tee::new(reports);
+    let summary = scan_into(&scanner, sources, &mut tee, progress);
+    let mut output_failed = false;
+    for (destination, error) in tee.outcomes() {
+        let Some(error) = error else { continue };
+        // A closed stdout is not an error: the reader has what it wanted (`| head`).
+        if destination == STDOUT && error.kind() == io::ErrorKind::BrokenPipe {
+            continue;
+        }
+        print_error(&format!("writing {destination}: {error}"));
+        output_failed = true;
+    }
+    if stdout.is_some() && !stdout_shows_summary {
+        generic_warning_on_stderr(catalog, &summary);
+    }
+    exit::of(policy.verdict(catalog, &summary, output_failed))
+}
+
+fn scan_into(
+    scanner: &Scanner,
+    sources: Vec<cbscan::input::Source>,
+    tee: &mut Tee<'_>,
+    progress: Option<Progress>,
+) -> Summary {
+    let mut sink = CliSink {
+        inner: tee,
+        progress,
+    };
+    let end = scanner.scan(sources, &mut sink);
+    if let Some(progress) = &sink.progress {
+        progress.clear();
+    }
+    end.summary
+}
+
+/// When no human summary is printed, the generic-code advice still reaches a person.
+fn generic_warning_on_stderr(catalog: &Catalog, summary: &Summary) {
+    let mut err = io::stderr().lock();
+    for seen in generic_seen(catalog, summary) {
+        let mut text = String::new();
+        terminal(&seen.sentence(catalog), &mut text);
+        let _ = writeln!(
+            err,
+            "cbscan: warning: {text}; see cbscan explain {}",
+            catalog.code(seen.code).code
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! The resolved configuration: what the command line means, with every name checked against
+//! the catalog and every path listed, before anything is scanned (as fd's `Config` and
+//! ripgrep's HiArgs). Commands run from a [`Config`] and never look at clap's types.
+
+use std::io::{self, IsTerminal};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use cbscan::catalog::Catalog;
+use cbscan::input::{resolve_inputs, FileId, Source, WalkOptions};
+use cbscan::limits::MIN_CHUNK_SIZE;
+use cbscan::policy::{code_filter, Policy};
+use cbscan::report::{Format, ReportSpec, Show};
+use cbscan::scan::{ScanOptions, Scanner};
+use cbscan::{EngineChoice, Matcher};
+
+use crate::args::{CatalogArgs, Cli, CodesFormat, ColorChoice, CommandArgs, EngineArg, ScanArgs};
+
+/// A command, resolved.
+pub struct Config {
+    /// The catalog every command works with.
+    pub catalog: Catalog,
+    /// What to run.
+    pub command: Command,
+}
+
+/// The subcommands.
+pub enum Command {
+    /// `cbscan scan`.
+    Scan(Box<ScanConfig>),
+    /// `cbscan explain`.
+    Explain { codes: Vec<String> },
+    /// `cbscan codes`.
+    Codes {
+        categories: Vec<String>,
+        format: CodesFormat,
+    },
+}
+
+/// What standard output shows.
+#[derive(Debug, Clone, Copy)]
+pub struct StdoutReport {
+    pub format: Format,
+    pub show: Show,
+}
+
+/// `cbscan scan`, resolved.
+pub struct ScanConfig {
+    pub scanner: Scanner,
+    pub sources: Vec<Source>,
+    /// Standard output's report (none with `--quiet`).
+    pub stdout: Option<StdoutReport>,
+    /// Reports written to files, each complete whatever standard output shows.
+    pub files: Vec<ReportSpec>,
+    pub policy: Policy,
+    pub color: ColorChoice,
+    /// Whether stdin is read from a terminal (a person may have forgotten the path).
+    pub stdin_from_terminal: bool,
+}
+
+impl Config {
+    /// Resolves the parsed command line.
+    pub fn from_cli(cli: Cli) -> anyhow::Result<Config> {
+        let catalog = load_catalog(&cli.catalog)?;
+        let threads = cli.threads.unwrap_or(0);
+        let command = match cli.command {
+            CommandArgs::Scan(args) => {
+                Command::Scan(Box::new(scan_config(&catalog, *args, threads)?))
+            }
+            CommandArgs::Explain { codes } => Command::Explain { codes },
+            CommandArgs::Codes { categories, format } => Command::Codes { categories, format },
+        };
+        Ok(Config { catalog, command })
+    }
+}
+
+fn load_catalog(args: &CatalogArgs) -> anyhow::Result<Catalog> {
+    let mut catalog = if args.no_builtin {
+        if args.files.is_empty() {
+            bail!("--no-builtin-catalog needs at least one --catalog FILE");
+        }
+        Catalog::empty()
+    } else {
+        Catalog::builtin()?
+    };
+    for file in &args.files {
+        catalog.extend_from_file(file)?;
+    }
+    Ok(catalog)
+}
+
+fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<ScanConfig> {
+    let choice = match args.engine {
+        EngineArg::Auto => EngineChoice::Auto,
+        EngineArg::Words => EngineChoice::Words,
+        EngineArg::WordsTeddy => EngineChoice::WordsTeddy,
+        EngineArg::General => EngineChoice::General,
+    };
+    let matcher = Matcher::with_engine(catalog, choice)
+        .context("--engine words: this catalog has codes that are not identifier-shaped")?;
+    let filter = code_filter(catalog, &args.categories, &args.codes, &args.exclude_codes)?;
+    let policy = Policy::parse(catalog, &args.fail_on)?;
+    if let Some(size) = args.chunk_size.filter(|&size| size < MIN_CHUNK_SIZE) {
+        bail!("--chunk-size {size}: must be at least {MIN_CHUNK_SIZE} bytes");
+    }
+    if args.max_hits == Some(0) {
+        bail!("--max-hits 0 would show nothing; use --quiet or --summary-only");
+    }
+    let mut seen: Vec<&PathBuf> = Vec::new();
+    for spec in &args.reports {
+        if seen.contains(&&spec.path) {
+            bail!(
+                "--report {}: two reports cannot write the same file",
+                spec.path.display()
+            );
+        }
+        seen.push(&spec.path);
+    }
+    let format = if args.count {
+        Format::Count
+    } else if args.files_with_hits {
+        Format::Files
+    } else {
+        args.format
+    };
+    let stdout = (!args.quiet).then_some(StdoutReport {
+        format,
+        show: Show {
+            hits: !args.summary_only,
+            summary: !args.no_summary,
+        },
+    });
+    let walk = WalkOptions {
+        respect_ignore: args.respect_ignore,
+        globs: args.globs.clone(),
+        follow_links: args.follow_links,
+        threads,
+        all_folders: args.all_folders,
+    };
+    let sources = resolve_inputs(&args.paths, &walk)?;
+    let stdin_from_terminal =
+        sources.iter().any(|s| matches!(s, Source::Stdin)) && io::stdin().is_terminal();
+    let defaults = ScanOptions::default();
+    let options = ScanOptions {
+        threads,
+        chunk_size: args.chunk_size.unwrap_or(defaults.chunk_size),
+        chunk_min: args.chunk_min.unwrap_or(defaults.chunk_min),
+        decompress: !args.no_decompress,
+        // Nothing is written to stdout with --quiet, so nothing could be read back; report
+        // files are added once they are created.
+        outputs: if args.quiet {
+            Vec::new()
+        } else {
+            FileId::of_stdout().into_iter().collect()
+        },
+        max_hits: args.max_hits,
+        ..defaults
+    };
+    let scanner = Scanner::new(catalog, matcher, filter, options)?;
+    Ok(ScanConfig {
+        scanner,
+        sources,
+        stdout,
+        files: args.reports,
+        policy,
+        color: args.color,
+        stdin_from_terminal: stdin_from_terminal && !args.quiet,
+    })
+}

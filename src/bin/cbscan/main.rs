@@ -1,0 +1,76 @@
+//! The `cbscan` binary: clap definitions ([`args`]) resolved into a plain [`config::Config`],
+//! one module per subcommand ([`cmd`]), exit statuses ([`exit`]) and terminal concerns
+//! ([`terminal`]). The engine is the library.
+
+mod args;
+mod cmd;
+mod config;
+mod exit;
+mod terminal;
+
+use std::io;
+
+use clap::Parser;
+
+use crate::args::Cli;
+use crate::config::{Command, Config};
+use crate::terminal::print_error;
+
+fn main() {
+    std::process::exit(run());
+}
+
+/// Parses the command line, runs it and returns the exit status.
+fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            hint_after_parse_error(&e);
+            return e.exit_code();
+        }
+    };
+    let outcome = Config::from_cli(cli).and_then(|config| match config.command {
+        Command::Scan(scan) => Ok(cmd::scan::run(&config.catalog, *scan)),
+        Command::Explain { codes } => cmd::explain::run(&config.catalog, &codes),
+        Command::Codes { categories, format } => {
+            cmd::codes::run(&config.catalog, &categories, format)
+        }
+    });
+    match outcome {
+        Ok(status) => status,
+        // A closed stdout ends `explain` and `codes` quietly (`scan` decides for itself).
+        Err(error) if is_broken_pipe(&error) => exit::OK,
+        Err(error) => {
+            // Library errors already say what caused them; printing the chain would repeat it.
+            print_error(&error);
+            exit::ERROR
+        }
+    }
+}
+
+/// `cbscan app.log` is a common first try: point at `cbscan scan app.log`; and ripgrep users
+/// reach for `--json`.
+fn hint_after_parse_error(error: &clap::Error) {
+    if error.kind() == clap::error::ErrorKind::UnknownArgument
+        && std::env::args_os().any(|arg| arg == "--json")
+    {
+        print_error(&"hint: for JSON lines, use `--format jsonl` (one document: `--format json`)");
+        return;
+    }
+    if error.kind() != clap::error::ErrorKind::InvalidSubcommand {
+        return;
+    }
+    let first = std::env::args_os().nth(1);
+    if first.is_some_and(|arg| std::path::Path::new(&arg).exists()) {
+        print_error(&"hint: to scan files or folders, run `cbscan scan PATH...`");
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}

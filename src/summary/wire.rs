@@ -1,0 +1,375 @@
+//! The serialised summary: what JSON lines `summary` and `end` records and the JSON report
+//! carry, and what `cbscan report` reads back. Codes are keyed by name, with their category
+//! and generic flag, so that summaries made with different catalogs (a host with a custom
+//! catalog, an older cbscan) still merge: [`WireSummary`] adds up by itself, without a
+//! catalog. Paths are lossless: `{"text":…}` when valid UTF-8, `{"bytes":base64}` otherwise,
+//! as ripgrep's JSON output does.
+
+use std::collections::BTreeMap;
+use std::ops::AddAssign;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use super::{CodeCounts, Counts, InputSummary, Summary};
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
+
+/// Version of the JSON-lines records and of the serialised summary. Bumped when a field
+/// changes meaning or disappears; new fields may appear without a bump.
+pub const SCHEMA: u32 = 2;
+
+/// Text that may not be UTF-8: `{"text":…}` when it is, `{"bytes":…}` (standard base64)
+/// when it is not.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Data {
+    /// Valid UTF-8.
+    Text {
+        /// The text.
+        text: String,
+    },
+    /// Anything else.
+    Bytes {
+        /// The bytes, base64-encoded.
+        bytes: String,
+    },
+}
+
+impl Data {
+    /// `bytes` as text when they are valid UTF-8, else as base64.
+    pub fn from_bytes(bytes: &[u8]) -> Data {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Data::Text {
+                text: text.to_string(),
+            },
+            Err(_) => Data::Bytes {
+                bytes: base64::engine::general_purpose::STANDARD.encode(bytes),
+            },
+        }
+    }
+
+    /// The bytes back (an invalid base64 string is an error).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        match self {
+            Data::Text { text } => Ok(text.as_bytes().to_vec()),
+            Data::Bytes { bytes } => base64::engine::general_purpose::STANDARD
+                .decode(bytes)
+                .map_err(|e| Error::Usage(format!("invalid base64 {bytes:?}: {e}"))),
+        }
+    }
+
+    /// The text, lossily for bytes that are not UTF-8.
+    pub fn to_lossy(&self) -> String {
+        match self.to_bytes() {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(_) => String::new(),
+        }
+    }
+}
+
+/// One code's counts, with what identifies the code across catalogs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireCode {
+    /// The code's category id.
+    pub category: String,
+    /// Whether the code is generic.
+    pub generic: bool,
+    /// Occurrences.
+    pub hits: u64,
+    /// Lines holding the code.
+    pub lines: u64,
+}
+
+/// One input's row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireInput {
+    /// The input's path (or name: `<stdin>`).
+    pub path: Data,
+    /// Whether it was read to its end.
+    pub complete: bool,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Lines read.
+    pub lines: u64,
+    /// Hits.
+    pub hits: u64,
+    /// Lines with at least one hit.
+    pub lines_with_hits: u64,
+    /// Counts per code seen.
+    #[serde(default)]
+    pub by_code: BTreeMap<String, WireCode>,
+    /// Why it could not be read to its end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A [`Summary`] keyed by code name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireSummary {
+    /// [`SCHEMA`] of the writer.
+    pub schema: u32,
+    /// Inputs read to the end.
+    pub files: u64,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Lines read.
+    pub lines: u64,
+    /// Hits.
+    pub hits: u64,
+    /// Lines with at least one hit.
+    pub lines_with_hits: u64,
+    /// Inputs that could not be read.
+    pub errors: u64,
+    /// Counts per code seen.
+    #[serde(default)]
+    pub by_code: BTreeMap<String, WireCode>,
+    /// Per generic code, the specific codes seen on the same lines and on how many lines.
+    #[serde(default)]
+    pub together: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Per input (omitted where each input has its own record, as in JSON lines).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<WireInput>,
+}
+
+fn wire_code(catalog: &Catalog, code: usize, counts: CodeCounts) -> (String, WireCode) {
+    let entry = catalog.code(code);
+    (
+        entry.code.clone(),
+        WireCode {
+            category: catalog.category(entry.category).id.clone(),
+            generic: entry.is_generic(),
+            hits: counts.hits,
+            lines: counts.lines,
+        },
+    )
+}
+
+impl WireInput {
+    /// The serialised row of `input`.
+    pub fn from_input(catalog: &Catalog, input: &InputSummary) -> WireInput {
+        WireInput {
+            path: Data::from_bytes(input.key()),
+            complete: input.complete,
+            bytes: input.bytes,
+            lines: input.lines,
+            hits: input.hits,
+            lines_with_hits: input.lines_with_hits,
+            by_code: input
+                .by_code
+                .iter()
+                .map(|&(code, counts)| wire_code(catalog, code, counts))
+                .collect(),
+            error: input.error.clone(),
+        }
+    }
+
+    fn into_input(self, catalog: &Catalog) -> Result<InputSummary> {
+        let path = self.path.to_bytes()?;
+        let name = String::from_utf8_lossy(&path).into_owned();
+        let path_bytes = (name.as_bytes() != path.as_slice()).then_some(path);
+        let mut by_code = Vec::with_capacity(self.by_code.len());
+        for (code, counts) in &self.by_code {
+            let id = known(catalog, code)?;
+            by_code.push((
+                id,
+                CodeCounts {
+                    hits: counts.hits,
+                    lines: counts.lines,
+                },
+            ));
+        }
+        by_code.sort_by_key(|(code, _)| *code);
+        Ok(InputSummary {
+            name,
+            path_bytes,
+            complete: self.complete,
+            bytes: self.bytes,
+            lines: self.lines,
+            hits: self.hits,
+            lines_with_hits: self.lines_with_hits,
+            by_code,
+            error: self.error,
+        })
+    }
+}
+
+fn known(catalog: &Catalog, code: &str) -> Result<usize> {
+    catalog
+        .code_index(code)
+        .ok_or_else(|| Error::Usage(format!("the summary names {code}, which the catalog lacks")))
+}
+
+impl Summary {
+    /// The serialised form, with the per-input rows when `with_inputs`.
+    pub fn to_wire(&self, catalog: &Catalog, with_inputs: bool) -> WireSummary {
+        let total = self.total();
+        let mut together: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        for ((generic, specific), lines) in total.pairs() {
+            together
+                .entry(catalog.code(generic).code.clone())
+                .or_default()
+                .insert(catalog.code(specific).code.clone(), lines);
+        }
+        WireSummary {
+            schema: SCHEMA,
+            files: total.files(),
+            bytes: total.bytes(),
+            lines: total.lines(),
+            hits: total.hits(),
+            lines_with_hits: total.lines_with_hits(),
+            errors: total.errors(),
+            by_code: total
+                .codes_by_count()
+                .into_iter()
+                .map(|(code, counts)| wire_code(catalog, code, counts))
+                .collect(),
+            together,
+            inputs: if with_inputs {
+                self.inputs()
+                    .iter()
+                    .map(|input| WireInput::from_input(catalog, input))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// A summary back from its serialised form, over `catalog` (which must know every code it
+    /// names; merge [`WireSummary`] values to combine summaries of different catalogs).
+    pub fn from_wire(wire: WireSummary, catalog: &Catalog) -> Result<Summary> {
+        let mut total = Counts::new(catalog.codes().len());
+        total.files = wire.files;
+        total.bytes = wire.bytes;
+        total.lines = wire.lines;
+        total.hits = wire.hits;
+        total.lines_with_hits = wire.lines_with_hits;
+        total.errors = wire.errors;
+        for (code, counts) in &wire.by_code {
+            let id = known(catalog, code)?;
+            total.by_code[id] = CodeCounts {
+                hits: counts.hits,
+                lines: counts.lines,
+            };
+        }
+        for (generic, specifics) in &wire.together {
+            let g = known(catalog, generic)?;
+            for (specific, &lines) in specifics {
+                total.together.insert((g, known(catalog, specific)?), lines);
+            }
+        }
+        let mut summary = Summary::new(0);
+        summary.total = total;
+        for input in wire.inputs {
+            summary.inputs.push(input.into_input(catalog)?);
+        }
+        Ok(summary)
+    }
+}
+
+impl AddAssign<&WireCode> for WireCode {
+    fn add_assign(&mut self, other: &WireCode) {
+        self.hits += other.hits;
+        self.lines += other.lines;
+    }
+}
+
+fn add_codes(into: &mut BTreeMap<String, WireCode>, from: &BTreeMap<String, WireCode>) {
+    for (code, counts) in from {
+        match into.get_mut(code) {
+            Some(total) => *total += counts,
+            None => {
+                into.insert(code.clone(), counts.clone());
+            }
+        }
+    }
+}
+
+impl AddAssign<&WireSummary> for WireSummary {
+    /// Adds `other`: counts by code name, rows of the same path joined.
+    fn add_assign(&mut self, other: &WireSummary) {
+        self.schema = self.schema.max(other.schema);
+        self.files += other.files;
+        self.bytes += other.bytes;
+        self.lines += other.lines;
+        self.hits += other.hits;
+        self.lines_with_hits += other.lines_with_hits;
+        self.errors += other.errors;
+        add_codes(&mut self.by_code, &other.by_code);
+        for (generic, specifics) in &other.together {
+            let into = self.together.entry(generic.clone()).or_default();
+            for (specific, lines) in specifics {
+                *into.entry(specific.clone()).or_default() += lines;
+            }
+        }
+        for row in &other.inputs {
+            match self.inputs.iter_mut().find(|r| r.path == row.path) {
+                Some(into) => {
+                    into.complete |= row.complete;
+                    into.bytes += row.bytes;
+                    into.lines += row.lines;
+                    into.hits += row.hits;
+                    into.lines_with_hits += row.lines_with_hits;
+                    add_codes(&mut into.by_code, &row.by_code);
+                    if into.error.is_none() {
+                        into.error.clone_from(&row.error);
+                    }
+                }
+                None => self.inputs.push(row.clone()),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_is_text_when_it_can_be() {
+        assert_eq!(
+            serde_json::to_string(&Data::from_bytes(b"a.log")).unwrap(),
+            r#"{"text":"a.log"}"#
+        );
+        let raw = Data::from_bytes(b"bad\xffname");
+        assert_eq!(
+            serde_json::to_string(&raw).unwrap(),
+            r#"{"bytes":"YmFk/25hbWU="}"#
+        );
+        assert_eq!(raw.to_bytes().unwrap(), b"bad\xffname");
+        let back: Data = serde_json::from_str(r#"{"bytes":"YmFk/25hbWU="}"#).unwrap();
+        assert_eq!(back, raw);
+    }
+
+    #[test]
+    fn a_summary_survives_the_round_trip() {
+        let catalog = Catalog::builtin().unwrap();
+        let timeout = catalog.lookup("DATABASE_TIMEOUT").unwrap();
+        let generic = catalog.lookup("FUNCTIONS_EXECUTE_FAIL").unwrap();
+        let mut counts = Counts::new(catalog.codes().len());
+        counts.add_hit(timeout);
+        counts.add_hit(timeout);
+        counts.add_code_line(timeout);
+        counts.add_hit(generic);
+        counts.add_code_line(generic);
+        counts.add_line_with_hits();
+        counts.add_together(generic, timeout);
+        counts.add_read(100, 3);
+        counts.add_file();
+        let mut summary = Summary::new(catalog.codes().len());
+        let row =
+            InputSummary::from_counts("a\u{fffd}.log".into(), Some(b"a\xff.log".to_vec()), &counts);
+        summary.add_input(&counts, row);
+        let wire = summary.to_wire(&catalog, true);
+        let json = serde_json::to_string(&wire).unwrap();
+        let back: WireSummary = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, wire);
+        assert_eq!(Summary::from_wire(back, &catalog).unwrap(), summary);
+        assert_eq!(
+            wire.together["FUNCTIONS_EXECUTE_FAIL"]["DATABASE_TIMEOUT"],
+            1
+        );
+        assert_eq!(wire.by_code["DATABASE_TIMEOUT"].lines, 1);
+    }
+}
