@@ -525,6 +525,128 @@ mod tests {
         assert_eq!(human_bytes(1536), "1.5 KiB");
     }
 
+    /// Formats one hit of `code` found in `line` (1-based line 12345, column of the code).
+    fn hit_text(
+        format: &HumanFormat,
+        catalog: &Catalog,
+        name: &str,
+        code: &str,
+        line: &[u8],
+    ) -> String {
+        let id = catalog.lookup(code).unwrap();
+        let start = line
+            .windows(code.len())
+            .position(|w| w == code.as_bytes())
+            .unwrap();
+        let hit = Hit {
+            line: 12345,
+            column: start as u64 + 1,
+            byte_offset: 0,
+            code: id,
+            pattern: 0,
+            excerpt: crate::scan::Excerpt {
+                bytes: line,
+                hit: start..start + code.len(),
+                cut_before: false,
+                cut_after: false,
+            },
+        };
+        let input = InputInfo {
+            index: 0,
+            name: name.to_string(),
+            path: None,
+        };
+        let mut out = Vec::new();
+        format_now(format, &input, &hit, &mut Formatted::default(), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn on_a_terminal_each_line_of_a_hit_fits_its_width() {
+        let catalog = Catalog::builtin().unwrap();
+        let line = format!(
+            "{} FUNCTIONS_EXECUTE_FAIL {}",
+            "前缀".repeat(60),
+            "x".repeat(300)
+        );
+        for width in [40, 80, 120] {
+            let format = HumanFormat::new(&catalog, false, Some(width));
+            let text = hit_text(
+                &format,
+                &catalog,
+                "logs/cloudfunction-runtime.log",
+                "FUNCTIONS_EXECUTE_FAIL",
+                line.as_bytes(),
+            );
+            let lines: Vec<&str> = text.lines().collect();
+            assert_eq!(lines.len(), 2, "{text}");
+            assert!(
+                lines[0].starts_with("logs/cloudfunction-runtime.log:12345:"),
+                "{text}"
+            );
+            // Where and what are never cut, even when they alone are too wide.
+            let prefix =
+                "logs/cloudfunction-runtime.log:12345:362: FUNCTIONS_EXECUTE_FAIL [generic]";
+            assert!(lines[0].starts_with(prefix), "{text}");
+            assert!(
+                lines[0].width() <= width.max(prefix.width()),
+                "{width}: {}",
+                lines[0]
+            );
+            assert!(
+                lines[1].width() <= width,
+                "{width}: {} columns: {}",
+                lines[1].width(),
+                lines[1]
+            );
+            // The code itself is never cut; the meaning is, with a mark.
+            assert!(
+                lines[0].contains("FUNCTIONS_EXECUTE_FAIL [generic]"),
+                "{text}"
+            );
+        }
+        let wide = HumanFormat::new(&catalog, false, Some(400));
+        let text = hit_text(
+            &wide,
+            &catalog,
+            "a.log",
+            "FUNCTIONS_EXECUTE_FAIL",
+            line.as_bytes(),
+        );
+        assert!(
+            text.lines()
+                .next()
+                .unwrap()
+                .ends_with("(generic cloud function error)"),
+            "{text}"
+        );
+        let narrow = HumanFormat::new(&catalog, false, Some(80));
+        let text = hit_text(
+            &narrow,
+            &catalog,
+            "a.log",
+            "FUNCTIONS_EXECUTE_FAIL",
+            line.as_bytes(),
+        );
+        assert!(text.lines().next().unwrap().ends_with('…'), "{text}");
+        // Not a terminal: nothing is cut.
+        let file = HumanFormat::new(&catalog, false, None);
+        let text = hit_text(
+            &file,
+            &catalog,
+            "a.log",
+            "FUNCTIONS_EXECUTE_FAIL",
+            line.as_bytes(),
+        );
+        assert!(
+            text.lines()
+                .next()
+                .unwrap()
+                .ends_with("(generic cloud function error)"),
+            "{text}"
+        );
+    }
+
     #[test]
     fn context_is_shortened_by_columns() {
         assert_eq!(keep_last_columns("错误码abc", 3), ("abc", true));
