@@ -33,7 +33,9 @@ pub const CURRENT_UNIT_BYTES: usize = IN_FLIGHT_BYTES / 4;
 
 /// A worker hands a batch on once its hit data weighs this much, even in the middle of a read
 /// block, so that what a worker holds before charging the budget stays small on dense input
-/// (a line with 500 codes). Must stay well below [`CURRENT_UNIT_BYTES`].
+/// (a line with 500 codes). With writers formatting on the workers, the formatted text counts
+/// too, and a batch can pass this by its last hit's text and buffer growth (at most twice
+/// this). Must stay well below [`CURRENT_UNIT_BYTES`].
 pub const BATCH_BYTES: usize = 256 << 10;
 
 /// Most emptied batches kept for reuse: enough to cover what the budget lets be in flight

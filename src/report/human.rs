@@ -228,7 +228,8 @@ pub struct HumanReport<'a> {
     slot: Option<usize>,
     scratch: Formatted,
     on_workers: bool,
-    wrote_hits: bool,
+    /// Hits written (fewer than found with `--max-hits`).
+    shown: u64,
 }
 
 impl<'a> HumanReport<'a> {
@@ -250,7 +251,7 @@ impl<'a> HumanReport<'a> {
             scratch: Formatted::default(),
             // The first line's width depends on the line number, known only when written.
             on_workers: options.on_workers && options.width.is_none(),
-            wrote_hits: false,
+            shown: 0,
         }
     }
 
@@ -286,6 +287,9 @@ impl<'a> HumanReport<'a> {
             human_bytes(summary.bytes()),
             done.elapsed.as_secs_f64(),
         )?;
+        if self.show.hits && self.shown < summary.hits() {
+            writeln!(self.out, "{} of them shown (--max-hits)", group(self.shown))?;
+        }
         if summary.errors() > 0 {
             let text = format!(
                 "{} {} could not be read (see above)",
@@ -404,7 +408,7 @@ impl Sink for HumanReport<'_> {
         if !self.show.hits || hits.is_empty() {
             return Ok(());
         }
-        self.wrote_hits = true;
+        self.shown += hits.len() as u64;
         if let Some(pre) = self.slot.and_then(|slot| hits.preformatted(slot)) {
             return pre.write_to(&mut self.out, 0);
         }
@@ -418,7 +422,7 @@ impl Sink for HumanReport<'_> {
     }
     fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
         if self.show.summary {
-            if self.wrote_hits {
+            if self.shown > 0 {
                 writeln!(self.out)?;
             }
             self.summary(done)?;

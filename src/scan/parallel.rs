@@ -33,8 +33,10 @@ use crate::sink::{FormatHits, InputInfo, ScanDone, Sink};
 /// # Invariants
 /// - The current unit has `current_share` bytes to itself; units ahead of it share what the
 ///   current unit leaves of `limit`. Bytes in flight never exceed `limit`: a message never
-///   weighs more than [`BATCH_BYTES`] (batches are handed on before they would), and the
-///   share is at least that much unless the whole budget is smaller than four batches. Then,
+///   weighs more than twice [`BATCH_BYTES`] (batches are handed on before they would pass it,
+///   or, when writers format on the workers, as soon as they reach it: the last hit's
+///   formatted text and its buffer's growth can take a batch past it, at most doubling it),
+///   and the share is at least that much unless the whole budget is smaller than eight batches. Then,
 ///   and only then, the current unit may send one message over its share when it has nothing
 ///   else in flight.
 /// - The worker of the current unit only ever waits for its own batches, which the emitter is
