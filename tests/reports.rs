@@ -1,0 +1,499 @@
+//! Reports of one scan (issue 7): stdout's format and `--report FORMAT=PATH` files, `-c`, `-l`,
+//! `-m`, `-q`, report files refused as inputs, write errors, a closed stdout, and catalog text
+//! kept from driving the terminal. Every test runs the real binary.
+//!
+//! Expected values come from the fixtures read by hand (the hit lists below are the ones of
+//! `tests/cli.rs`), from the naive reference matcher of `tests/support`, or from another run of
+//! the binary in a different configuration (the acceptance test: one scan with several reports
+//! must give what separate scans give). Machine output is read back with serde_json.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use serde_json::Value;
+use support::*;
+
+// ---------------------------------------------------------------------------------------------
+// Running the binary
+// ---------------------------------------------------------------------------------------------
+
+struct Run {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+/// Runs cbscan from the package root with `args`; stdout is a pipe (so never coloured).
+fn run<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    let output = cbscan().args(args).output().expect("cbscan runs");
+    finish(args, output)
+}
+
+fn finish<S: AsRef<std::ffi::OsStr>>(args: &[S], output: std::process::Output) -> Run {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let shown: Vec<_> = args.iter().map(|a| a.as_ref().to_owned()).collect();
+    assert!(
+        !stderr.contains("panicked"),
+        "cbscan {shown:?} panicked: {stderr}"
+    );
+    Run {
+        code: output.status.code().expect("cbscan exits normally"),
+        stdout: output.stdout,
+        stderr,
+    }
+}
+
+/// A path as a command-line argument.
+fn arg(path: &Path) -> String {
+    path.to_str().expect("temp paths are UTF-8").to_string()
+}
+
+/// Reads a report file written by cbscan.
+fn read_report(path: &Path) -> Vec<u8> {
+    fs::read(path).unwrap_or_else(|e| panic!("reading report {}: {e}", path.display()))
+}
+
+/// Parses a whole JSON document (`--format json`).
+fn document(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes).unwrap_or_else(|e| {
+        panic!(
+            "not one JSON document ({e}): {}",
+            String::from_utf8_lossy(bytes)
+        )
+    })
+}
+
+/// A record without its `"type"` member.
+fn without_type(record: &Value) -> Value {
+    let mut object = record.as_object().expect("a JSON object").clone();
+    assert!(object.remove("type").is_some(), "record has a type");
+    Value::Object(object)
+}
+
+/// `(line, column, byte_offset, code, matched)` of hit objects, whatever their wrapping.
+fn tuples_of<'a>(hits: impl IntoIterator<Item = &'a Value>) -> Vec<HitTuple> {
+    hits.into_iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().expect("line"),
+                r["column"].as_u64().expect("column"),
+                r["byte_offset"].as_u64().expect("byte_offset"),
+                r["code"].as_str().expect("code").to_string(),
+                r["matched"].as_str().expect("matched").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The `text` of a JSON path object (`{"text":…}`).
+fn path_text(record: &Value) -> &str {
+    record["path"]["text"].as_str().expect("a UTF-8 path")
+}
+
+/// Replaces the one run-dependent figure of the human report, the elapsed time in the summary
+/// line (`Scanned … in 0.01 s: …`), by `N.NN`. Nothing else is normalised, and the line must be
+/// there exactly once.
+fn normalise_elapsed(human: &[u8]) -> String {
+    let text = String::from_utf8(human.to_vec()).expect("human output is UTF-8");
+    let re = Regex::new(r"(?m)^(Scanned .*) in \d+\.\d{2} s: ").expect("valid regex");
+    assert_eq!(
+        re.find_iter(&text).count(),
+        1,
+        "one summary line with an elapsed time in:\n{text}"
+    );
+    re.replace(&text, "$1 in N.NN s: ").into_owned()
+}
+
+/// `count` copies of a fixture in one file (the fixture ends with a line break, so each copy
+/// keeps its lines and its hits).
+fn repeated(dir: &Path, name: &str, fixture: &str, count: usize) -> PathBuf {
+    let data = read(fixture);
+    assert_eq!(
+        data.last(),
+        Some(&b'\n'),
+        "{fixture} ends with a line break"
+    );
+    let path = dir.join(name);
+    fs::write(&path, data.repeat(count)).expect("write big input");
+    path
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fixtures, read by hand (copied from tests/cli.rs): (line, column, byte offset, code,
+// matched text)
+// ---------------------------------------------------------------------------------------------
+
+type Expected = (u64, u64, u64, &'static str, &'static str);
+
+const CLOUDFUNCTION: &str = "fixtures/cloudfunction-runtime.log";
+const CLOUDFUNCTION_HITS: [Expected; 15] = [
+    (
+        3,
+        48,
+        216,
+        "DATABASE_COLLECTION_NOT_EXIST",
+        "DATABASE_COLLECTION_NOT_EXIST",
+    ),
+    (4, 41, 377, "DATABASE_COLLECTION_NOT_EXIST", "-502005"),
+    (
+        4,
+        219,
+        555,
+        "DATABASE_COLLECTION_NOT_EXIST",
+        "DATABASE_COLLECTION_NOT_EXIST",
+    ),
+    (
+        9,
+        33,
+        995,
+        "FUNCTIONS_EXECUTE_FAIL",
+        "FUNCTIONS_EXECUTE_FAIL",
+    ),
+    (9, 88, 1050, "FUNCTIONS_EXECUTE_FAIL", "-504002"),
+    (9, 136, 1098, "DATABASE_REQUEST_FAILED", "-502001"),
+    (9, 176, 1138, "DATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
+    (10, 65, 1219, "DATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
+    (
+        14,
+        41,
+        1581,
+        "STORAGE_FILE_NONEXIST",
+        "STORAGE_FILE_NONEXIST",
+    ),
+    (16, 52, 1902, "STORAGE_FILE_NONEXIST", "-503003"),
+    (
+        16,
+        90,
+        1940,
+        "STORAGE_FILE_NONEXIST",
+        "STORAGE_FILE_NONEXIST",
+    ),
+    (18, 50, 2135, "SYS_ERR", "-501001"),
+    (18, 103, 2188, "SYS_ERR", "SYS_ERR"),
+    (
+        19,
+        48,
+        2243,
+        "FUNCTION_TIME_LIMIT_EXCEEDED",
+        "FUNCTION_TIME_LIMIT_EXCEEDED",
+    ),
+    (20, 41, 2347, "AUTH_LOGIN_FAILED", "AUTH_LOGIN_FAILED"),
+];
+
+const CI_ANSI: &str = "fixtures/ci-deploy-ansi.log";
+const CI_ANSI_HITS: [Expected; 4] = [
+    (
+        2,
+        69,
+        152,
+        "FUNCTION_PARAM_INVALID",
+        "FUNCTION_PARAM_INVALID",
+    ),
+    (4, 35, 284, "SERVICE_NOT_READY", "SERVICE_NOT_READY"),
+    (5, 35, 392, "SERVICE_TIMEOUT", "SERVICE_TIMEOUT"),
+    (
+        6,
+        82,
+        525,
+        "STATIC_RESOURCE_REQUESTS_FAILED",
+        "STATIC_RESOURCE_REQUESTS_FAILED",
+    ),
+];
+
+const MINIPROGRAM: &str = "fixtures/miniprogram-client.log";
+const MINIPROGRAM_HITS: [Expected; 9] = [
+    (1, 209, 208, "FUNCTIONS_EXECUTE_FAIL", "-504002"),
+    (1, 248, 247, "DATABASE_PERMISSION_DENIED", "-502003"),
+    (2, 71, 380, "DATABASE_PERMISSION_DENIED", "-502003"),
+    (
+        2,
+        116,
+        425,
+        "DATABASE_PERMISSION_DENIED",
+        "DATABASE_PERMISSION_DENIED",
+    ),
+    (3, 44, 495, "STORAGE_EXCEED_AUTHORITY", "-503002"),
+    (
+        3,
+        79,
+        530,
+        "STORAGE_EXCEED_AUTHORITY",
+        "STORAGE_EXCEED_AUTHORITY",
+    ),
+    (
+        5,
+        70,
+        680,
+        "EXCEED_TOKEN_QUOTA_LIMIT",
+        "EXCEED_TOKEN_QUOTA_LIMIT",
+    ),
+    (5, 121, 731, "AI_MODEL_DISABLED", "AI_MODEL_DISABLED"),
+    (
+        6,
+        28,
+        777,
+        "APIs_GET_OPENAPI_SCHEMA_ERROR",
+        "APIs_GET_OPENAPI_SCHEMA_ERROR",
+    ),
+];
+
+/// The folder fixture as a walk lists it, with the number of hits of each file (`.gitignore`
+/// has none; `.gitignore` itself is not honoured by default, so `ignored.log` is scanned).
+const FOLDER_FILES: [(&str, u64); 6] = [
+    ("fixtures/folder/.gitignore", 0),
+    ("fixtures/folder/app.log", 1),
+    ("fixtures/folder/ignored.log", 1),
+    ("fixtures/folder/nested/.hidden.log", 1),
+    ("fixtures/folder/nested/deep/worker.log", 2),
+    ("fixtures/folder/notes.txt", 1),
+];
+
+/// An input without any code.
+const NO_HITS: &str = "fixtures/folder/.gitignore";
+
+fn tuples(expected: &[Expected]) -> Vec<HitTuple> {
+    expected
+        .iter()
+        .map(|&(l, c, o, code, matched)| (l, c, o, code.to_string(), matched.to_string()))
+        .collect()
+}
+
+/// Number of distinct lines among hand-listed hits.
+fn lines_with_hits(expected: &[Expected]) -> u64 {
+    expected.iter().map(|h| h.0).collect::<BTreeSet<_>>().len() as u64
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. One scan, several reports = separate scans
+// ---------------------------------------------------------------------------------------------
+
+/// The issue's acceptance test: `--format jsonl --report json=a.json --report human=a.txt`
+/// writes, in stdout, a.json and a.txt, the bytes that three separate scans write to stdout
+/// with `--format jsonl`, `--format json` and `--format human`, whether hits are formatted by
+/// one worker or by two on 4 KiB chunks of a large file. The inputs include one without hits
+/// (first, so the JSON document's first hit comes from a later input), a missing one (exit 2),
+/// a large file cut into chunks, a CRLF file with ANSI colours, and a folder.
+#[test]
+fn one_scan_with_reports_writes_what_separate_scans_write() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let copies = 40;
+    let big = repeated(dir.path(), "big.log", CLOUDFUNCTION, copies);
+    let inputs: Vec<String> = vec![
+        NO_HITS.into(),
+        CLOUDFUNCTION.into(),
+        "fixtures/does-not-exist.log".into(),
+        arg(&big),
+        CI_ANSI.into(),
+        MINIPROGRAM.into(),
+        "fixtures/folder".into(),
+    ];
+    let folder_hits: u64 = FOLDER_FILES.iter().map(|f| f.1).sum();
+    let total_hits = (15 + 15 * copies + 4 + 9) as u64 + folder_hits;
+
+    let variants: [&[&str]; 2] = [
+        &["-j", "1"],
+        &["-j", "2", "--chunk-min", "1", "--chunk-size", "4096"],
+    ];
+    // (jsonl, json, human) of each variant, human with its elapsed time normalised.
+    let mut results: Vec<(Vec<u8>, Vec<u8>, String)> = Vec::new();
+    for (v, variant) in variants.iter().enumerate() {
+        let (threads, scan_opts) = variant.split_at(2);
+        let scan = |format: &str, reports: &[String]| {
+            let mut args: Vec<String> = threads.iter().map(|s| s.to_string()).collect();
+            args.push("scan".into());
+            args.extend(scan_opts.iter().map(|s| s.to_string()));
+            args.extend(["--format".into(), format.into()]);
+            args.extend(reports.iter().cloned());
+            args.extend(inputs.iter().cloned());
+            let run = run(&args);
+            assert_eq!(run.code, 2, "{args:?}: a missing input: {}", run.stderr);
+            assert!(
+                run.stderr.contains("fixtures/does-not-exist.log"),
+                "{args:?}: stderr names the missing input: {}",
+                run.stderr
+            );
+            run
+        };
+        let json_file = dir.path().join(format!("a{v}.json"));
+        let human_file = dir.path().join(format!("a{v}.txt"));
+        let together = scan(
+            "jsonl",
+            &[
+                "--report".into(),
+                format!("json={}", arg(&json_file)),
+                "--report".into(),
+                format!("human={}", arg(&human_file)),
+            ],
+        );
+        let jsonl = scan("jsonl", &[]).stdout;
+        let json = scan("json", &[]).stdout;
+        let human = scan("human", &[]).stdout;
+
+        assert!(
+            together.stdout == jsonl,
+            "variant {variant:?}: stdout of the scan with reports differs from --format jsonl"
+        );
+        assert!(
+            read_report(&json_file) == json,
+            "variant {variant:?}: the json report differs from --format json"
+        );
+        assert_eq!(
+            normalise_elapsed(&read_report(&human_file)),
+            normalise_elapsed(&human),
+            "variant {variant:?}: the human report differs from --format human"
+        );
+
+        // The bytes compared are a whole scan, not two equal empty outputs.
+        let records = records(&jsonl);
+        assert_eq!(of_type(&records, "hit").len() as u64, total_hits);
+        assert_eq!(summary(&records)["hits"], total_hits);
+        let big_expected: Vec<HitTuple> = Reference::builtin()
+            .find(&fs::read(&big).expect("read big input"))
+            .iter()
+            .map(RefHit::tuple)
+            .collect();
+        assert_eq!(big_expected.len() as u64, 15 * copies as u64);
+        for (path, expected) in [
+            (CLOUDFUNCTION.to_string(), tuples(&CLOUDFUNCTION_HITS)),
+            (arg(&big), big_expected),
+            (CI_ANSI.to_string(), tuples(&CI_ANSI_HITS)),
+            (MINIPROGRAM.to_string(), tuples(&MINIPROGRAM_HITS)),
+        ] {
+            let hits = of_type(&records, "hit")
+                .into_iter()
+                .filter(|r| path_text(r) == path);
+            assert_same_hits(&tuples_of(hits), &expected, &path);
+        }
+        let doc = document(&json);
+        assert_eq!(
+            doc["hits"].as_array().expect("hits").len() as u64,
+            total_hits
+        );
+        let human_text = normalise_elapsed(&human);
+        assert!(
+            human_text.contains(&format!(": {total_hits} hits on ")),
+            "human summary counts every hit:\n{human_text}"
+        );
+        assert!(
+            !human.contains(&0x1b),
+            "human output to a pipe is not coloured"
+        );
+        results.push((jsonl, json, human_text));
+    }
+    let (first, second) = (&results[0], &results[1]);
+    assert!(
+        first.0 == second.0,
+        "jsonl differs between -j 1 and chunked -j 2"
+    );
+    assert!(
+        first.1 == second.1,
+        "json differs between -j 1 and chunked -j 2"
+    );
+    assert_eq!(
+        first.2, second.2,
+        "human differs between -j 1 and chunked -j 2"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. --format json
+// ---------------------------------------------------------------------------------------------
+
+/// The JSON document is the JSON-lines records of the same scan, regrouped: its hits are the
+/// `hit` records, its inputs the `end` records, its summary the `summary` record, each without
+/// `type`. A missing input is one of its inputs, incomplete and with the error.
+#[test]
+fn json_document_regroups_the_jsonl_records() {
+    let args = [CLOUDFUNCTION, "fixtures/does-not-exist.log", MINIPROGRAM];
+    let json_run = run(&[&["scan", "--format", "json"][..], &args].concat());
+    let jsonl_run = run(&[&["scan", "--format", "jsonl"][..], &args].concat());
+    assert_eq!(json_run.code, 2, "{}", json_run.stderr);
+    assert_eq!(jsonl_run.code, 2, "{}", jsonl_run.stderr);
+
+    let doc = document(&json_run.stdout);
+    let object = doc.as_object().expect("an object");
+    let keys: Vec<&str> = object.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["schema", "hits", "inputs", "notices", "summary"]);
+    assert_eq!(doc["schema"], 2);
+
+    let records = records(&jsonl_run.stdout);
+    let hits: Vec<Value> = of_type(&records, "hit")
+        .into_iter()
+        .map(without_type)
+        .collect();
+    let ends: Vec<Value> = of_type(&records, "end")
+        .into_iter()
+        .map(without_type)
+        .collect();
+    assert_eq!(doc["hits"], Value::Array(hits));
+    assert_eq!(doc["inputs"], Value::Array(ends));
+    assert_eq!(doc["summary"], without_type(summary(&records)));
+    assert_eq!(doc["notices"], Value::Array(Vec::new()));
+
+    // And what they hold is what the fixtures hold.
+    let mut expected = tuples(&CLOUDFUNCTION_HITS);
+    expected.extend(tuples(&MINIPROGRAM_HITS));
+    let doc_hits = doc["hits"].as_array().expect("hits");
+    assert_same_hits(&tuples_of(doc_hits), &expected, "json hits");
+    let paths: Vec<&str> = doc_hits.iter().map(path_text).collect();
+    assert_eq!(paths[..15], [CLOUDFUNCTION; 15]);
+    assert_eq!(paths[15..], [MINIPROGRAM; 9]);
+    assert!(doc_hits.iter().all(|h| h.get("type").is_none()));
+
+    let inputs = doc["inputs"].as_array().expect("inputs");
+    let names: Vec<&str> = inputs.iter().map(path_text).collect();
+    assert_eq!(names, args);
+    for (input, hits) in [
+        (&inputs[0], &CLOUDFUNCTION_HITS[..]),
+        (&inputs[2], &MINIPROGRAM_HITS[..]),
+    ] {
+        assert_eq!(input["complete"], true);
+        assert_eq!(input["hits"], hits.len() as u64);
+        assert_eq!(input["lines_with_hits"], lines_with_hits(hits));
+        assert!(input.get("error").is_none(), "{input}");
+    }
+    let missing = &inputs[1];
+    assert_eq!(missing["complete"], false);
+    assert_eq!(missing["hits"], 0);
+    let error = missing["error"].as_str().expect("an error message");
+    assert!(!error.is_empty());
+    assert!(
+        json_run.stderr.contains(error),
+        "the document's error is the one told on stderr: {error:?} vs {}",
+        json_run.stderr
+    );
+    assert_eq!(doc["summary"]["hits"], 24);
+    assert_eq!(doc["summary"]["errors"], 1);
+}
+
+/// With no hit at all, the document is still one valid JSON value, with an empty hit list.
+#[test]
+fn json_document_without_hits_is_valid() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let quiet = dir.path().join("quiet.log");
+    fs::write(&quiet, "nothing to see\nOPERATION_FAIL is not a code\n").expect("write");
+    let run = run(&["scan", "--format", "json", &arg(&quiet), NO_HITS]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = document(&run.stdout);
+    assert_eq!(doc["hits"], Value::Array(Vec::new()));
+    assert_eq!(doc["inputs"].as_array().expect("inputs").len(), 2);
+    assert_eq!(doc["inputs"][0]["lines"], 2);
+    assert_eq!(doc["summary"]["hits"], 0);
+    assert_eq!(doc["summary"]["files"], 2);
+
+    // Standard input with nothing in it: one input, no hit, still a document.
+    let output = cbscan()
+        .args(["scan", "--format", "json"])
+        .write_stdin(Vec::new())
+        .output()
+        .expect("cbscan runs");
+    let run = finish(&["scan"], output);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = document(&run.stdout);
+    assert_eq!(doc["hits"], Value::Array(Vec::new()));
+    assert_eq!(doc["inputs"][0]["bytes"], 0);
+}
