@@ -28,7 +28,7 @@ struct Run {
 }
 
 /// Runs cbscan from the package root with `args`; stdout is a pipe (so never coloured).
-fn run<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+fn exec<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
     let output = cbscan().args(args).output().expect("cbscan runs");
     finish(args, output)
 }
@@ -309,7 +309,7 @@ fn one_scan_with_reports_writes_what_separate_scans_write() {
             args.extend(["--format".into(), format.into()]);
             args.extend(reports.iter().cloned());
             args.extend(inputs.iter().cloned());
-            let run = run(&args);
+            let run = exec(&args);
             assert_eq!(run.code, 2, "{args:?}: a missing input: {}", run.stderr);
             assert!(
                 run.stderr.contains("fixtures/does-not-exist.log"),
@@ -409,8 +409,8 @@ fn one_scan_with_reports_writes_what_separate_scans_write() {
 #[test]
 fn json_document_regroups_the_jsonl_records() {
     let args = [CLOUDFUNCTION, "fixtures/does-not-exist.log", MINIPROGRAM];
-    let json_run = run(&[&["scan", "--format", "json"][..], &args].concat());
-    let jsonl_run = run(&[&["scan", "--format", "jsonl"][..], &args].concat());
+    let json_run = exec(&[&["scan", "--format", "json"][..], &args].concat());
+    let jsonl_run = exec(&[&["scan", "--format", "jsonl"][..], &args].concat());
     assert_eq!(json_run.code, 2, "{}", json_run.stderr);
     assert_eq!(jsonl_run.code, 2, "{}", jsonl_run.stderr);
 
@@ -476,7 +476,7 @@ fn json_document_without_hits_is_valid() {
     let dir = tempfile::tempdir().expect("temp dir");
     let quiet = dir.path().join("quiet.log");
     fs::write(&quiet, "nothing to see\nOPERATION_FAIL is not a code\n").expect("write");
-    let run = run(&["scan", "--format", "json", &arg(&quiet), NO_HITS]);
+    let run = exec(&["scan", "--format", "json", &arg(&quiet), NO_HITS]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let doc = document(&run.stdout);
     assert_eq!(doc["hits"], Value::Array(Vec::new()));
@@ -496,4 +496,222 @@ fn json_document_without_hits_is_valid() {
     let doc = document(&run.stdout);
     assert_eq!(doc["hits"], Value::Array(Vec::new()));
     assert_eq!(doc["inputs"][0]["bytes"], 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. -c, -l, -m
+// ---------------------------------------------------------------------------------------------
+
+/// `-c`: `PATH:HITS` for each input with hits, in input order, and nothing else (no summary);
+/// an input without hits is left out.
+#[test]
+fn count_prints_hits_per_input_with_hits() {
+    let run = exec(&[
+        "scan",
+        "-c",
+        CLOUDFUNCTION,
+        NO_HITS,
+        MINIPROGRAM,
+        "fixtures/folder",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut expected = format!("{CLOUDFUNCTION}:15\n{MINIPROGRAM}:9\n");
+    for (path, hits) in FOLDER_FILES {
+        if hits > 0 {
+            expected.push_str(&format!("{path}:{hits}\n"));
+        }
+    }
+    assert_eq!(String::from_utf8_lossy(&run.stdout), expected);
+
+    // --format count is the same thing.
+    let long = exec(&["scan", "--format", "count", CLOUDFUNCTION, MINIPROGRAM]);
+    assert_eq!(long.code, 1);
+    assert_eq!(
+        String::from_utf8_lossy(&long.stdout),
+        format!("{CLOUDFUNCTION}:15\n{MINIPROGRAM}:9\n")
+    );
+
+    // Nothing found: nothing printed, exit 0.
+    let none = exec(&["scan", "-c", NO_HITS]);
+    assert_eq!(none.code, 0, "{}", none.stderr);
+    assert!(
+        none.stdout.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&none.stdout)
+    );
+}
+
+/// `-l`: the name of each input with hits, in input order, and nothing else.
+#[test]
+fn files_with_hits_lists_inputs_with_hits() {
+    let run = exec(&["scan", "-l", "fixtures/folder", NO_HITS, CLOUDFUNCTION]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut expected = String::new();
+    for (path, hits) in FOLDER_FILES {
+        if hits > 0 {
+            expected.push_str(path);
+            expected.push('\n');
+        }
+    }
+    expected.push_str(CLOUDFUNCTION);
+    expected.push('\n');
+    assert_eq!(String::from_utf8_lossy(&run.stdout), expected);
+
+    let none = exec(&["scan", "--format", "files", NO_HITS]);
+    assert_eq!(none.code, 0, "{}", none.stderr);
+    assert!(none.stdout.is_empty());
+}
+
+/// `-c` and `-l` ask for two different outputs: a usage error, before any scan.
+#[test]
+fn count_and_files_with_hits_conflict() {
+    let run = exec(&["scan", "-c", "-l", CLOUDFUNCTION]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr.contains("--count") && run.stderr.contains("--files-with-hits"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// `-m 1` shows the first hit of each input, in every format, while the per-input counts, the
+/// summary and the exit status still count every hit.
+#[test]
+fn max_hits_limits_what_is_shown_not_what_is_counted() {
+    let inputs = [CLOUDFUNCTION, MINIPROGRAM];
+    let firsts = vec![
+        tuples(&CLOUDFUNCTION_HITS[..1])[0].clone(),
+        tuples(&MINIPROGRAM_HITS[..1])[0].clone(),
+    ];
+    let all = (CLOUDFUNCTION_HITS.len() + MINIPROGRAM_HITS.len()) as u64;
+    let all_lines = lines_with_hits(&CLOUDFUNCTION_HITS) + lines_with_hits(&MINIPROGRAM_HITS);
+
+    // JSON lines, on stdout and in a report file.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("m.jsonl");
+    let report = format!("jsonl={}", arg(&file));
+    let jsonl = exec(
+        &[
+            &["scan", "-m", "1", "--format", "jsonl", "--report", &report][..],
+            &inputs,
+        ]
+        .concat(),
+    );
+    assert_eq!(jsonl.code, 1, "{}", jsonl.stderr);
+    for (what, bytes) in [
+        ("stdout", jsonl.stdout.clone()),
+        ("report", read_report(&file)),
+    ] {
+        let records = records(&bytes);
+        assert_same_hits(&hit_tuples(&records), &firsts, what);
+        let ends = of_type(&records, "end");
+        assert_eq!(ends.len(), 2);
+        for (end, hits) in ends
+            .iter()
+            .zip([&CLOUDFUNCTION_HITS[..], &MINIPROGRAM_HITS[..]])
+        {
+            assert_eq!(end["hits"], hits.len() as u64, "{what}: {end}");
+            assert_eq!(
+                end["lines_with_hits"],
+                lines_with_hits(hits),
+                "{what}: {end}"
+            );
+        }
+        assert_eq!(summary(&records)["hits"], all, "{what}");
+        assert_eq!(summary(&records)["lines_with_hits"], all_lines, "{what}");
+    }
+
+    // One JSON document.
+    let json = exec(&[&["scan", "-m", "1", "--format", "json"][..], &inputs].concat());
+    assert_eq!(json.code, 1);
+    let doc = document(&json.stdout);
+    assert_same_hits(
+        &tuples_of(doc["hits"].as_array().expect("hits")),
+        &firsts,
+        "json",
+    );
+    assert_eq!(doc["inputs"][0]["hits"], 15);
+    assert_eq!(doc["inputs"][1]["hits"], 9);
+    assert_eq!(doc["summary"]["hits"], all);
+
+    // Human: a hit is a `PATH:LINE:COLUMN: CODE` line.
+    let human = exec(&[&["scan", "-m", "1"][..], &inputs].concat());
+    assert_eq!(human.code, 1);
+    let text = String::from_utf8(human.stdout).expect("UTF-8");
+    let hit_line = Regex::new(r"^(\S+):(\d+):(\d+): (\S+)").expect("regex");
+    let shown: Vec<(String, u64, u64, String)> = text
+        .lines()
+        .filter_map(|line| hit_line.captures(line))
+        .map(|c| {
+            (
+                c[1].to_string(),
+                c[2].parse().unwrap(),
+                c[3].parse().unwrap(),
+                c[4].to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, u64, u64, String)> = inputs
+        .iter()
+        .zip(&firsts)
+        .map(|(path, hit)| (path.to_string(), hit.0, hit.1, hit.3.clone()))
+        .collect();
+    assert_eq!(shown, expected, "{text}");
+    assert!(
+        text.contains(&format!(": {all} hits on {all_lines} lines\n")),
+        "the summary counts every hit:\n{text}"
+    );
+
+    // The exit status follows every hit, shown or not: AUTH_LOGIN_FAILED is the 15th hit.
+    let policy = exec(&[
+        "scan",
+        "-m",
+        "1",
+        "-q",
+        "--fail-on",
+        "AUTH_LOGIN_FAILED",
+        CLOUDFUNCTION,
+    ]);
+    assert_eq!(policy.code, 1, "{}", policy.stderr);
+}
+
+/// `-m` stops at the same hits when a large file is cut into chunks scanned by several workers.
+#[test]
+fn max_hits_is_per_input_across_chunks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let big = repeated(dir.path(), "big.log", CLOUDFUNCTION, 30);
+    let expected: Vec<HitTuple> = Reference::builtin()
+        .find(&fs::read(&big).expect("read"))
+        .iter()
+        .take(20)
+        .map(RefHit::tuple)
+        .collect();
+    let run = exec(&[
+        "-j",
+        "3",
+        "scan",
+        "--chunk-min",
+        "1",
+        "--chunk-size",
+        "4096",
+        "-m",
+        "20",
+        "--format",
+        "jsonl",
+        &arg(&big),
+        MINIPROGRAM,
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let records = records(&run.stdout);
+    let big_hits = of_type(&records, "hit")
+        .into_iter()
+        .filter(|r| path_text(r) == arg(&big));
+    assert_same_hits(&tuples_of(big_hits), &expected, "big input");
+    let mini: Vec<&Value> = of_type(&records, "hit")
+        .into_iter()
+        .filter(|r| path_text(r) == MINIPROGRAM)
+        .collect();
+    assert_same_hits(&tuples_of(mini), &tuples(&MINIPROGRAM_HITS), "second input");
+    assert_eq!(summary(&records)["hits"], 15 * 30 + 9);
 }
