@@ -715,3 +715,116 @@ fn max_hits_is_per_input_across_chunks() {
     assert_same_hits(&tuples_of(mini), &tuples(&MINIPROGRAM_HITS), "second input");
     assert_eq!(summary(&records)["hits"], 15 * 30 + 9);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 4. Report files are not inputs; a report that cannot be created stops the scan first
+// ---------------------------------------------------------------------------------------------
+
+/// `--report jsonl=DIR/out.jsonl DIR`, with out.jsonl left in DIR by an earlier run (full of
+/// codes): the report is written, not read back. Like GNU grep's "input file is also the
+/// output", the input gets an error (exit 2) and the other inputs are scanned as usual.
+#[test]
+fn report_file_is_not_read_back() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).expect("mkdir");
+    fs::copy(support::root().join(CLOUDFUNCTION), logs.join("app.log")).expect("copy");
+    let out = logs.join("out.jsonl");
+    // An earlier report: were it scanned, its hit records would be hits again.
+    fs::write(&out, read(MINIPROGRAM)).expect("write");
+    let report = format!("jsonl={}", arg(&out));
+    let run = exec(&[
+        "scan",
+        "--format",
+        "jsonl",
+        "--report",
+        &report,
+        &arg(&logs),
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("{}: input file is also the output", arg(&out))),
+        "stderr names the report file: {}",
+        run.stderr
+    );
+
+    let written = read_report(&out);
+    assert!(
+        written == run.stdout,
+        "the report is the same scan as stdout"
+    );
+    let records = records(&written);
+    let app = arg(&logs.join("app.log"));
+    assert!(
+        of_type(&records, "hit").iter().all(|r| path_text(r) == app),
+        "no hit comes from the report itself"
+    );
+    assert_same_hits(
+        &hit_tuples(&records),
+        &tuples(&CLOUDFUNCTION_HITS),
+        "app.log",
+    );
+    let errors = of_type(&records, "error");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(path_text(errors[0]), arg(&out));
+    assert_eq!(errors[0]["message"], "input file is also the output");
+    let end = of_type(&records, "end")
+        .into_iter()
+        .find(|r| path_text(r) == arg(&out))
+        .expect("an end record for the refused input");
+    assert_eq!(end["complete"], false);
+    assert_eq!(end["hits"], 0);
+    let summary = summary(&records);
+    assert_eq!(summary["hits"], 15);
+    assert_eq!(summary["errors"], 1);
+}
+
+/// The same file named as an input: refused too.
+#[test]
+fn report_file_named_as_input_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out.json");
+    fs::write(&out, read(CLOUDFUNCTION)).expect("write");
+    let report = format!("json={}", arg(&out));
+    let run = exec(&["scan", "-q", "--report", &report, &arg(&out), MINIPROGRAM]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("input file is also the output"),
+        "{}",
+        run.stderr
+    );
+    let doc = document(&read_report(&out));
+    assert_same_hits(
+        &tuples_of(doc["hits"].as_array().expect("hits")),
+        &tuples(&MINIPROGRAM_HITS),
+        "only the other input's hits",
+    );
+    assert_eq!(doc["inputs"][0]["complete"], false);
+    assert_eq!(doc["inputs"][0]["error"], "input file is also the output");
+}
+
+/// A report in a folder that does not exist: exit 2 before anything is scanned, and the
+/// message names the path.
+#[test]
+fn report_in_missing_folder_stops_before_scanning() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let target = dir.path().join("no-such-folder").join("out.json");
+    let report = format!("json={}", arg(&target));
+    let run = exec(&[
+        "scan",
+        "--format",
+        "jsonl",
+        "--report",
+        &report,
+        CLOUDFUNCTION,
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stdout.is_empty(),
+        "nothing scanned: {}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+    assert!(run.stderr.contains(&arg(&target)), "{}", run.stderr);
+    assert!(!target.exists());
+}
