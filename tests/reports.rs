@@ -11,7 +11,9 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio};
 
 use regex::Regex;
 use serde_json::Value;
@@ -827,4 +829,195 @@ fn report_in_missing_folder_stops_before_scanning() {
     );
     assert!(run.stderr.contains(&arg(&target)), "{}", run.stderr);
     assert!(!target.exists());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Write errors
+// ---------------------------------------------------------------------------------------------
+
+/// A large input followed by a small one, and every hit they hold: enough output (megabytes
+/// of JSON) that a failing writer fails in the middle of the scan, not only when the last
+/// buffer is flushed at the end.
+fn write_error_inputs(dir: &Path) -> (Vec<String>, Vec<HitTuple>) {
+    let big = repeated(dir, "big.log", CLOUDFUNCTION, 300);
+    let mut expected: Vec<HitTuple> = Reference::builtin()
+        .find(&fs::read(&big).expect("read"))
+        .iter()
+        .map(RefHit::tuple)
+        .collect();
+    assert_eq!(expected.len(), 15 * 300);
+    expected.extend(tuples(&MINIPROGRAM_HITS));
+    (vec![arg(&big), MINIPROGRAM.to_string()], expected)
+}
+
+/// A report that cannot be written (`/dev/full`: every write fails) is an error (exit 2, named
+/// on stderr), and the other reports, stdout's here, are still complete.
+#[cfg(target_os = "linux")]
+#[test]
+fn failed_report_file_does_not_stop_stdout() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (inputs, expected) = write_error_inputs(dir.path());
+    let args = [
+        &["scan", "--format", "jsonl", "--report", "json=/dev/full"][..],
+        &inputs.iter().map(String::as_str).collect::<Vec<_>>(),
+    ]
+    .concat();
+    let run = exec(&args);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("writing /dev/full"), "{}", run.stderr);
+    let records = records(&run.stdout);
+    assert_same_hits(&hit_tuples(&records), &expected, "stdout");
+    assert_eq!(summary(&records)["hits"], expected.len() as u64);
+}
+
+/// Stdout that cannot be written is an error too (exit 2), and the report file is complete.
+#[cfg(target_os = "linux")]
+#[test]
+fn failed_stdout_does_not_stop_report_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (inputs, expected) = write_error_inputs(dir.path());
+    let file = dir.path().join("ok.json");
+    let full = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let report = format!("json={}", arg(&file));
+    let args = [
+        &["scan", "--format", "jsonl", "--report", &report][..],
+        &inputs.iter().map(String::as_str).collect::<Vec<_>>(),
+    ]
+    .concat();
+    let output = StdCommand::new(bin())
+        .current_dir(support::root())
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(full))
+        .output()
+        .expect("cbscan runs");
+    let run = finish(&args, output);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("writing standard output"),
+        "{}",
+        run.stderr
+    );
+    let doc = document(&read_report(&file));
+    assert_same_hits(
+        &tuples_of(doc["hits"].as_array().expect("hits")),
+        &expected,
+        "report",
+    );
+    assert_eq!(doc["summary"]["hits"], expected.len() as u64);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. A closed stdout
+// ---------------------------------------------------------------------------------------------
+
+/// `cbscan scan --report json=a.json BIG | head -1`: stdout closes after one line, quietly;
+/// the report file still gets every hit, and the exit status follows the policy (1: hits).
+#[test]
+fn closed_stdout_leaves_report_file_complete() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let copies = 2000;
+    // 30,000 hits: megabytes of human output, far more than a pipe and the writer's buffer
+    // hold, so cbscan is still writing when the pipe closes.
+    let big = repeated(dir.path(), "big.log", CLOUDFUNCTION, copies);
+    let file = dir.path().join("a.json");
+    let mut child = StdCommand::new(bin())
+        .current_dir(dir.path())
+        .args([
+            "scan",
+            "--report",
+            &format!("json={}", arg(&file)),
+            &arg(&big),
+        ])
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cbscan starts");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("one line");
+    assert!(
+        first.starts_with(&format!(
+            "{}:3:48: DATABASE_COLLECTION_NOT_EXIST",
+            arg(&big)
+        )),
+        "{first:?}"
+    );
+    drop(stdout);
+    let status = child.wait().expect("cbscan ends");
+    let stderr = errors.join().expect("stderr reader");
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        !stderr.contains("writing"),
+        "a closed stdout is not an error: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let doc = document(&read_report(&file));
+    let expected: Vec<HitTuple> = Reference::builtin()
+        .find(&fs::read(&big).expect("read"))
+        .iter()
+        .map(RefHit::tuple)
+        .collect();
+    assert_eq!(expected.len(), 15 * copies);
+    assert_same_hits(
+        &tuples_of(doc["hits"].as_array().expect("hits")),
+        &expected,
+        "a.json",
+    );
+    assert_eq!(doc["summary"]["hits"], 15 * copies as u64);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. -q and report files
+// ---------------------------------------------------------------------------------------------
+
+/// `-q` prints nothing, yet report files are written in full; and what stdout shows
+/// (`-s`, `--no-summary`, `-c`) never trims a report file.
+#[test]
+fn report_files_are_complete_whatever_stdout_shows() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let inputs = [CLOUDFUNCTION, MINIPROGRAM];
+    let full = exec(&[&["scan", "--format", "jsonl"][..], &inputs].concat());
+    assert_eq!(full.code, 1);
+    let mut expected = tuples(&CLOUDFUNCTION_HITS);
+    expected.extend(tuples(&MINIPROGRAM_HITS));
+    let records = records(&full.stdout);
+    assert_same_hits(&hit_tuples(&records), &expected, "jsonl");
+    assert_eq!(summary(&records)["hits"], 24);
+
+    for (i, stdout_options) in [&["-q"][..], &["-s"], &["--no-summary"], &["-c"], &["-l"]]
+        .into_iter()
+        .enumerate()
+    {
+        // A new file each time, so that one left by an earlier run cannot pass for this one.
+        let file = dir.path().join(format!("x{i}.jsonl"));
+        let report = format!("jsonl={}", arg(&file));
+        let args = [stdout_options, &["--report", &report], &inputs].concat();
+        let run = exec(&[&["scan"][..], &args].concat());
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        if stdout_options == ["-q"] {
+            assert!(
+                run.stdout.is_empty(),
+                "-q prints nothing: {}",
+                String::from_utf8_lossy(&run.stdout)
+            );
+        }
+        assert!(
+            read_report(&file) == full.stdout,
+            "{args:?}: the report file differs from a full --format jsonl scan"
+        );
+    }
 }
