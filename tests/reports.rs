@@ -1021,3 +1021,179 @@ fn report_files_are_complete_whatever_stdout_shows() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 8. Catalog text never drives the terminal
+// ---------------------------------------------------------------------------------------------
+
+/// Terminal hazards in a user catalog's texts: a screen clear, an OSC 52 clipboard write, an
+/// OSC 0 title change, a right-to-left override and a zero-width space.
+const EVIL_ZH: &str = "清屏\u{1b}[2J剪贴板\u{1b}]52;c;SGVsbG8=\u{7}";
+const EVIL_EN: &str = "Evil\u{200b} meaning\u{202e} with title \u{1b}]0;x\u{7}";
+const EVIL_CATEGORY_ZH: &str = "坏\u{1b}]0;x\u{7}类";
+const EVIL_CATEGORY_EN: &str = "Evil\u{1b}[2J category\u{202e}";
+
+/// `text` as a TOML basic string: every char outside printable ASCII as `\uXXXX`, so the
+/// catalog file itself is plain ASCII and the hazards reach cbscan only through TOML's escapes.
+fn toml_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            _ => out.push_str(&format!("\\u{:04X}", c as u32)),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Bytes that must not reach a terminal: ESC, BEL, and the UTF-8 of U+202E and U+200B.
+fn raw_hazards(bytes: &[u8]) -> Vec<&'static str> {
+    let mut found = Vec::new();
+    if bytes.contains(&0x1b) {
+        found.push("ESC");
+    }
+    if bytes.contains(&0x07) {
+        found.push("BEL");
+    }
+    for (name, c) in [("U+202E", '\u{202e}'), ("U+200B", '\u{200b}')] {
+        let mut utf8 = [0; 4];
+        let needle = c.encode_utf8(&mut utf8).as_bytes();
+        if bytes.windows(needle.len()).any(|w| w == needle) {
+            found.push(name);
+        }
+    }
+    found
+}
+
+#[test]
+fn catalog_text_is_escaped_for_the_terminal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let catalog = dir.path().join("evil.toml");
+    let toml = format!(
+        "[[category]]\nid = \"evil\"\nzh = {}\nen = {}\n\n\
+         [[code]]\ncode = \"EVIL_CODE\"\ncategory = \"evil\"\nzh = {}\nen = {}\n",
+        toml_string(EVIL_CATEGORY_ZH),
+        toml_string(EVIL_CATEGORY_EN),
+        toml_string(EVIL_ZH),
+        toml_string(EVIL_EN),
+    );
+    assert!(toml.is_ascii());
+    fs::write(&catalog, toml).expect("write catalog");
+    let log = dir.path().join("app.log");
+    fs::write(&log, "2026-11-25 09:00:00 ERROR EVIL_CODE while saving\n").expect("write log");
+    let human_file = dir.path().join("report.txt");
+    let catalog = arg(&catalog);
+    let human_report = format!("human={}", arg(&human_file));
+
+    let runs = [
+        ("scan", exec(&["--catalog", &catalog, "scan", &arg(&log)])),
+        (
+            "scan --color always",
+            exec(&[
+                "--catalog",
+                &catalog,
+                "scan",
+                "--color",
+                "always",
+                &arg(&log),
+            ]),
+        ),
+        (
+            "explain",
+            exec(&["--catalog", &catalog, "explain", "EVIL_CODE"]),
+        ),
+        ("codes", exec(&["--catalog", &catalog, "codes"])),
+        (
+            "codes --category evil",
+            exec(&["--catalog", &catalog, "codes", "--category", "evil"]),
+        ),
+        (
+            "scan --report human",
+            exec(&[
+                "--catalog",
+                &catalog,
+                "scan",
+                "-q",
+                "--report",
+                &human_report,
+                &arg(&log),
+            ]),
+        ),
+    ];
+    let sgr = regex::bytes::Regex::new(r"\x1b\[[0-9;]*m").expect("regex");
+    for (what, run) in &runs {
+        let expected_code = if what.starts_with("scan") { 1 } else { 0 };
+        assert_eq!(run.code, expected_code, "{what}: {}", run.stderr);
+        let mut shown = if *what == "scan --report human" {
+            read_report(&human_file)
+        } else {
+            run.stdout.clone()
+        };
+        if what.contains("--color always") {
+            // cbscan's own colours are SGR sequences (`ESC [ … m`); the catalog's texts hold
+            // none, so any ESC left once they are removed came from the catalog.
+            assert!(sgr.is_match(&shown), "{what}: coloured");
+            shown = sgr.replace_all(&shown, &b""[..]).into_owned();
+        }
+        let text = String::from_utf8_lossy(&shown);
+        assert_eq!(raw_hazards(&shown), Vec::<&str>::new(), "{what}:\n{text}");
+        // The texts are still shown, only their controls are made harmless.
+        assert!(text.contains("EVIL_CODE"), "{what}:\n{text}");
+        assert!(
+            text.contains("剪贴板") && text.contains("SGVsbG8="),
+            "{what}: the meaning is shown:\n{text}"
+        );
+        assert!(
+            !run.stderr.as_bytes().contains(&0x1b),
+            "{what}: {}",
+            run.stderr
+        );
+    }
+    // Where categories are shown by name: the summary's table and explain.
+    for what in ["scan", "explain"] {
+        let run = &runs.iter().find(|(w, _)| *w == what).expect("run").1;
+        let text = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            text.contains("坏") && text.contains(" category"),
+            "{what}:\n{text}"
+        );
+    }
+
+    // Machine output still carries the exact texts, JSON-escaped.
+    let jsonl = exec(&[
+        "--catalog",
+        &catalog,
+        "scan",
+        "--format",
+        "jsonl",
+        &arg(&log),
+    ]);
+    assert_eq!(jsonl.code, 1, "{}", jsonl.stderr);
+    assert!(!jsonl.stdout.contains(&0x1b) && !jsonl.stdout.contains(&0x07));
+    let hit_records = records(&jsonl.stdout);
+    let hits = of_type(&hit_records, "hit");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0]["code"], "EVIL_CODE");
+    assert_eq!(hits[0]["category"], "evil");
+    assert_eq!(hits[0]["meaning"]["zh"], EVIL_ZH);
+    assert_eq!(hits[0]["meaning"]["en"], EVIL_EN);
+    let codes = exec(&[
+        "--catalog",
+        &catalog,
+        "codes",
+        "--format",
+        "jsonl",
+        "--category",
+        "evil",
+    ]);
+    assert_eq!(codes.code, 0, "{}", codes.stderr);
+    let entries = records(&codes.stdout);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["zh"], EVIL_ZH);
+    assert_eq!(entries[0]["en"], EVIL_EN);
+}
