@@ -279,6 +279,10 @@ fn lines_with_hits(expected: &[Expected]) -> u64 {
 /// one worker or by two on 4 KiB chunks of a large file. The inputs include one without hits
 /// (first, so the JSON document's first hit comes from a later input), a missing one (exit 2),
 /// a large file cut into chunks, a CRLF file with ANSI colours, and a folder.
+///
+/// The only normalisation: the human text's elapsed time (`in 0.01 s` in the summary line)
+/// differs from run to run and is replaced by `N.NN` (see `normalise_elapsed`); jsonl and
+/// json are compared as raw bytes.
 #[test]
 fn one_scan_with_reports_writes_what_separate_scans_write() {
     let dir = tempfile::tempdir().expect("temp dir");
