@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 /// Converts `bytes` lossily to UTF-8 and replaces control characters with visible stand-ins:
 /// C0 controls become the Unicode "control pictures" (`\x1b` → `␛`, `\t` stays a tab), DEL
-/// becomes `␡`, and C1 controls and bidirectional overrides become `\u{..}` escapes.
+/// becomes `␡`, and C1 controls, bidirectional overrides and zero-width characters (which make
+/// two different texts look the same) become `\u{..}` escapes.
 pub fn visible(bytes: &[u8]) -> String {
     let lossy = String::from_utf8_lossy(bytes);
     let mut out = String::with_capacity(lossy.len());
@@ -24,8 +25,9 @@ fn push_visible(out: &mut String, c: char) {
         }
         '\u{7f}' => out.push('\u{2421}'),
         '\u{80}'..='\u{9f}'
-        | '\u{200e}'
-        | '\u{200f}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{feff}'
         | '\u{202a}'..='\u{202e}'
         | '\u{2066}'..='\u{2069}' => {
             let _ = write!(out, "\\u{{{:x}}}", c as u32);
