@@ -833,6 +833,21 @@ fn report_in_missing_folder_stops_before_scanning() {
     );
     assert!(run.stderr.contains(&arg(&target)), "{}", run.stderr);
     assert!(!target.exists());
+
+    // A good report named before the bad one is not emptied: every folder is checked first.
+    let earlier = dir.path().join("earlier.jsonl");
+    fs::write(&earlier, "kept\n").expect("write");
+    let good = format!("jsonl={}", arg(&earlier));
+    let run = exec(&[
+        "scan",
+        "--report",
+        &good,
+        "--report",
+        &report,
+        CLOUDFUNCTION,
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(fs::read_to_string(&earlier).expect("read"), "kept\n");
 }
 
 // ---------------------------------------------------------------------------------------------

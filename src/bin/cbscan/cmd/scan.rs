@@ -61,6 +61,20 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             options,
         ));
     }
+    // Every report's folder is checked before any file is created, so that one bad path does
+    // not leave the others emptied.
+    for spec in &files {
+        let parent = spec.path.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(parent) = parent.filter(|p| !p.is_dir()) {
+            print_error(&format!(
+                "--report {}={}: {} is not a folder",
+                spec.format,
+                spec.path.display(),
+                parent.display()
+            ));
+            return exit::ERROR;
+        }
+    }
     for spec in &files {
         let file = match File::create(&spec.path) {
             Ok(file) => file,
