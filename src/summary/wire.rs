@@ -11,6 +11,7 @@ use std::ops::AddAssign;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
+pub use super::read::read_jsonl;
 use super::{CodeCounts, Counts, InputSummary, Summary};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
