@@ -58,6 +58,16 @@ pub enum Error {
     /// A code, category or glob named on the command line is not known.
     #[error("{0}")]
     Usage(String),
+
+    /// JSON lines could not be read back: a line that is not JSON, a record of a schema this
+    /// version does not read, a record missing what it must carry, or a read that failed.
+    #[error("line {line}: {message}")]
+    Read {
+        /// 1-based line of the JSON lines.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl Error {

@@ -5,11 +5,24 @@
 //! selection is done by a plain loop. Both engines must agree with it, and the chunked
 //! parallel scan (any chunk size, any thread count) and the streaming scan (any block size)
 //! must produce exactly the same hits, lines, columns, excerpts and counts.
+//!
+//! Summaries are checked the same way: the counts per code (hits and lines), lines with hits
+//! and same-line generic/specific pairs against a naive count of the reference's hits, and
+//! the summary's algebra: parts add up to the whole (also through JSON lines written by the
+//! report and read back with `read_jsonl`), `+=` is associative and commutative, and the
+//! serialised form round-trips.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use cbscan::catalog::Catalog;
+use cbscan::input::Source;
+use cbscan::report::jsonl::JsonlReport;
+use cbscan::report::ReportOptions;
 use cbscan::scan::{Batch, Finish, OwnedHit, Resume, ScanOptions, Scanner};
-use cbscan::summary::Counts;
-use cbscan::{EngineChoice, Matcher};
+use cbscan::summary::wire::{read_jsonl, WireSummary};
+use cbscan::summary::{CodeCounts, Counts, Summary};
+use cbscan::{CodeId, EngineChoice, Error, Matcher};
 use proptest::prelude::*;
 use regex::bytes::Regex;
 
@@ -342,5 +355,315 @@ proptest! {
         prop_assert_eq!(&hits, &expected);
         prop_assert_eq!(state.scanned, complete as u64);
         prop_assert_eq!(&state.pending[..], &prefix[complete..]);
+    }
+}
+
+/// Scans `sources` through the JSON-lines report: what the report wrote, and the summary.
+fn scan_to_jsonl(scanner: &Scanner, catalog: &Catalog, sources: Vec<Source>) -> (Vec<u8>, Summary) {
+    let mut out = Vec::new();
+    let summary = {
+        let mut report = JsonlReport::new(
+            Box::new(&mut out),
+            "memory".into(),
+            catalog,
+            ReportOptions::default(),
+        );
+        scanner
+            .scan(sources, &mut report)
+            .into_result()
+            .expect("writing to memory cannot fail")
+    };
+    (out, summary)
+}
+
+fn bytes_source(name: &str, data: &[u8]) -> Source {
+    Source::Bytes {
+        name: name.into(),
+        data: Arc::new(data.to_vec()),
+    }
+}
+
+/// An input that could not even be listed: it has an `error` and an incomplete `end`.
+fn failed_source(name: &str) -> Source {
+    Source::Failed(Arc::new(Error::Input {
+        path: name.into(),
+        source: std::io::Error::other("gone"),
+    }))
+}
+
+/// Cuts `text` into parts at line starts only (0, just after a `\n`, or the end), at the
+/// places `cuts` pick; equal cuts make empty parts (an empty rotated log).
+fn line_parts<'t>(text: &'t [u8], cuts: &[prop::sample::Index]) -> Vec<&'t [u8]> {
+    let mut starts: Vec<usize> = std::iter::once(0)
+        .chain(
+            text.iter()
+                .enumerate()
+                .filter(|(_, &b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
+        .chain(std::iter::once(text.len()))
+        .collect();
+    starts.dedup();
+    let mut points: Vec<usize> = cuts.iter().map(|c| *c.get(&starts)).collect();
+    points.sort_unstable();
+    points.insert(0, 0);
+    points.push(text.len());
+    points.windows(2).map(|w| &text[w[0]..w[1]]).collect()
+}
+
+/// What a summary must hold, counted naively from the reference's hits: per code, hits and
+/// lines holding it; lines with any hit; per (generic, specific) pair, the lines holding both.
+struct ReferenceCounts {
+    by_code: BTreeMap<CodeId, CodeCounts>,
+    lines_with_hits: u64,
+    together: BTreeMap<(CodeId, CodeId), u64>,
+}
+
+fn reference_counts(catalog: &Catalog, text: &[u8]) -> ReferenceCounts {
+    let patterns = catalog.patterns();
+    let texts: Vec<String> = patterns.iter().map(|p| p.text.clone()).collect();
+    let mut by_code: BTreeMap<CodeId, CodeCounts> = BTreeMap::new();
+    let mut on_line: BTreeMap<u64, BTreeSet<CodeId>> = BTreeMap::new();
+    for (start, _, pattern) in reference_hits(&texts, text) {
+        let code = patterns
+            .iter()
+            .find(|p| p.text == pattern)
+            .expect("known pattern")
+            .code;
+        by_code.entry(code).or_default().hits += 1;
+        let (line, _) = line_and_column(text, start);
+        on_line.entry(line).or_default().insert(code);
+    }
+    let mut together: BTreeMap<(CodeId, CodeId), u64> = BTreeMap::new();
+    for codes in on_line.values() {
+        for &code in codes {
+            by_code.entry(code).or_default().lines += 1;
+            if !catalog.code(code).is_generic() {
+                continue;
+            }
+            for &other in codes.iter().filter(|&&c| !catalog.code(c).is_generic()) {
+                *together.entry((code, other)).or_default() += 1;
+            }
+        }
+    }
+    ReferenceCounts {
+        by_code,
+        lines_with_hits: on_line.len() as u64,
+        together,
+    }
+}
+
+/// The counts per code a summary holds, codes with nothing left out.
+fn code_counts(catalog: &Catalog, counts: &Counts) -> BTreeMap<CodeId, CodeCounts> {
+    (0..catalog.codes().len())
+        .map(|code| (code, counts.code(code)))
+        .filter(|(_, c)| *c != CodeCounts::default())
+        .collect()
+}
+
+/// Adds up `parts` with `+=`, left to right, from an empty summary.
+fn sum(codes: usize, parts: &[&Summary]) -> Summary {
+    let mut total = Summary::new(codes);
+    for part in parts {
+        total += *part;
+    }
+    total
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// A log cut into 1–6 parts, each part scanned as its own run (as a rotated log is) through
+    /// the JSON-lines report and read back with `read_jsonl`, adds up with `+=` to what the
+    /// scan of the whole log reads back as, and to the whole scan's own serialised summary.
+    ///
+    /// The cuts are at line starts only: a cut inside a line makes two lines of one (both
+    /// counted in `lines`, a code on each side counted on two lines), so line counts add up
+    /// only over whole lines.
+    #[test]
+    fn jsonl_of_parts_read_back_adds_up_to_the_whole(
+        text in long_log_text(&builtin()),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..6),
+        threads in 1usize..4,
+        chunk_size in 1usize..2000,
+    ) {
+        let catalog = builtin();
+        let parts = line_parts(&text, &cuts);
+        // The parts go through the chunked parallel path, the whole through one worker.
+        let chunked = Scanner::for_catalog(
+            &catalog,
+            ScanOptions { threads, chunk_min: 0, chunk_size, ..ScanOptions::default() },
+        );
+        let single = Scanner::for_catalog(
+            &catalog,
+            ScanOptions { threads: 1, chunk_min: u64::MAX, ..ScanOptions::default() },
+        );
+
+        let mut merged = WireSummary::default();
+        for part in &parts {
+            let (jsonl, _) = scan_to_jsonl(&chunked, &catalog, vec![bytes_source("app.log", part)]);
+            merged += &read_jsonl(jsonl.as_slice()).expect("the report's output reads back");
+        }
+        let (jsonl, summary) =
+            scan_to_jsonl(&single, &catalog, vec![bytes_source("app.log", &text)]);
+        let whole = read_jsonl(jsonl.as_slice()).expect("the report's output reads back");
+        prop_assert_eq!(&whole, &summary.to_wire(&catalog, true));
+
+        // `files` counts runs, not bytes: N parts are N inputs read to the end, the whole is
+        // one. Everything else (bytes, lines, hits, lines_with_hits, errors, by_code with hits
+        // and lines, together, and the one joined per-input row) must add up exactly.
+        prop_assert_eq!(merged.files, parts.len() as u64);
+        prop_assert_eq!(whole.files, 1);
+        merged.files = whole.files;
+        prop_assert_eq!(&merged.by_code, &whole.by_code);
+        prop_assert_eq!(merged.lines_with_hits, whole.lines_with_hits);
+        prop_assert_eq!(&merged.together, &whole.together);
+        prop_assert_eq!(&merged.inputs, &whole.inputs);
+        prop_assert_eq!(&merged, &whole);
+    }
+
+    /// Summaries of the chunked parallel scan (any chunk size, any thread count), of one
+    /// worker over the whole input, and of the streaming scan (any block size) are the same,
+    /// and hold the naive reference's counts: hits and lines per code, lines with hits, and
+    /// same-line generic/specific pairs, in the totals and in the input's row.
+    #[test]
+    fn summaries_of_every_scan_path_equal_the_naive_counts(
+        text in long_log_text(&builtin()),
+        chunk_size in 1usize..2000,
+        threads in 1usize..4,
+        block_size in 1usize..4096,
+    ) {
+        let catalog = builtin();
+        let expected = reference_counts(&catalog, &text);
+        let chunked = ScanOptions { threads, chunk_min: 0, chunk_size, ..ScanOptions::default() };
+        let (_, summary) = Scanner::for_catalog(&catalog, chunked).scan_bytes(text.clone());
+
+        prop_assert_eq!(&code_counts(&catalog, &summary), &expected.by_code);
+        prop_assert_eq!(summary.lines_with_hits(), expected.lines_with_hits);
+        let pairs: BTreeMap<(CodeId, CodeId), u64> = summary.pairs().collect();
+        prop_assert_eq!(&pairs, &expected.together);
+        prop_assert_eq!(summary.hits(), expected.by_code.values().map(|c| c.hits).sum::<u64>());
+        let row = &summary.inputs()[0];
+        let row_codes: BTreeMap<CodeId, CodeCounts> = row.by_code.iter().copied().collect();
+        prop_assert_eq!(&row_codes, &expected.by_code);
+        prop_assert_eq!(row.lines_with_hits, expected.lines_with_hits);
+
+        let single = ScanOptions { threads: 1, chunk_min: u64::MAX, ..ScanOptions::default() };
+        let (_, sequential) = Scanner::for_catalog(&catalog, single).scan_bytes(text.clone());
+        prop_assert_eq!(&sequential, &summary);
+
+        let streaming = ScanOptions { block_size, ..ScanOptions::default() };
+        let (_, streamed) = Scanner::for_catalog(&catalog, streaming)
+            .scan_reader(text.as_slice())
+            .expect("reading memory cannot fail");
+        prop_assert_eq!(streamed.total(), summary.total());
+    }
+
+    /// Scanned summaries survive `to_wire` → JSON → `from_wire` unchanged, with and without
+    /// their rows; and the report's JSON lines read back as the summary's wire form, with rows
+    /// of the same name joined (as `+=` joins them) where the scan kept one row per input.
+    #[test]
+    fn scanned_summaries_round_trip_through_the_wire(
+        inputs in prop::collection::vec(
+            (
+                prop::sample::select(vec!["a.log", "b.log", "c/a.log"]),
+                long_log_text(&builtin()),
+                0u8..8,
+            ),
+            1..5,
+        ),
+        threads in 1usize..4,
+        chunk_size in 1usize..2000,
+    ) {
+        let catalog = builtin();
+        let scanner = Scanner::for_catalog(
+            &catalog,
+            ScanOptions { threads, chunk_min: 0, chunk_size, ..ScanOptions::default() },
+        );
+        // Now and then an input that cannot be read, for `errors` and a row with an error.
+        let sources: Vec<Source> = inputs
+            .iter()
+            .map(|(name, text, fail)| match fail {
+                0 => failed_source(name),
+                _ => bytes_source(name, text),
+            })
+            .collect();
+        let (jsonl, summary) = scan_to_jsonl(&scanner, &catalog, sources);
+        prop_assert_eq!(summary.inputs().len(), inputs.len());
+
+        let wire = summary.to_wire(&catalog, true);
+        let json = serde_json::to_string(&wire).expect("serialises");
+        let back: WireSummary = serde_json::from_str(&json).expect("deserialises");
+        prop_assert_eq!(&back, &wire);
+        prop_assert_eq!(&Summary::from_wire(back, &catalog).expect("known codes"), &summary);
+
+        let totals =
+            Summary::from_wire(summary.to_wire(&catalog, false), &catalog).expect("known codes");
+        prop_assert_eq!(totals.total(), summary.total());
+        prop_assert!(totals.inputs().is_empty());
+
+        let joined = sum(catalog.codes().len(), &[&summary]);
+        prop_assert_eq!(
+            read_jsonl(jsonl.as_slice()).expect("the report's output reads back"),
+            joined.to_wire(&catalog, true)
+        );
+    }
+
+    /// `+=` on scanned summaries: any grouping gives the same summary, any order the same
+    /// totals (rows keep first-seen order, so only their contents are compared), an empty
+    /// summary adds nothing, and adding serialised forms equals serialising the sum.
+    #[test]
+    fn adding_summaries_is_associative_and_commutative(
+        inputs in prop::collection::vec(
+            (prop::sample::select(vec!["a.log", "b.log", "c.log"]), long_log_text(&builtin())),
+            3..6,
+        ),
+        order in prop::collection::vec(any::<u32>(), 6),
+        split in any::<prop::sample::Index>(),
+    ) {
+        let catalog = builtin();
+        let codes = catalog.codes().len();
+        let scanner = Scanner::for_catalog(&catalog, ScanOptions::default());
+        let parts: Vec<Summary> = inputs
+            .iter()
+            .map(|(name, text)| {
+                scanner
+                    .scan(vec![bytes_source(name, text)], &mut cbscan::sink::Discard)
+                    .into_result()
+                    .expect("memory reads")
+            })
+            .collect();
+        let all: Vec<&Summary> = parts.iter().collect();
+        let left_to_right = sum(codes, &all);
+
+        // (first k) + (the rest), for a random k.
+        let k = split.index(parts.len() + 1);
+        let mut grouped = sum(codes, &all[..k]);
+        grouped += sum(codes, &all[k..]);
+        prop_assert_eq!(&grouped, &left_to_right);
+
+        let mut keyed: Vec<(u32, &Summary)> =
+            order.iter().copied().zip(all.iter().copied()).collect();
+        keyed.sort_by_key(|(key, _)| *key);
+        let shuffled: Vec<&Summary> = keyed.into_iter().map(|(_, s)| s).collect();
+        let reordered = sum(codes, &shuffled);
+        prop_assert_eq!(reordered.total(), left_to_right.total());
+        let rows = |s: &Summary| {
+            let mut rows = s.inputs().to_vec();
+            rows.sort_by(|a, b| a.name.cmp(&b.name));
+            rows
+        };
+        prop_assert_eq!(rows(&reordered), rows(&left_to_right));
+
+        let mut with_empty = parts[0].clone();
+        with_empty += &Summary::new(codes);
+        prop_assert_eq!(&with_empty, &parts[0]);
+        prop_assert_eq!(&sum(0, &[&parts[0]]), &parts[0]);
+
+        let mut wire = WireSummary::default();
+        for part in &parts {
+            wire += &part.to_wire(&catalog, true);
+        }
+        prop_assert_eq!(wire, left_to_right.to_wire(&catalog, true));
     }
 }

@@ -4,8 +4,10 @@
 //! Both [`Counts`] and [`Summary`] are commutative monoids under `+=`: summaries of parts of a
 //! scan (chunks, files, hosts) add up to the summary of the whole, whatever order the parts
 //! finish in. Top-k lists are derived when shown, never stored. [`wire`] is the serialised
-//! form, keyed by code name so that summaries made with different catalogs still merge.
+//! form, keyed by code name so that summaries made with different catalogs still merge;
+//! [`wire::read_jsonl`] reads it back from JSON lines.
 
+mod read;
 pub mod wire;
 
 use std::collections::{BTreeMap, HashMap};

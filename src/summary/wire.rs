@@ -5,12 +5,13 @@
 //! catalog. Paths are lossless: `{"text":…}` when valid UTF-8, `{"bytes":base64}` otherwise,
 //! as ripgrep's JSON output does.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::AddAssign;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
+pub use super::read::read_jsonl;
 use super::{CodeCounts, Counts, InputSummary, Summary};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
@@ -303,9 +304,19 @@ impl AddAssign<&WireSummary> for WireSummary {
                 *into.entry(specific.clone()).or_default() += lines;
             }
         }
+        if other.inputs.is_empty() {
+            return;
+        }
+        // An index, not a search per row: summaries of scans over many thousands of files
+        // are merged (and read back) as often as small ones.
+        let mut index: HashMap<Data, usize> = HashMap::with_capacity(self.inputs.len());
+        for (i, row) in self.inputs.iter().enumerate() {
+            index.entry(row.path.clone()).or_insert(i);
+        }
         for row in &other.inputs {
-            match self.inputs.iter_mut().find(|r| r.path == row.path) {
-                Some(into) => {
+            match index.get(&row.path) {
+                Some(&i) => {
+                    let into = &mut self.inputs[i];
                     into.complete |= row.complete;
                     into.bytes += row.bytes;
                     into.lines += row.lines;
@@ -316,7 +327,10 @@ impl AddAssign<&WireSummary> for WireSummary {
                         into.error.clone_from(&row.error);
                     }
                 }
-                None => self.inputs.push(row.clone()),
+                None => {
+                    index.insert(row.path.clone(), self.inputs.len());
+                    self.inputs.push(row.clone());
+                }
             }
         }
     }
