@@ -6,6 +6,7 @@
 //! Each writer is a [`crate::Sink`] for hits and errors, plus a `finish` method that writes
 //! the summary once the scan is over.
 
+pub mod escape;
 pub mod human;
 pub mod jsonl;
 
