@@ -374,6 +374,9 @@ fn every_char_alone_is_escaped_safely() {
         bytes.clear();
         json_str(s, &mut bytes);
         let unsafe_char = is_unsafe_char(c);
+        // Independently of the crate's list: every control (Unicode category Cc) but the tab
+        // is unsafe.
+        assert!(unsafe_char || !c.is_control() || c == '\t', "{c:?} is a control");
         // Escaped exactly when it must be: JSON's own escapes, or unsafe.
         let escaped_json = bytes.len() != s.len() + 2;
         assert_eq!(
