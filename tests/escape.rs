@@ -376,7 +376,10 @@ fn every_char_alone_is_escaped_safely() {
         let unsafe_char = is_unsafe_char(c);
         // Independently of the crate's list: every control (Unicode category Cc) but the tab
         // is unsafe.
-        assert!(unsafe_char || !c.is_control() || c == '\t', "{c:?} is a control");
+        assert!(
+            unsafe_char || !c.is_control() || c == '\t',
+            "{c:?} is a control"
+        );
         // Escaped exactly when it must be: JSON's own escapes, or unsafe.
         let escaped_json = bytes.len() != s.len() + 2;
         assert_eq!(
@@ -387,6 +390,22 @@ fn every_char_alone_is_escaped_safely() {
         if escaped_json {
             let parsed: Result<String, _> = serde_json::from_slice(&bytes);
             assert_eq!(parsed.ok().as_deref(), Some(s), "{c:?}");
+        }
+        // The same char inside plain ASCII, where json_str skips whole words at a time.
+        let alone = bytes.clone();
+        for padding in [0, 3, 7] {
+            let before = &"--------"[..padding];
+            let padded = format!("{before}{s}0123456789abcdef");
+            bytes.clear();
+            json_str(&padded, &mut bytes);
+            let expected = [
+                b"\"",
+                before.as_bytes(),
+                &alone[1..alone.len() - 1],
+                b"0123456789abcdef\"",
+            ]
+            .concat();
+            assert_eq!(bytes, expected, "{c:?} after {padding} bytes");
         }
         for (name, f, reserved) in ESCAPERS {
             text.clear();

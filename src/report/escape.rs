@@ -118,13 +118,40 @@ pub fn json_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let mut run_start = 0;
     let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        let class = JSON_CLASS[usize::from(byte)];
-        if class == COPY {
-            i += 1;
-            continue;
+    loop {
+        // Fast: skip whole words of printable ASCII other than `"` and `\`, which is most of
+        // a log line.
+        while let Some(word) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+            if may_need_escape(u64::from_le_bytes(*word)) {
+                break;
+            }
+            i += 8;
         }
+        // Slow: the next byte the table does not copy, within `SLOW_SPAN` bytes, so text that
+        // is not ASCII (Chinese) pays for one word test per `SLOW_SPAN` bytes only.
+        let span = bytes.get(i..).unwrap_or_default();
+        let span = span.get(..SLOW_SPAN).unwrap_or(span);
+        let Some(at) = span
+            .iter()
+            .position(|&b| JSON_CLASS[usize::from(b)] != COPY)
+        else {
+            if span.is_empty() {
+                break;
+            }
+            i += span.len();
+            continue;
+        };
+        i += at;
+        let byte = span[at];
+        let class = JSON_CLASS[usize::from(byte)];
         if class == CHECK {
+            // Most chars behind these lead bytes are safe (`，` and the other full-width forms
+            // start with 0xEF), so the second byte rules them out before any decoding.
+            let second = bytes.get(i + 1).copied().unwrap_or(0);
+            if !may_be_unsafe(byte, second) {
+                i += utf8_width(byte);
+                continue;
+            }
             // CHECK bytes are lead bytes, never continuation bytes, so `i` is a char boundary
             // and `get` cannot fail; if it somehow did, the byte is copied like any other.
             let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
@@ -151,6 +178,27 @@ pub fn json_str(s: &str, out: &mut Vec<u8>) {
     }
     out.extend_from_slice(&bytes[run_start..]);
     out.push(b'"');
+}
+
+/// How far the byte-by-byte search of [`json_str`] looks before it tries whole words again.
+const SLOW_SPAN: usize = 32;
+
+/// Whether the 8 bytes of `word` (any order) may hold a byte that [`JSON_CLASS`] does not copy:
+/// a byte below 0x20, `"`, `\`, or a byte of 0x7F and above. Exact for bytes below 0x80; any
+/// byte above makes it true. (The bit tricks are the exact "has a byte less than / equal to /
+/// more than" tests from Sean Anderson's Bit Twiddling Hacks.)
+#[inline]
+fn may_need_escape(word: u64) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word;
+    let quote = has_zero(word ^ (ONES * u64::from(b'"')));
+    let backslash = has_zero(word ^ (ONES * u64::from(b'\\')));
+    // Adding 0x01 to each byte carries into the high bit exactly for 0x7F; `| word` adds
+    // every byte that already has it.
+    let del_or_high = word.wrapping_add(ONES) | word;
+    (below_space | quote | backslash | del_or_high) & HIGHS != 0
 }
 
 /// [`json_str`] for raw bytes, after lossy UTF-8 (invalid bytes become U+FFFD).
@@ -317,7 +365,7 @@ fn push_stand_in(c: char, out: &mut String, double_backslash: bool) {
 
 /// Byte copied as is.
 const COPY: u8 = 0;
-/// Lead byte of a multi-byte char that may be unsafe: decode the char and ask
+/// Lead byte of a multi-byte char that may be unsafe: look closer, and ask
 /// [`is_unsafe_char`].
 const CHECK: u8 = 1;
 /// Byte written as `\u00XX`.
@@ -353,6 +401,38 @@ static JSON_CLASS: [u8; 256] = {
     table[0xf3] = CHECK;
     table
 };
+
+/// Whether the char that starts with the CHECK byte `lead` and continues with `second` can be
+/// unsafe: a cheap superset of [`is_unsafe_char`] on the first two bytes, which decides. A test
+/// runs every char through [`json_str`], so a byte missing here would fail it.
+#[inline]
+fn may_be_unsafe(lead: u8, second: u8) -> bool {
+    match lead {
+        // U+0080–U+009F are C2 80–C2 9F; U+00AD is C2 AD.
+        0xc2 => second <= 0x9f || second == 0xad,
+        // U+061C is D8 9C.
+        0xd8 => second == 0x9c,
+        // U+180E is E1 A0 8E; the tag characters are F3 A0 80 80–F3 A0 81 BF.
+        0xe1 | 0xf3 => second == 0xa0,
+        // U+2000–U+207F are E2 80 xx and E2 81 xx.
+        0xe2 => second <= 0x81,
+        // U+FEFF is EF BB BF; U+FFF9–U+FFFF are EF BF B9–EF BF BF.
+        0xef => second == 0xbb || second == 0xbf,
+        _ => true,
+    }
+}
+
+/// The length in bytes of the UTF-8 char that starts with `lead` (1 for anything else, so a
+/// caller always moves on).
+#[inline]
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => 1,
+    }
+}
 
 /// Writes `c` as `\uXXXX` (lower-case hex, as serde_json writes controls), or as a UTF-16
 /// surrogate pair of two such escapes above U+FFFF.
@@ -542,6 +622,26 @@ mod tests {
             if is_unsafe_char(c) && !c.is_ascii() {
                 let first = c.encode_utf8(&mut buf).as_bytes()[0];
                 assert_eq!(JSON_CLASS[usize::from(first)], CHECK, "{c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn word_test_finds_every_byte_the_table_does_not_copy() {
+        // Every byte value at every position, among neighbours at both ends of the plain
+        // range: the fast loop may only skip a word whose bytes the table would all copy.
+        for filler in [b' ', b'!', b'a', b'~'] {
+            for position in 0..8 {
+                for byte in 0..=u8::MAX {
+                    let mut word = [filler; 8];
+                    word[position] = byte;
+                    let expected = byte >= 0x80 || JSON_CLASS[usize::from(byte)] != COPY;
+                    let found = may_need_escape(u64::from_le_bytes(word));
+                    assert_eq!(
+                        found, expected,
+                        "byte {byte:#04x} at {position} among {filler}"
+                    );
+                }
             }
         }
     }
