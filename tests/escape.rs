@@ -96,6 +96,18 @@ fn a_char() -> impl Strategy<Value = char> {
     ]
 }
 
+/// Log-like text: long stretches of plain ASCII and Chinese with an interesting char now and
+/// then, so that an unsafe char can fall anywhere in the word-at-a-time and span-at-a-time
+/// steps of the JSON escaper.
+fn a_line() -> impl Strategy<Value = String> {
+    let plain = prop_oneof![
+        (b' '..=b'~').prop_map(char::from),
+        prop::sample::select(vec!['错', '误', '码', '云', '函', '数', '，', '。']),
+    ];
+    prop::collection::vec(prop_oneof![30 => plain, 1 => a_char()], 0..160)
+        .prop_map(|chars| chars.into_iter().collect())
+}
+
 fn a_string() -> impl Strategy<Value = String> {
     prop::collection::vec(a_char(), 0..48).prop_map(|chars| chars.into_iter().collect())
 }
@@ -225,6 +237,11 @@ proptest! {
 
     #[test]
     fn json_str_round_trips_and_shows_nothing_raw(s in a_string()) {
+        check_json(&json(&s), &s)?;
+    }
+
+    #[test]
+    fn json_str_round_trips_log_lines(s in a_line()) {
         check_json(&json(&s), &s)?;
     }
 
@@ -421,6 +438,43 @@ fn every_char_alone_is_escaped_safely() {
                 unsafe_char || reserved.contains(c),
                 "{name}: {c:?} → {text:?}"
             );
+        }
+    }
+}
+
+/// An unsafe or JSON-special char after every length of plain text, ASCII or Chinese: the
+/// JSON escaper looks at text a word and a span at a time, and no boundary may skip a char.
+#[test]
+fn json_str_sees_a_special_char_at_every_offset() {
+    for filler in ["a", "错", "a错", "，"] {
+        for len in 0..100 {
+            let prefix = filler.repeat(len);
+            for c in [
+                '"',
+                '\\',
+                '\n',
+                '\x1b',
+                '\x7f',
+                '\u{9b}',
+                '\u{202e}',
+                '\u{feff}',
+                '\u{e0041}',
+            ] {
+                let s = format!("{prefix}{c}{prefix}");
+                let out = json(&s);
+                let parsed: Result<String, _> = serde_json::from_slice(&out);
+                assert_eq!(
+                    parsed.ok().as_deref(),
+                    Some(s.as_str()),
+                    "{c:?} after {len} {filler:?}"
+                );
+                // The quote and the backslash are in any output; the parse checks them.
+                let raw = String::from_utf8_lossy(&out);
+                assert!(
+                    !raw.chars().any(is_unsafe_char),
+                    "{c:?} raw after {len} {filler:?}"
+                );
+            }
         }
     }
 }
