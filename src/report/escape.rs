@@ -110,8 +110,10 @@ pub fn terminal_bytes(bytes: &[u8], out: &mut String) {
 /// surrogate pair above U+FFFF), so the output holds no raw control or invisible character.
 ///
 /// This is on the hot path (one call per hit), so it works on bytes: runs of bytes that need
-/// nothing are copied with one `extend_from_slice`, a 256-entry table classifies each byte,
-/// and a char is decoded only at the few lead bytes that can start an unsafe char.
+/// nothing are copied with one `extend_from_slice`; printable ASCII is skipped 8 bytes at a
+/// time; the rest is classified by a 256-entry table; and a char is decoded only behind the
+/// six lead bytes that can start an unsafe char, when its second byte does not rule it out.
+/// `cargo bench --bench escape` compares it with `serde_json::to_writer`, which it outruns.
 pub fn json_str(s: &str, out: &mut Vec<u8>) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
