@@ -1,39 +1,19 @@
 //! Turning raw log bytes into text a person can read safely: lossy UTF-8 and visible control
 //! characters, so a log line can never move the cursor, clear the screen or forge a line.
 
-use std::fmt::Write as _;
+use crate::report::escape;
 
-/// Converts `bytes` lossily to UTF-8 and replaces control characters with visible stand-ins:
-/// C0 controls become the Unicode "control pictures" (`\x1b` → `␛`, `\t` stays a tab), DEL
-/// becomes `␡`, and C1 controls, bidirectional overrides and zero-width characters (which make
-/// two different texts look the same) become `\u{..}` escapes.
+/// Converts `bytes` lossily to UTF-8 and replaces control and invisible characters with
+/// visible stand-ins: C0 controls become the Unicode "control pictures" (`\x1b` → `␛`, `\t`
+/// stays a tab), DEL becomes `␡`, and the other characters [`escape::is_unsafe_char`] names
+/// (C1 controls, bidi controls, zero-width characters, …) become `\u{..}` escapes.
+///
+/// This is [`escape::terminal_bytes`] into a new string, kept so that callers which want an
+/// owned string need not build one; the one definition of what is shown lives there.
 pub fn visible(bytes: &[u8]) -> String {
-    let lossy = String::from_utf8_lossy(bytes);
-    let mut out = String::with_capacity(lossy.len());
-    for c in lossy.chars() {
-        push_visible(&mut out, c);
-    }
+    let mut out = String::with_capacity(bytes.len());
+    escape::terminal_bytes(bytes, &mut out);
     out
-}
-
-fn push_visible(out: &mut String, c: char) {
-    match c {
-        '\t' => out.push('\t'),
-        '\u{0}'..='\u{1f}' => {
-            // U+2400 CONTROL PICTURE FOR NULL is the start of a block laid out in C0 order.
-            out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'))
-        }
-        '\u{7f}' => out.push('\u{2421}'),
-        '\u{80}'..='\u{9f}'
-        | '\u{200b}'..='\u{200f}'
-        | '\u{2060}'..='\u{2064}'
-        | '\u{feff}'
-        | '\u{202a}'..='\u{202e}'
-        | '\u{2066}'..='\u{2069}' => {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        }
-        _ => out.push(c),
-    }
 }
 
 /// Moves `pos` forward past UTF-8 continuation bytes (at most three), so a cut made at `pos`
