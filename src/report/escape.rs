@@ -31,6 +31,7 @@
 //! Markdown summary, an annotation), so it shows what a terminal shows.
 
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
 /// The mark put where a line was shortened, before or after the excerpt.
 pub const CUT_MARK: char = '…';
@@ -724,5 +725,56 @@ mod tests {
         assert_eq!(run(github_property, "100%\n"), "100%25%0A");
         assert_eq!(run(github_property, TITLE), "\u{241b}]0;x\u{2407}");
         assert_eq!(run(github_property, "\u{202e}"), "\\u{202e}");
+    }
+}
+
+/// A `serde_json` formatter that also writes DEL, the C1 controls and every other
+/// [`is_unsafe_char`] as `\uXXXX`, as [`json_str`] does: serde_json escapes only what JSON
+/// requires, and a person reading the JSON (in a terminal, a CI log) should not get bidi
+/// overrides or a one-byte CSI raw.
+struct SafeJson;
+
+impl serde_json::ser::Formatter for SafeJson {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        if !fragment.chars().any(is_unsafe_char) {
+            return writer.write_all(fragment.as_bytes());
+        }
+        // serde_json hands over runs without quotes, backslashes or C0 controls, so the
+        // quoted text minus its quotes is the run with only the unsafe characters escaped.
+        let mut quoted = Vec::with_capacity(fragment.len() + 8);
+        json_str(fragment, &mut quoted);
+        writer.write_all(&quoted[1..quoted.len() - 1])
+    }
+}
+
+/// Writes `value` as JSON with every string escaped as [`json_str`] escapes it.
+pub fn json_to_writer<W: Write, T: serde::Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+) -> io::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(writer, SafeJson);
+    value.serialize(&mut serializer).map_err(io::Error::other)
+}
+
+#[cfg(test)]
+mod safe_json_tests {
+    use super::*;
+
+    #[test]
+    fn serde_output_escapes_what_json_str_escapes() {
+        let value = serde_json::json!({"path": "a\u{202e}b\u{9b}c\u{7f}.log", "n": [1, "x\"y"]});
+        let mut out = Vec::new();
+        json_to_writer(&mut out, &value).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            r#"{"path":"a\u202eb\u009bc\u007f.log","n":[1,"x\"y"]}"#
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
     }
 }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
+use super::escape::json_to_writer;
 use super::jsonl::{input_row, path_value, summary_value, HitJson, HitWriter};
 use super::{ReportOptions, Show};
 use crate::catalog::Catalog;
@@ -111,13 +112,13 @@ impl Sink for JsonReport<'_> {
             self.out.write_all(b"\n")?;
         }
         self.out.write_all(b"],\"inputs\":")?;
-        serde_json::to_writer(&mut self.out, &self.inputs)?;
+        json_to_writer(&mut self.out, &self.inputs)?;
         self.out.write_all(b",\"notices\":")?;
-        serde_json::to_writer(&mut self.out, &self.notices)?;
+        json_to_writer(&mut self.out, &self.notices)?;
         if self.show.summary {
             self.out.write_all(b",\"summary\":")?;
             let summary: Map<String, Value> = summary_value(self.catalog, done.summary);
-            serde_json::to_writer(&mut self.out, &summary)?;
+            json_to_writer(&mut self.out, &summary)?;
         }
         self.out.write_all(b"}\n")?;
         self.out.flush()

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::escape::{excerpt_text, json_str};
+use super::escape::{excerpt_text, json_str, json_to_writer};
 use super::{ReportOptions, Show};
 use crate::advice::generic_seen;
 use crate::catalog::{Catalog, CodeId};
@@ -125,7 +125,7 @@ impl FormatHits for HitJson {
         if std::str::from_utf8(excerpt.bytes).is_err() {
             buf.extend_from_slice(b",\"raw\":");
             // Serialising a string map cannot fail.
-            let _ = serde_json::to_writer(&mut *buf, &Data::from_bytes(excerpt.bytes));
+            let _ = json_to_writer(&mut *buf, &Data::from_bytes(excerpt.bytes));
         }
         buf.extend_from_slice(self.close);
         out.text = text;
@@ -142,7 +142,7 @@ pub fn path_json(input: &InputInfo, out: &mut Vec<u8>) {
             out.push(b'}');
         }
         Err(_) => {
-            let _ = serde_json::to_writer(&mut *out, &Data::from_bytes(&bytes));
+            let _ = json_to_writer(&mut *out, &Data::from_bytes(&bytes));
         }
     }
 }
@@ -247,7 +247,7 @@ pub(crate) fn input_row(catalog: &Catalog, input: &InputInfo, end: &InputEnd<'_>
 
 /// Writes one JSON value and a line break.
 fn line(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, value)?;
+    json_to_writer(&mut *out, value)?;
     out.write_all(b"\n")
 }
 

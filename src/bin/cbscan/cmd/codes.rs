@@ -4,7 +4,7 @@ use std::io::Write;
 
 use cbscan::catalog::{Catalog, CodeId};
 use cbscan::policy::resolve_categories;
-use cbscan::report::escape::terminal;
+use cbscan::report::escape::{json_to_writer, terminal};
 use cbscan::report::jsonl::code_record;
 use unicode_width::UnicodeWidthStr;
 
@@ -33,7 +33,7 @@ pub fn run(catalog: &Catalog, categories: &[String], format: CodesFormat) -> any
     match format {
         CodesFormat::Jsonl => {
             for code in selected {
-                serde_json::to_writer(&mut out, &code_record(catalog, code))?;
+                json_to_writer(&mut out, &code_record(catalog, code))?;
                 writeln!(out)?;
             }
         }
