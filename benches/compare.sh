@@ -143,8 +143,9 @@ if s["bytes"] != size:
     problems.append(f"bytes: cbscan {s['bytes']} != {size} on disk")
 if s["errors"] != 0:
     problems.append(f"errors: cbscan reported {s['errors']}")
-if sum(s["by_code"].values()) != s["hits"]:
-    problems.append(f"by_code sums to {sum(s['by_code'].values())}, hits is {s['hits']}")
+per_code = sum(c["hits"] for c in s["by_code"].values())
+if per_code != s["hits"]:
+    problems.append(f"by_code sums to {per_code}, hits is {s['hits']}")
 expected = json.load(open(stats_file))["hits"] if os.path.exists(stats_file) else None
 note = ""
 if expected is not None and expected != rg_total:
@@ -187,7 +188,7 @@ for line in open(sys.argv[2], encoding="utf-8"):
     count, text = line.split()
     code = alias.get(text, text)
     rg[code] = rg.get(code, 0) + int(count)
-cb = summary["by_code"]
+cb = {code: c["hits"] for code, c in summary["by_code"].items()}
 bad = [(c, cb.get(c, 0), rg.get(c, 0)) for c in sorted(set(cb) | set(rg)) if cb.get(c, 0) != rg.get(c, 0)]
 if bad:
     print("  per-code MISMATCH (code: cbscan vs ripgrep):")

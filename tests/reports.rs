@@ -17,6 +17,7 @@ use std::process::{Command as StdCommand, Stdio};
 
 use regex::Regex;
 use serde_json::Value;
+use support::fixtures::*;
 use support::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -124,128 +125,9 @@ fn repeated(dir: &Path, name: &str, fixture: &str, count: usize) -> PathBuf {
     path
 }
 
-// ---------------------------------------------------------------------------------------------
-// The fixtures, read by hand (copied from tests/cli.rs): (line, column, byte offset, code,
-// matched text)
-// ---------------------------------------------------------------------------------------------
-
-type Expected = (u64, u64, u64, &'static str, &'static str);
-
-const CLOUDFUNCTION: &str = "fixtures/cloudfunction-runtime.log";
-const CLOUDFUNCTION_HITS: [Expected; 15] = [
-    (
-        3,
-        48,
-        216,
-        "DATABASE_COLLECTION_NOT_EXIST",
-        "DATABASE_COLLECTION_NOT_EXIST",
-    ),
-    (4, 41, 377, "DATABASE_COLLECTION_NOT_EXIST", "-502005"),
-    (
-        4,
-        219,
-        555,
-        "DATABASE_COLLECTION_NOT_EXIST",
-        "DATABASE_COLLECTION_NOT_EXIST",
-    ),
-    (
-        9,
-        33,
-        995,
-        "FUNCTIONS_EXECUTE_FAIL",
-        "FUNCTIONS_EXECUTE_FAIL",
-    ),
-    (9, 88, 1050, "FUNCTIONS_EXECUTE_FAIL", "-504002"),
-    (9, 136, 1098, "DATABASE_REQUEST_FAILED", "-502001"),
-    (9, 176, 1138, "DATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
-    (10, 65, 1219, "DATABASE_TIMEOUT", "DATABASE_TIMEOUT"),
-    (
-        14,
-        41,
-        1581,
-        "STORAGE_FILE_NONEXIST",
-        "STORAGE_FILE_NONEXIST",
-    ),
-    (16, 52, 1902, "STORAGE_FILE_NONEXIST", "-503003"),
-    (
-        16,
-        90,
-        1940,
-        "STORAGE_FILE_NONEXIST",
-        "STORAGE_FILE_NONEXIST",
-    ),
-    (18, 50, 2135, "SYS_ERR", "-501001"),
-    (18, 103, 2188, "SYS_ERR", "SYS_ERR"),
-    (
-        19,
-        48,
-        2243,
-        "FUNCTION_TIME_LIMIT_EXCEEDED",
-        "FUNCTION_TIME_LIMIT_EXCEEDED",
-    ),
-    (20, 41, 2347, "AUTH_LOGIN_FAILED", "AUTH_LOGIN_FAILED"),
-];
-
-const CI_ANSI: &str = "fixtures/ci-deploy-ansi.log";
-const CI_ANSI_HITS: [Expected; 4] = [
-    (
-        2,
-        69,
-        152,
-        "FUNCTION_PARAM_INVALID",
-        "FUNCTION_PARAM_INVALID",
-    ),
-    (4, 35, 284, "SERVICE_NOT_READY", "SERVICE_NOT_READY"),
-    (5, 35, 392, "SERVICE_TIMEOUT", "SERVICE_TIMEOUT"),
-    (
-        6,
-        82,
-        525,
-        "STATIC_RESOURCE_REQUESTS_FAILED",
-        "STATIC_RESOURCE_REQUESTS_FAILED",
-    ),
-];
-
-const MINIPROGRAM: &str = "fixtures/miniprogram-client.log";
-const MINIPROGRAM_HITS: [Expected; 9] = [
-    (1, 209, 208, "FUNCTIONS_EXECUTE_FAIL", "-504002"),
-    (1, 248, 247, "DATABASE_PERMISSION_DENIED", "-502003"),
-    (2, 71, 380, "DATABASE_PERMISSION_DENIED", "-502003"),
-    (
-        2,
-        116,
-        425,
-        "DATABASE_PERMISSION_DENIED",
-        "DATABASE_PERMISSION_DENIED",
-    ),
-    (3, 44, 495, "STORAGE_EXCEED_AUTHORITY", "-503002"),
-    (
-        3,
-        79,
-        530,
-        "STORAGE_EXCEED_AUTHORITY",
-        "STORAGE_EXCEED_AUTHORITY",
-    ),
-    (
-        5,
-        70,
-        680,
-        "EXCEED_TOKEN_QUOTA_LIMIT",
-        "EXCEED_TOKEN_QUOTA_LIMIT",
-    ),
-    (5, 121, 731, "AI_MODEL_DISABLED", "AI_MODEL_DISABLED"),
-    (
-        6,
-        28,
-        777,
-        "APIs_GET_OPENAPI_SCHEMA_ERROR",
-        "APIs_GET_OPENAPI_SCHEMA_ERROR",
-    ),
-];
-
 /// The folder fixture as a walk lists it, with the number of hits of each file (`.gitignore`
 /// has none; `.gitignore` itself is not honoured by default, so `ignored.log` is scanned).
-const FOLDER_FILES: [(&str, u64); 6] = [
+const FOLDER_HIT_COUNTS: [(&str, u64); 6] = [
     ("fixtures/folder/.gitignore", 0),
     ("fixtures/folder/app.log", 1),
     ("fixtures/folder/ignored.log", 1),
@@ -256,13 +138,6 @@ const FOLDER_FILES: [(&str, u64); 6] = [
 
 /// An input without any code.
 const NO_HITS: &str = "fixtures/folder/.gitignore";
-
-fn tuples(expected: &[Expected]) -> Vec<HitTuple> {
-    expected
-        .iter()
-        .map(|&(l, c, o, code, matched)| (l, c, o, code.to_string(), matched.to_string()))
-        .collect()
-}
 
 /// Number of distinct lines among hand-listed hits.
 fn lines_with_hits(expected: &[Expected]) -> u64 {
@@ -297,7 +172,7 @@ fn one_scan_with_reports_writes_what_separate_scans_write() {
         MINIPROGRAM.into(),
         "fixtures/folder".into(),
     ];
-    let folder_hits: u64 = FOLDER_FILES.iter().map(|f| f.1).sum();
+    let folder_hits: u64 = FOLDER_HIT_COUNTS.iter().map(|f| f.1).sum();
     let total_hits = (15 + 15 * copies + 4 + 9) as u64 + folder_hits;
 
     let variants: [&[&str]; 2] = [
@@ -522,7 +397,7 @@ fn count_prints_hits_per_input_with_hits() {
     ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let mut expected = format!("{CLOUDFUNCTION}:15\n{MINIPROGRAM}:9\n");
-    for (path, hits) in FOLDER_FILES {
+    for (path, hits) in FOLDER_HIT_COUNTS {
         if hits > 0 {
             expected.push_str(&format!("{path}:{hits}\n"));
         }
@@ -553,7 +428,7 @@ fn files_with_hits_lists_inputs_with_hits() {
     let run = exec(&["scan", "-l", "fixtures/folder", NO_HITS, CLOUDFUNCTION]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let mut expected = String::new();
-    for (path, hits) in FOLDER_FILES {
+    for (path, hits) in FOLDER_HIT_COUNTS {
         if hits > 0 {
             expected.push_str(path);
             expected.push('\n');

@@ -10,6 +10,8 @@
 
 #![allow(dead_code)] // not every test uses every helper
 
+pub mod fixtures;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
