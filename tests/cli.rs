@@ -882,7 +882,7 @@ mod determinism {
         let in_dir = |args: &[&str], stdin: Option<&[u8]>| {
             let r = run_with(Some(dir.path()), args, stdin, &[]);
             assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
-            without_elapsed(&r.stdout).replace(
+            jsonl_text(&r.stdout).replace(
                 "\"path\":{\"text\":\"<stdin>\"}",
                 "\"path\":{\"text\":\"big.log\"}",
             )
@@ -972,7 +972,7 @@ mod determinism {
 
     #[test]
     fn threads_flag_is_global() {
-        let expected = without_elapsed(&run(&["scan", "--format", "jsonl", CLOUDFUNCTION]).stdout);
+        let expected = jsonl_text(&run(&["scan", "--format", "jsonl", CLOUDFUNCTION]).stdout);
         for args in [
             &["-j", "1", "scan", "--format", "jsonl", CLOUDFUNCTION][..],
             &["scan", "-j", "1", "--format", "jsonl", CLOUDFUNCTION][..],
@@ -980,7 +980,7 @@ mod determinism {
         ] {
             let r = run(args);
             assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
-            assert_eq!(without_elapsed(&r.stdout), expected, "{args:?}");
+            assert_eq!(jsonl_text(&r.stdout), expected, "{args:?}");
         }
     }
 
@@ -1007,12 +1007,12 @@ mod determinism {
                 "4096",
                 &target,
             ];
-            let expected = without_elapsed(&run(&base).stdout);
+            let expected = jsonl_text(&run(&base).stdout);
             let mut args = vec!["-j", "100000"];
             args.extend(base);
             let r = run(&args);
             assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
-            assert_eq!(without_elapsed(&r.stdout), expected, "{args:?}");
+            assert_eq!(jsonl_text(&r.stdout), expected, "{args:?}");
         }
     }
 }

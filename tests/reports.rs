@@ -77,21 +77,6 @@ fn without_type(record: &Value) -> Value {
     Value::Object(object)
 }
 
-/// `(line, column, byte_offset, code, matched)` of hit objects, whatever their wrapping.
-fn tuples_of<'a>(hits: impl IntoIterator<Item = &'a Value>) -> Vec<HitTuple> {
-    hits.into_iter()
-        .map(|r| {
-            (
-                r["line"].as_u64().expect("line"),
-                r["column"].as_u64().expect("column"),
-                r["byte_offset"].as_u64().expect("byte_offset"),
-                r["code"].as_str().expect("code").to_string(),
-                r["matched"].as_str().expect("matched").to_string(),
-            )
-        })
-        .collect()
-}
-
 /// The `text` of a JSON path object (`{"text":…}`).
 fn path_text(record: &Value) -> &str {
     record["path"]["text"].as_str().expect("a UTF-8 path")

@@ -72,11 +72,7 @@ impl Sink for JsonReport<'_> {
         self.show.hits
     }
     fn formatters(&mut self, first_slot: usize) -> Vec<Arc<dyn FormatHits>> {
-        if self.show.hits {
-            self.hits.formatters(first_slot)
-        } else {
-            Vec::new()
-        }
+        self.hits.formatters(first_slot, self.show)
     }
     fn begin_input(&mut self, _input: &InputInfo) -> io::Result<()> {
         self.start()

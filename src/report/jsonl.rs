@@ -170,8 +170,9 @@ impl HitWriter {
         }
     }
 
-    pub(crate) fn formatters(&mut self, first_slot: usize) -> Vec<Arc<dyn FormatHits>> {
-        if !self.on_workers {
+    /// The formatter for the workers, if hits are shown and may be formatted there.
+    pub(crate) fn formatters(&mut self, first_slot: usize, show: Show) -> Vec<Arc<dyn FormatHits>> {
+        if !self.on_workers || !show.hits {
             return Vec::new();
         }
         self.slot = Some(first_slot);
@@ -297,11 +298,7 @@ impl Sink for JsonlReport<'_> {
         self.show.hits
     }
     fn formatters(&mut self, first_slot: usize) -> Vec<Arc<dyn FormatHits>> {
-        if self.show.hits {
-            self.hits.formatters(first_slot)
-        } else {
-            Vec::new()
-        }
+        self.hits.formatters(first_slot, self.show)
     }
     fn begin_input(&mut self, input: &InputInfo) -> io::Result<()> {
         if !self.show.hits {
