@@ -1,10 +1,11 @@
 //! cbscan: find Tencent CloudBase (云开发) error codes in logs, say what each means, count them.
 //!
-//! The library is the engine; the `cbscan` binary only parses arguments and picks writers.
-//! Data flows one way, as in ripgrep's searcher/printer split:
+//! The library is the engine; the `cbscan` binary only parses arguments, resolves them and
+//! picks reports. Data flows one way, as in ripgrep's searcher/printer split:
 //!
 //! ```text
-//! Catalog ──► Matcher ──► Scanner (inputs ──► units ──► LineScanner ──► batches, in order) ──► Sink (report writers)
+//! Catalog ──► Matcher ──► Scanner (inputs ──► units ──► LineScanner ──► batches, in order)
+//!     ──► Sink events (begin_input, hits, notice, end_input, finish) ──► Tee ──► reports
 //! ```
 //!
 //! - [`catalog`]: the embedded catalog of codes, plus user catalogs.
@@ -14,11 +15,17 @@
 //! - [`scan`]: the [`Scanner`]: the resumable line scanner every input runs on, cutting large
 //!   files into chunks at line starts, scanning them in parallel under a byte budget, putting
 //!   results back in order.
+//! - [`sink`]: the contract between a scan and its outputs: the events, [`sink::Report`],
+//!   [`sink::Tee`], and formatting on the workers.
+//! - [`summary`]: counts that merge exactly, whatever order the parts arrive in, and their
+//!   serialised form (read back from JSON lines).
+//! - [`policy`]: filters and `--fail-on` resolved against a catalog; the verdict.
+//! - [`advice`]: which generic codes were seen, with the specific codes on their lines.
+//! - [`report`]: writers (human, JSON lines, JSON, counts) and the text escapers.
 //! - [`limits`]: every cap, with its reason.
-//! - [`summary`]: counts that merge exactly, whatever order the parts arrive in.
-//! - [`report`]: writers turning hits and summaries into text (human, JSON lines).
 //!
-//! The scanner never formats anything and the writers never search.
+//! The scanner never formats anything (writers may hand it a formatter to run on its
+//! workers), and the writers never search.
 
 pub mod advice;
 pub mod catalog;
