@@ -1935,14 +1935,26 @@ mod inputs {
     }
 
     fn closed_pipe_is_quiet_with(format: &str, missing_first: bool, extra: &[&str]) -> i32 {
-        let dir = tempfile::tempdir().unwrap();
         let mut data = Vec::new();
         for i in 0..5000 {
             data.extend_from_slice(
                 format!("{i} FUNCTIONS_EXECUTE_FAIL errCode: -502005 x\n").as_bytes(),
             );
         }
-        let file = write(dir.path(), "many.log", &data);
+        closed_pipe_status(format, &data, missing_first, false, extra)
+    }
+
+    /// The exit status of a scan of `data` (as `many.log`) whose stdout is closed after one
+    /// line; with `missing_first`/`missing_last`, an unreadable input comes before/after it.
+    fn closed_pipe_status(
+        format: &str,
+        data: &[u8],
+        missing_first: bool,
+        missing_last: bool,
+        extra: &[&str],
+    ) -> i32 {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "many.log", data);
         let missing = dir.path().join("missing.log").display().to_string();
         let mut args = vec!["scan", "--color", "never", "--format", format];
         args.extend(extra);
@@ -1950,6 +1962,9 @@ mod inputs {
             args.push(&missing);
         }
         args.push(&file);
+        if missing_last {
+            args.push(&missing);
+        }
         let mut child = StdCommand::new(bin())
             .args(&args)
             .env_remove("CLICOLOR_FORCE")
@@ -1962,10 +1977,18 @@ mod inputs {
         let mut first = String::new();
         reader.read_line(&mut first).unwrap();
         // JSON lines start with the first input's begin record.
+        // JSON lines start with the first input's begin record, the JSON document with its
+        // schema, the human report with the first hit.
+        let first_code = String::from_utf8_lossy(data)
+            .split_whitespace()
+            .find(|w| w.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            .unwrap_or_default()
+            .to_string();
         let expected_first = match (format, missing_first) {
             ("jsonl", true) => "missing.log",
             ("jsonl", false) => "many.log",
-            _ => "FUNCTIONS_EXECUTE_FAIL",
+            ("json", _) => "\"schema\"",
+            _ => &first_code,
         };
         assert!(first.contains(expected_first), "{first:?}");
         drop(reader); // like `| head -1`
@@ -1992,6 +2015,33 @@ mod inputs {
             closed_pipe_is_quiet_with("human", false, &["--fail-on", "none"]),
             0
         );
+    }
+
+    /// The status does not depend on how much the reader took: after `| head -1` the scan
+    /// still reads to the end, so a specific code on the last line, or an unreadable input
+    /// after the big one, still decides it.
+    #[test]
+    fn closed_stdout_still_counts_everything() {
+        let mut data = b"SYS_ERR x\n".repeat(300_000);
+        data.extend_from_slice(b"late FUNCTION_TIME_LIMIT_EXCEEDED\n");
+        for format in ["human", "jsonl", "json"] {
+            let specific = ["--fail-on", "specific"];
+            assert_eq!(
+                closed_pipe_status(format, &data, false, false, &specific),
+                1,
+                "{format}"
+            );
+            let none = ["--fail-on", "none"];
+            assert_eq!(
+                closed_pipe_status(format, &data, false, true, &none),
+                2,
+                "{format}"
+            );
+        }
+        // The same statuses as without the closed pipe.
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "many.log", &data);
+        assert_eq!(run(&["scan", "-q", "--fail-on", "specific", &file]).code, 1);
     }
 
     #[test]

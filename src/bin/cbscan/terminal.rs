@@ -108,14 +108,36 @@ impl Progress {
     }
 }
 
-/// Wraps the scan's sink: errors and notices also go to stderr, and writes make room for the
-/// progress bar.
+/// Wraps the scan's sink: errors and notices also go to stderr, writes make room for the
+/// progress bar, and a closed output does not stop the scan.
+///
+/// When every report's output is closed (`| head` with no `--report` file), the scan still
+/// reads every input to the end, writing nothing: the exit status then depends on all that
+/// the inputs hold, not on how much the reader took (with `set -o pipefail`, a gate must not
+/// pass because an error came after the first screenful). Inputs that cannot be read are
+/// still reported on stderr.
 pub struct CliSink<'a> {
     pub inner: &'a mut dyn Sink,
     pub progress: Option<Progress>,
+    /// Whether every output was found closed; nothing more is written.
+    pub closed: bool,
 }
 
 impl CliSink<'_> {
+    /// Passes an event on unless the outputs are closed; a closed output only ends the writing.
+    fn pass(&mut self, event: impl FnOnce(&mut dyn Sink) -> io::Result<()>) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        match event(&mut *self.inner) {
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
     /// Prints a diagnostic on stderr without tearing the progress bar.
     fn tell(&self, message: &dyn std::fmt::Display) {
         match &self.progress {
@@ -133,24 +155,24 @@ impl Sink for CliSink<'_> {
         self.inner.formatters(first_slot)
     }
     fn begin_input(&mut self, input: &InputInfo) -> io::Result<()> {
-        self.inner.begin_input(input)
+        self.pass(|inner| inner.begin_input(input))
     }
     fn hits(&mut self, input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
         // No redraw around hits: they never go to the bar's terminal (see `for_terminal`).
-        self.inner.hits(input, hits)
+        self.pass(|inner| inner.hits(input, hits))
     }
     fn notice(&mut self, input: &InputInfo, notice: &Notice) -> io::Result<()> {
         self.tell(&format!("warning: {}: {notice}", input.name));
-        self.inner.notice(input, notice)
+        self.pass(|inner| inner.notice(input, notice))
     }
     fn end_input(&mut self, input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
         if let Some(error) = end.error {
             self.tell(error);
         }
-        self.inner.end_input(input, end)
+        self.pass(|inner| inner.end_input(input, end))
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+        self.pass(|inner| inner.flush())
     }
     fn progress(&mut self, done: u64, total: u64) {
         if let Some(progress) = &mut self.progress {
@@ -162,7 +184,7 @@ impl Sink for CliSink<'_> {
         if let Some(progress) = &self.progress {
             progress.clear();
         }
-        self.inner.finish(done)
+        self.pass(|inner| inner.finish(done))
     }
 }
 

@@ -142,6 +142,7 @@ fn scan_into(
     let mut sink = CliSink {
         inner: tee,
         progress,
+        closed: false,
     };
     let end = scanner.scan(sources, &mut sink);
     if let Some(progress) = &sink.progress {
