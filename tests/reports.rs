@@ -1076,3 +1076,78 @@ fn catalog_text_is_escaped_for_the_terminal() {
     assert_eq!(entries[0]["zh"], EVIL_ZH);
     assert_eq!(entries[0]["en"], EVIL_EN);
 }
+
+/// `-l` and `-c` feed other programs: names are written as their bytes when the output is not
+/// a terminal (a name with a byte that is not UTF-8, or with an escape character, comes out
+/// exactly as the file system has it), as `rg -l` writes them.
+#[cfg(unix)]
+#[test]
+fn listed_names_are_the_exact_bytes_off_a_terminal() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let names: [&[u8]; 3] = [b"caf\xe9.log", b"\x1b[31mred.log", b"plain.log"];
+    for name in names {
+        fs::write(
+            dir.path().join(std::ffi::OsStr::from_bytes(name)),
+            "x SYS_ERR\n",
+        )
+        .expect("write");
+    }
+    let output = cbscan()
+        .current_dir(dir.path())
+        .args(["scan", "-l", "."])
+        .output()
+        .expect("cbscan runs");
+    assert_eq!(output.status.code(), Some(1));
+    let mut expected: Vec<Vec<u8>> = names
+        .iter()
+        .map(|n| [b"./".as_slice(), n].concat())
+        .collect();
+    expected.sort();
+    let listed: Vec<Vec<u8>> = output
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect();
+    assert_eq!(listed, expected);
+    let output = cbscan()
+        .current_dir(dir.path())
+        .args(["scan", "-c", "./caf\u{e9}.log"])
+        .arg(std::ffi::OsStr::from_bytes(b"./caf\xe9.log"))
+        .output()
+        .expect("cbscan runs");
+    // The first path does not exist (it is the UTF-8 spelling); the second is the file.
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.stdout, b"./caf\xe9.log:1\n");
+}
+
+/// `--report FORMAT=out.txt > out.txt` would have two writers garble one file: refused before
+/// anything is written.
+#[test]
+fn a_report_file_that_is_standard_output_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let same = dir.path().join("same.txt");
+    let out = fs::File::create(&same).expect("create");
+    let report = format!("json={}", arg(&same));
+    let output = StdCommand::new(bin())
+        .args(["scan", "--report", &report, CLOUDFUNCTION])
+        .stdout(out)
+        .output()
+        .expect("cbscan runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("standard output too"), "{stderr}");
+    assert_eq!(fs::read(&same).expect("read"), b"", "nothing written");
+    // With --quiet, stdout is not written: the report may go there.
+    let out = fs::File::create(&same).expect("create");
+    let output = StdCommand::new(bin())
+        .args(["scan", "-q", "--report", &report, CLOUDFUNCTION])
+        .stdout(out)
+        .output()
+        .expect("cbscan runs");
+    assert_eq!(output.status.code(), Some(1));
+    let doc: Value =
+        serde_json::from_slice(&fs::read(&same).expect("read")).expect("a JSON document");
+    assert_eq!(doc["hits"].as_array().map(Vec::len), Some(15));
+}

@@ -1,6 +1,7 @@
 //! Per-input lines, as grep and ripgrep print them: `PATH:HITS` for each input with hits
 //! (`-c/--count`), or the name of each input with hits (`-l/--files-with-hits`). Nothing else
-//! goes to the output, so it can feed `xargs` or `sort -t: -k2n`.
+//! goes to the output, so it can feed `xargs` or `sort -t: -k2n`: paths are written as their
+//! exact bytes, except on a terminal, where they are made safe to show.
 
 use std::io::{self, Write};
 
@@ -12,15 +13,23 @@ pub struct ListReport<'a> {
     out: Box<dyn Write + 'a>,
     destination: String,
     counts: bool,
+    terminal: bool,
 }
 
 impl<'a> ListReport<'a> {
-    /// A report writing `PATH:HITS` (`counts`) or `PATH` for each input with hits.
-    pub fn new(out: Box<dyn Write + 'a>, destination: String, counts: bool) -> ListReport<'a> {
+    /// A report writing `PATH:HITS` (`counts`) or `PATH` for each input with hits; on a
+    /// `terminal`, names are escaped.
+    pub fn new(
+        out: Box<dyn Write + 'a>,
+        destination: String,
+        counts: bool,
+        terminal: bool,
+    ) -> ListReport<'a> {
         ListReport {
             out,
             destination,
             counts,
+            terminal,
         }
     }
 }
@@ -37,14 +46,18 @@ impl Sink for ListReport<'_> {
         if hits == 0 {
             return Ok(());
         }
-        // A name can hold any bytes; a line per input must stay one line.
-        let mut name = String::with_capacity(input.name.len());
-        terminal(&input.name, &mut name);
-        if self.counts {
-            writeln!(self.out, "{name}:{hits}")
+        if self.terminal {
+            // A name can hold any bytes; on a terminal none may act as a control.
+            let mut name = String::with_capacity(input.name.len());
+            terminal(&input.name, &mut name);
+            self.out.write_all(name.as_bytes())?;
         } else {
-            writeln!(self.out, "{name}")
+            self.out.write_all(&input.path_bytes())?;
         }
+        if self.counts {
+            write!(self.out, ":{hits}")?;
+        }
+        self.out.write_all(b"\n")
     }
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()

@@ -129,6 +129,9 @@ pub struct ReportOptions {
     pub color: bool,
     /// Terminal width to keep each hit's first line within, if the output is a terminal.
     pub width: Option<usize>,
+    /// Whether the output is a terminal (names are then made safe to show; elsewhere they are
+    /// written as their bytes, for other programs to use).
+    pub terminal: bool,
     /// Whether hits may be formatted on the scan's worker threads.
     pub on_workers: bool,
 }
@@ -139,6 +142,7 @@ impl Default for ReportOptions {
             show: Show::ALL,
             color: false,
             width: None,
+            terminal: false,
             on_workers: true,
         }
     }
@@ -156,7 +160,17 @@ pub fn new_report<'a>(
         Format::Human => Box::new(human::HumanReport::new(out, destination, catalog, options)),
         Format::Jsonl => Box::new(jsonl::JsonlReport::new(out, destination, catalog, options)),
         Format::Json => Box::new(json::JsonReport::new(out, destination, catalog, options)),
-        Format::Count => Box::new(list::ListReport::new(out, destination, true)),
-        Format::Files => Box::new(list::ListReport::new(out, destination, false)),
+        Format::Count => Box::new(list::ListReport::new(
+            out,
+            destination,
+            true,
+            options.terminal,
+        )),
+        Format::Files => Box::new(list::ListReport::new(
+            out,
+            destination,
+            false,
+            options.terminal,
+        )),
     }
 }

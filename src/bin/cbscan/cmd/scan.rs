@@ -7,7 +7,7 @@
 //! follows the policy on what was found.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 
 use cbscan::advice::generic_seen;
 use cbscan::catalog::Catalog;
@@ -51,6 +51,7 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             show: stdout.show,
             color,
             width: stdout_width(),
+            terminal: io::stdout().is_terminal(),
             on_workers: true,
         };
         reports.push(new_report(
@@ -63,7 +64,22 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
     }
     // Every report's folder is checked before any file is created, so that one bad path does
     // not leave the others emptied.
+    let stdout_file = FileId::of_stdout();
     for spec in &files {
+        // `--report json=out.txt > out.txt`: two writers on one file would garble both.
+        let existing = std::fs::metadata(&spec.path).ok();
+        if stdout.is_some()
+            && stdout_file.is_some()
+            && existing.as_ref().and_then(FileId::of) == stdout_file
+        {
+            print_error(&format!(
+                "--report {}={}: that file is standard output too; use --format {} instead, or another file",
+                spec.format,
+                spec.path.display(),
+                spec.format
+            ));
+            return exit::ERROR;
+        }
         let parent = spec.path.parent().filter(|p| !p.as_os_str().is_empty());
         if let Some(parent) = parent.filter(|p| !p.is_dir()) {
             print_error(&format!(
