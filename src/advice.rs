@@ -4,6 +4,7 @@
 //! The full explanation (the code's reason, the CloudBase page's note) is `cbscan explain`'s.
 
 use crate::catalog::{Catalog, CodeId};
+use crate::report::group;
 use crate::summary::Counts;
 
 /// Most specific codes listed beside one generic code; the rest are counted.
@@ -45,11 +46,12 @@ impl GenericSeen {
         let name = &catalog.code(self.code).code;
         let mut out = format!(
             "generic {name} ({} {})",
-            self.hits,
+            group(self.hits),
             plural(self.hits, "hit", "hits")
         );
         if self.alongside.is_empty() {
-            out.push_str(", no specific code on its lines");
+            // Only reported codes count: a code left out by a filter is not seen.
+            out.push_str(", no specific code reported on its lines");
         } else {
             let listed: Vec<String> = self
                 .alongside
@@ -57,8 +59,9 @@ impl GenericSeen {
                 .take(SHOWN_ALONGSIDE)
                 .map(|(code, lines)| {
                     format!(
-                        "{} ({lines} {})",
+                        "{} ({} {})",
                         catalog.code(*code).code,
+                        group(*lines),
                         plural(*lines, "line", "lines")
                     )
                 })

@@ -1170,7 +1170,7 @@ mod human {
             warnings[0]
         );
         assert!(
-            warnings[1].contains("no specific code on its lines"),
+            warnings[1].contains("no specific code reported on its lines"),
             "{}",
             warnings[1]
         );

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use colored::Colorize;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use super::escape::{terminal, terminal_bytes};
-use super::{ReportOptions, Show};
+use super::escape::{is_unsafe_char, terminal, terminal_bytes};
+use super::{group, ReportOptions, Show};
 use crate::advice::generic_seen;
 use crate::catalog::Catalog;
 use crate::scan::Hit;
@@ -157,10 +157,17 @@ impl FormatHits for HumanFormat {
         if matched != code.name.as_bytes() {
             text.clear();
             terminal_bytes(matched, &mut text);
-            buf.extend_from_slice(b" (as ");
-            buf.extend_from_slice(text.as_bytes());
-            buf.push(b')');
-            used += 6 + text.width();
+            // On a narrow terminal, where the code was found matters less than the line
+            // fitting: the alias goes first (the log line below shows it anyway).
+            if self
+                .width
+                .is_none_or(|width| used + 6 + text.width() <= width)
+            {
+                buf.extend_from_slice(b" (as ");
+                buf.extend_from_slice(text.as_bytes());
+                buf.push(b')');
+                used += 6 + text.width();
+            }
         }
         if !code.meaning.is_empty() {
             match self.width {
@@ -187,19 +194,30 @@ impl FormatHits for HumanFormat {
         }
         buf.extend_from_slice(b"\n    ");
 
+        // Cut the context on characters as they are read (so a cut never falls inside the
+        // stand-in of an escaped character), measuring each as it will be shown.
+        let before_raw = String::from_utf8_lossy(&excerpt.bytes[..excerpt.hit.start]);
+        let after_raw = String::from_utf8_lossy(&excerpt.bytes[excerpt.hit.end..]);
         text.clear();
-        terminal_bytes(&excerpt.bytes[..excerpt.hit.start], &mut text);
+        terminal_bytes(matched, &mut text);
+        let found_columns = text.width();
+        let context = match self.width {
+            Some(width) => SHOWN_CONTEXT.min(width.saturating_sub(6 + found_columns) / 2),
+            None => SHOWN_CONTEXT,
+        };
+        let (before, cut_before) = keep_last_shown(&before_raw, context);
+        let (after, cut_after) = keep_first_shown(&after_raw, context);
+        text.clear();
+        terminal(before, &mut text);
         let before_end = text.len();
         terminal_bytes(matched, &mut text);
         let found_end = text.len();
-        terminal_bytes(&excerpt.bytes[excerpt.hit.end..], &mut text);
-        let found = &text[before_end..found_end];
-        let context = match self.width {
-            Some(width) => SHOWN_CONTEXT.min(width.saturating_sub(6 + found.width()) / 2),
-            None => SHOWN_CONTEXT,
-        };
-        let (before, cut_before) = keep_last_columns(&text[..before_end], context);
-        let (after, cut_after) = keep_first_columns(&text[found_end..], context);
+        terminal(after, &mut text);
+        let (before, found, after) = (
+            &text[..before_end],
+            &text[before_end..found_end],
+            &text[found_end..],
+        );
         if cut_before || excerpt.cut_before {
             buf.extend_from_slice("…".as_bytes());
         }
@@ -310,9 +328,10 @@ impl<'a> HumanReport<'a> {
                 .collect();
             let id_width = widest(rows.iter().map(|r| &r[0]));
             let en_width = widest(rows.iter().map(|r| &r[1]));
+            let count_width = count_column(categories.iter().map(|(_, n)| *n));
             for ((_, count), [id, en, zh]) in categories.iter().zip(&rows) {
                 let line = format!(
-                    "  {:>8}  {}  {}  {}",
+                    "  {:>count_width$}  {}  {}  {}",
                     group(*count),
                     pad(id, id_width),
                     pad(en, en_width),
@@ -351,6 +370,7 @@ impl<'a> HumanReport<'a> {
                 })
                 .collect();
             let lines_width = widest(rows.iter().map(|r| &r[0]));
+            let count_width = count_column(codes.iter().map(|(_, c)| c.hits));
             let code_width = widest(rows.iter().map(|r| &r[1]));
             let category_width = widest(rows.iter().map(|r| &r[2]));
             for (&(code, counts), [lines, name, category, meaning]) in codes.iter().zip(&rows) {
@@ -367,7 +387,7 @@ impl<'a> HumanReport<'a> {
                 };
                 writeln!(
                     self.out,
-                    "  {:>8}  {lines}{}  {}  {}  {}",
+                    "  {:>count_width$}  {lines}{}  {}  {}  {}",
                     group(counts.hits),
                     self.paint(&pad(name, code_width), |s| s.bold()),
                     pad(category, category_width),
@@ -444,6 +464,11 @@ fn escaped(text: &str) -> String {
     out
 }
 
+/// Width of a column of counts: at least 8, as wide as the largest count with its commas.
+fn count_column(counts: impl Iterator<Item = u64>) -> usize {
+    counts.map(|n| group(n).len()).max().unwrap_or(0).max(8)
+}
+
 /// The widest of `texts`, in terminal columns.
 fn widest<'s>(texts: impl Iterator<Item = &'s String>) -> usize {
     texts.map(|t| t.width()).max().unwrap_or(0)
@@ -454,14 +479,37 @@ fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }
 
-/// The end of `text` that fits in `n` terminal columns, and whether anything was cut.
-fn keep_last_columns(text: &str, n: usize) -> (&str, bool) {
+/// Columns `c` takes on a terminal once escaped (a stand-in such as `\u{200b}` takes eight).
+fn shown_columns(c: char) -> usize {
+    if is_unsafe_char(c) {
+        let mut shown = String::new();
+        terminal(c.encode_utf8(&mut [0; 4]), &mut shown);
+        shown.width()
+    } else {
+        c.width().unwrap_or(0)
+    }
+}
+
+/// The end of raw `text` whose escaped form fits in `n` columns, and whether anything was cut.
+fn keep_last_shown(text: &str, n: usize) -> (&str, bool) {
     let mut used = 0;
     for (i, c) in text.char_indices().rev() {
-        used += c.width().unwrap_or(0);
+        used += shown_columns(c);
         if used > n {
-            let start = i + c.len_utf8();
-            return (&text[start..], true);
+            return (&text[i + c.len_utf8()..], true);
+        }
+    }
+    (text, false)
+}
+
+/// The start of raw `text` whose escaped form fits in `n` columns, and whether anything was
+/// cut.
+fn keep_first_shown(text: &str, n: usize) -> (&str, bool) {
+    let mut used = 0;
+    for (i, c) in text.char_indices() {
+        used += shown_columns(c);
+        if used > n {
+            return (&text[..i], true);
         }
     }
     (text, false)
@@ -485,19 +533,6 @@ fn plural<'s>(n: u64, one: &'s str, many: &'s str) -> &'s str {
     } else {
         many
     }
-}
-
-/// `1234567` → `1,234,567`.
-fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn human_bytes(n: u64) -> String {
@@ -652,10 +687,90 @@ mod tests {
     }
 
     #[test]
+    fn columns_stay_aligned_past_a_million() {
+        let catalog = Catalog::builtin().unwrap();
+        let big = catalog.lookup("DATABASE_TIMEOUT").unwrap();
+        let small = catalog.lookup("AUTH_LOGIN_FAILED").unwrap();
+        let generic = catalog.lookup("SYS_ERR").unwrap();
+        let mut counts = crate::summary::Counts::new(catalog.codes().len());
+        for (code, n) in [(big, 6_000_000), (small, 1), (generic, 1_234_567)] {
+            for _ in 0..n {
+                counts.add_hit(code);
+                counts.add_code_line(code);
+            }
+        }
+        let mut summary = crate::summary::Summary::new(catalog.codes().len());
+        summary.add_counts(&counts);
+        let mut out = Vec::new();
+        let mut report = HumanReport::new(
+            Box::new(&mut out),
+            "test".into(),
+            &catalog,
+            ReportOptions::default(),
+        );
+        report
+            .finish(&ScanDone {
+                summary: &summary,
+                elapsed: std::time::Duration::ZERO,
+            })
+            .unwrap();
+        drop(report);
+        let text = String::from_utf8(out).unwrap();
+        let at = |code: &str| {
+            let line = text.lines().find(|l| l.contains(code)).unwrap();
+            line.find(code).unwrap()
+        };
+        assert_eq!(at("DATABASE_TIMEOUT"), at("AUTH_LOGIN_FAILED"), "{text}");
+        assert!(text.contains("  6,000,000  DATABASE_TIMEOUT"), "{text}");
+        let categories: Vec<usize> = text
+            .lines()
+            .skip_while(|l| *l != "By category")
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .map(|l| l.find(char::is_alphabetic).unwrap())
+            .collect();
+        assert!(categories.windows(2).all(|w| w[0] == w[1]), "{text}");
+        assert!(text.contains("generic SYS_ERR (1,234,567 hits)"), "{text}");
+    }
+
+    #[test]
+    fn context_is_never_cut_inside_a_stand_in() {
+        let catalog = Catalog::builtin().unwrap();
+        let line = format!(
+            "{} DATABASE_TIMEOUT {}",
+            "\u{200b}y".repeat(30),
+            "y\u{feff}".repeat(30)
+        );
+        let text = hit_text(
+            &HumanFormat::new(&catalog, false, None),
+            &catalog,
+            "a.log",
+            "DATABASE_TIMEOUT",
+            line.as_bytes(),
+        );
+        let shown = text.lines().nth(1).unwrap().trim_start().to_string();
+        let before = shown.strip_prefix('…').expect("cut before");
+        assert!(
+            before.starts_with("\\u{200b}") || before.starts_with('y'),
+            "{shown}"
+        );
+        let after = shown.strip_suffix('…').expect("cut after");
+        assert!(
+            after.ends_with("\\u{feff}") || after.ends_with('y'),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn context_is_shortened_by_columns() {
-        assert_eq!(keep_last_columns("错误码abc", 3), ("abc", true));
-        assert_eq!(keep_last_columns("错误码abc", 5), ("码abc", true));
-        assert_eq!(keep_last_columns("abc", 3), ("abc", false));
+        assert_eq!(keep_last_shown("错误码abc", 3), ("abc", true));
+        assert_eq!(keep_last_shown("错误码abc", 5), ("码abc", true));
+        assert_eq!(keep_last_shown("abc", 3), ("abc", false));
+        assert_eq!(keep_first_shown("错误码abc", 4), ("错误", true));
+        // An escaped character is kept whole or left out, never cut inside its stand-in.
+        assert_eq!(keep_last_shown("a\u{200b}b", 2), ("b", true));
+        assert_eq!(keep_last_shown("a\u{200b}b", 9), ("\u{200b}b", true));
+        assert_eq!(keep_first_shown("\x1bc", 1), ("\x1b", true));
         assert_eq!(keep_first_columns("错误码abc", 4), ("错误", true));
         assert_eq!(keep_first_columns("错误码abc", 5), ("错误", true));
         assert_eq!(keep_first_columns("ab", 2), ("ab", false));
