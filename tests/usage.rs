@@ -1,0 +1,73 @@
+//! What a new user meets when a command line is not quite right: "did you mean" hints that
+//! know categories and keywords, a category looked up as a code, contradictory options
+//! refused instead of half-ignored, write failures that say where they happened, and errors
+//! that say how to get past them (skipped folders, text that looks like gzip).
+//!
+//! Each test drives the binary as a user would, from the findings of a new-user trial.
+
+mod support;
+
+use std::path::Path;
+
+use support::*;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
+    let output = cbscan()
+        .current_dir(dir)
+        .args(args)
+        .write_stdin(stdin.to_vec())
+        .output()
+        .expect("cbscan runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    Run {
+        code: output.status.code().expect("cbscan exits normally"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr,
+    }
+}
+
+fn run(args: &[&str], stdin: &[u8]) -> Run {
+    run_in(&root(), args, stdin)
+}
+
+/// A usage error: exit 2, nothing on stdout, and `wanted` in the message.
+fn assert_usage_error(args: &[&str], wanted: &str) -> Run {
+    let r = run(args, b"SYS_ERR\n");
+    assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+    assert!(r.stdout.is_empty(), "{args:?} printed {:?}", r.stdout);
+    assert!(r.stderr.contains(wanted), "{args:?}: {}", r.stderr);
+    r
+}
+
+/// `--fail-on databse` means the category far more likely than a code starting with
+/// `DATABASE_`: the category comes first; so do the keywords `--fail-on` takes.
+#[test]
+fn suggestions_offer_categories_and_keywords_closest_first() {
+    assert_usage_error(
+        &["scan", "--fail-on", "databse"],
+        "; did you mean database, DATABASE_",
+    );
+    assert_usage_error(&["scan", "--fail-on", "generc"], "; did you mean generic");
+    assert_usage_error(&["scan", "--fail-on", "specfic"], "; did you mean specific");
+    assert_usage_error(&["scan", "--fail-on", "nonee"], "; did you mean none");
+    // A misspelt code still leads with the code.
+    assert_usage_error(
+        &["scan", "--fail-on", "DATABASE_TIMEOTU"],
+        "; did you mean DATABASE_TIMEOUT",
+    );
+    // --category takes only categories, so only they are offered.
+    for args in [
+        &["scan", "--category", "databse"][..],
+        &["codes", "--category", "databse"][..],
+    ] {
+        let r = assert_usage_error(args, "; did you mean database?");
+        assert!(!r.stderr.contains("DATABASE_"), "{}", r.stderr);
+    }
+}
