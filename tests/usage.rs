@@ -71,3 +71,26 @@ fn suggestions_offer_categories_and_keywords_closest_first() {
         assert!(!r.stderr.contains("DATABASE_"), "{}", r.stderr);
     }
 }
+
+/// `cbscan explain database` is a category looked up as a code: say so, and how to list it.
+#[test]
+fn explaining_a_category_points_at_its_code_list() {
+    for query in ["database", "Database"] {
+        let r = run(&["explain", query, "SYS_ERR"], b"");
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!(
+                "cbscan: {query:?} is a category, not a code; to list its codes, run \
+                 `cbscan codes --category database`"
+            )),
+            "{}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("unknown code"), "{}", r.stderr);
+        // The other queries are still explained.
+        assert!(r.stdout.starts_with("SYS_ERR\n"), "{}", r.stdout);
+    }
+    let r = run(&["explain", "nosuch"], b"");
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("unknown code \"nosuch\""), "{}", r.stderr);
+}

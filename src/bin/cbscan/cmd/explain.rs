@@ -23,10 +23,19 @@ pub fn run(catalog: &Catalog, queries: &[String]) -> anyhow::Result<i32> {
     let mut first = true;
     for query in queries {
         let Some(code) = catalog.lookup(query) else {
-            print_error(&format!(
-                "unknown code {query:?}{}",
-                did_you_mean(catalog, query)
-            ));
+            // Category ids (`database`) read like words a person would look up; codes that
+            // merely start like one would be the wrong answer.
+            let message = match catalog.category_index(query.trim()) {
+                Some(category) => {
+                    let id = safe(&catalog.category(category).id);
+                    format!(
+                        "{query:?} is a category, not a code; to list its codes, run \
+                         `cbscan codes --category {id}`"
+                    )
+                }
+                None => format!("unknown code {query:?}{}", did_you_mean(catalog, query)),
+            };
+            print_error(&message);
             status = exit::ERROR;
             continue;
         };
