@@ -131,6 +131,16 @@ impl Policy {
                 fail_on: vec![FailOn::Any],
             });
         }
+        // `none` with a rule would otherwise be dropped in silence, and whichever the person
+        // meant, never failing or failing on that rule, the other half would be a surprise.
+        if values.iter().any(|v| v == "none") {
+            if let Some(other) = values.iter().find(|v| *v != "none") {
+                return Err(Error::Usage(format!(
+                    "--fail-on none cannot be combined with --fail-on {other:?}: none means \
+                     never fail on hits; keep either none or the other rules"
+                )));
+            }
+        }
         let mut fail_on = Vec::new();
         for value in values {
             match value.as_str() {

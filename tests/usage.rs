@@ -94,3 +94,22 @@ fn explaining_a_category_points_at_its_code_list() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("unknown code \"nosuch\""), "{}", r.stderr);
 }
+
+/// `none` with another rule used to be dropped in silence (exit 1 on a generic hit).
+#[test]
+fn fail_on_none_with_another_rule_is_a_usage_error() {
+    for args in [
+        &["scan", "--fail-on", "generic", "--fail-on", "none"][..],
+        &["scan", "--fail-on", "none", "--fail-on", "SYS_ERR"][..],
+    ] {
+        assert_usage_error(args, "--fail-on none cannot be combined with --fail-on");
+    }
+    // Alone, or repeated, it still means never fail.
+    for args in [
+        &["scan", "--fail-on", "none"][..],
+        &["scan", "--fail-on", "none", "--fail-on", "none"][..],
+    ] {
+        let r = run(args, b"SYS_ERR\n");
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+    }
+}

@@ -115,7 +115,7 @@ pub struct ScanArgs {
     pub exclude_codes: Vec<String>,
 
     /// Exit 1 when a reported hit matches: any, none, generic, specific, a category or a code
-    /// (repeatable; default any).
+    /// (repeatable, except none; default any).
     #[arg(long = "fail-on", value_name = "WHAT", allow_negative_numbers = true)]
     pub fail_on: Vec<String>,
 
