@@ -113,3 +113,55 @@ fn fail_on_none_with_another_rule_is_a_usage_error() {
         assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
     }
 }
+
+/// -c and -l print one line per input and never a summary: -s and --no-summary with them
+/// used to be ignored, whether the list was asked for with -c/-l or with --format.
+#[test]
+fn summary_options_conflict_with_per_input_lists() {
+    // Refused by clap, before any input is looked at, with a hint saying why.
+    for (args, refusal) in [
+        (
+            &["scan", "-c", "-s"][..],
+            "'--count' cannot be used with '--summary-only'",
+        ),
+        (
+            &["scan", "-s", "-c"],
+            "'--summary-only' cannot be used with '--count'",
+        ),
+        (
+            &["scan", "-l", "-s"],
+            "'--files-with-hits' cannot be used with '--summary-only'",
+        ),
+        (
+            &["scan", "-c", "--no-summary"],
+            "'--count' cannot be used with '--no-summary'",
+        ),
+        (
+            &["scan", "--no-summary", "-l"],
+            "'--no-summary' cannot be used with '--files-with-hits'",
+        ),
+    ] {
+        let r = assert_usage_error(args, &format!("error: the argument {refusal}"));
+        assert!(
+            r.stderr.contains(
+                "cbscan: hint: -c/--count and -l/--files-with-hits print one line per input \
+                 with hits and never a summary"
+            ),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    assert_usage_error(
+        &["scan", "--format", "count", "-s"],
+        "--summary-only cannot be used with --format count",
+    );
+    assert_usage_error(
+        &["scan", "--format", "files", "--no-summary"],
+        "--no-summary cannot be used with --format files",
+    );
+    // Each option still works on its own.
+    for args in [&["scan", "-c"][..], &["scan", "-l"], &["scan", "-s"]] {
+        let r = run(args, b"SYS_ERR\n");
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+    }
+}

@@ -83,11 +83,16 @@ pub struct ScanArgs {
     pub max_hits: Option<u64>,
 
     /// Print only the summary.
-    #[arg(short = 's', long = "summary-only", conflicts_with_all = ["no_summary", "quiet"])]
+    // -c and -l print one line per input and never a summary: with them this would be ignored.
+    #[arg(
+        short = 's',
+        long = "summary-only",
+        conflicts_with_all = ["no_summary", "quiet", "count", "files_with_hits"]
+    )]
     pub summary_only: bool,
 
     /// Print hits but no summary.
-    #[arg(long = "no-summary")]
+    #[arg(long = "no-summary", conflicts_with_all = ["count", "files_with_hits"])]
     pub no_summary: bool,
 
     /// Print nothing on stdout; only the exit status tells (errors still go to stderr).

@@ -49,6 +49,12 @@ fn run() -> i32 {
     }
 }
 
+/// Why `-s`/`--no-summary` cannot go with `-c`/`-l`: clap's conflict message says only that
+/// they cannot.
+const SUMMARY_WITH_LIST_HINT: &str = "hint: -c/--count and -l/--files-with-hits print one \
+     line per input with hits and never a summary, so -s/--summary-only and --no-summary would \
+     change nothing; for the summary alone, drop -c/-l";
+
 /// `cbscan app.log` is a common first try: point at `cbscan scan app.log`; and ripgrep users
 /// reach for `--json`.
 fn hint_after_parse_error(error: &clap::Error) {
@@ -56,6 +62,24 @@ fn hint_after_parse_error(error: &clap::Error) {
         && std::env::args_os().any(|arg| arg == "--json")
     {
         print_error(&"hint: for JSON lines, use `--format jsonl` (one document: `--format json`)");
+        return;
+    }
+    if error.kind() == clap::error::ErrorKind::ArgumentConflict {
+        let named = |flag: &str| {
+            use clap::error::{ContextKind, ContextValue};
+            [ContextKind::InvalidArg, ContextKind::PriorArg]
+                .into_iter()
+                .any(|kind| match error.get(kind) {
+                    Some(ContextValue::String(arg)) => arg == flag,
+                    Some(ContextValue::Strings(args)) => args.iter().any(|arg| arg == flag),
+                    _ => false,
+                })
+        };
+        if (named("--count") || named("--files-with-hits"))
+            && (named("--summary-only") || named("--no-summary"))
+        {
+            print_error(&SUMMARY_WITH_LIST_HINT);
+        }
         return;
     }
     if error.kind() != clap::error::ErrorKind::InvalidSubcommand {
