@@ -8,6 +8,7 @@
 mod support;
 
 use std::path::Path;
+use std::process::{Command as StdCommand, Stdio};
 
 use support::*;
 
@@ -163,5 +164,57 @@ fn summary_options_conflict_with_per_input_lists() {
     for args in [&["scan", "-c"][..], &["scan", "-l"], &["scan", "-s"]] {
         let r = run(args, b"SYS_ERR\n");
         assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+    }
+}
+
+/// Commands other than `scan` whose output can be lost to a failed write.
+const WRITERS: [&[&str]; 6] = [
+    &["explain", "SYS_ERR"],
+    &["codes"],
+    &["codes", "--format", "jsonl"],
+    &["--help"],
+    &["scan", "--help"],
+    &["--version"],
+];
+
+/// A full disk says that standard output failed and exits 2 (`--help` used to exit 0).
+#[cfg(target_os = "linux")]
+#[test]
+fn failed_writes_to_stdout_say_so_and_exit_2() {
+    for args in WRITERS {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full exists on Linux");
+        let output = StdCommand::new(bin())
+            .args(args)
+            .stdout(full)
+            .output()
+            .expect("cbscan runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("cbscan: writing standard output: No space left on device"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+/// A reader that has gone away (`| head`) is not an error: nothing on stderr, exit 0.
+#[test]
+fn a_closed_stdout_stays_quiet() {
+    for args in WRITERS {
+        // The read end is closed before cbscan starts, so its first write fails.
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let output = StdCommand::new(bin())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .output()
+            .expect("cbscan runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
 }

@@ -8,7 +8,8 @@ use cbscan::policy::did_you_mean;
 use cbscan::report::escape::terminal;
 
 use crate::exit;
-use crate::terminal::{print_error, stdout_writer};
+use crate::terminal::print_error;
+use crate::NamedStdout;
 
 /// Catalog text made safe for the terminal (a user's catalog can hold any characters).
 fn safe(text: &str) -> String {
@@ -18,7 +19,7 @@ fn safe(text: &str) -> String {
 }
 
 pub fn run(catalog: &Catalog, queries: &[String]) -> anyhow::Result<i32> {
-    let mut out = stdout_writer();
+    let mut out = NamedStdout::open();
     let mut status = exit::OK;
     let mut first = true;
     for query in queries {
