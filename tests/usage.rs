@@ -218,3 +218,52 @@ fn a_closed_stdout_stays_quiet() {
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
 }
+
+/// Logs kept only below `.git` or `node_modules` are skipped by a folder walk: the error says
+/// so and names the way in, but only when something was skipped.
+#[test]
+fn no_file_to_scan_names_the_folders_it_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for (folder, file) in [
+        ("vcs", ".git/x.log"),
+        ("deps", "node_modules/pkg/x.log"),
+        ("both", ".git/x.log"),
+        ("both", "node_modules/x.log"),
+    ] {
+        let path = root.join(folder).join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "x SYS_ERR\n").unwrap();
+    }
+    std::fs::create_dir(root.join("empty")).unwrap();
+
+    for (folder, skipped) in [
+        ("vcs", ".git"),
+        ("deps", "node_modules"),
+        ("both", ".git, node_modules"),
+    ] {
+        let r = run_in(root, &["scan", folder], b"");
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!(
+                "cbscan: {folder}: no file to scan in this folder (skipped {skipped}: \
+                 version-control and dependency folders are walked only with --all-folders)"
+            )),
+            "{}",
+            r.stderr
+        );
+        let r = run_in(root, &["scan", "--all-folders", "-c", folder], b"");
+        assert_eq!(r.code, 1, "{}", r.stderr);
+    }
+    let r = run_in(root, &["scan", "-g", "*.txt", "vcs"], b"");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("no file in this folder matches --glob *.txt (skipped .git:"),
+        "{}",
+        r.stderr
+    );
+    let r = run_in(root, &["scan", "empty"], b"");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(!r.stderr.contains("--all-folders"), "{}", r.stderr);
+}
