@@ -267,3 +267,51 @@ fn no_file_to_scan_names_the_folders_it_skipped() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(!r.stderr.contains("--all-folders"), "{}", r.stderr);
 }
+
+/// A text file whose first two bytes happen to be gzip's magic fails to decode; the error
+/// says how to scan it as it is, and then its hit is found.
+#[test]
+fn text_that_starts_like_gzip_points_at_no_decompress() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("odd.log"), b"\x1f\x8b hello SYS_ERR\n").unwrap();
+    std::fs::write(root.join("short.log"), b"\x1f\x8b\x08").unwrap();
+    let hint = "(if it is not gzip, scan it with --no-decompress)";
+
+    let r = run_in(root, &["scan", "odd.log"], b"");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "cbscan: odd.log: gzip: data is corrupt: invalid gzip header {hint}"
+        )),
+        "{}",
+        r.stderr
+    );
+    let r = run_in(root, &["scan", "short.log"], b"");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "cbscan: short.log: gzip: data is truncated {hint}"
+        )),
+        "{}",
+        r.stderr
+    );
+    let r = run_in(root, &["scan", "-c", "--no-decompress", "odd.log"], b"");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stdout, "odd.log:1\n");
+
+    // Damage after a header that parsed is in a real gzip file: no hint.
+    let mut archive = read("fixtures/rotated/cloudfunction-runtime.log.1.gz");
+    let crc = archive.len() - 8;
+    archive[crc] ^= 0xff;
+    std::fs::write(root.join("bad.log.gz"), archive).unwrap();
+    let r = run_in(root, &["scan", "-c", "bad.log.gz"], b"");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("cbscan: bad.log.gz: gzip: data is corrupt"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("--no-decompress"), "{}", r.stderr);
+}
