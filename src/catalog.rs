@@ -404,34 +404,26 @@ impl Catalog {
 
     /// Up to `limit` known codes closest to `query`, best first, for "did you mean" hints.
     pub fn suggest(&self, query: &str, limit: usize) -> Vec<&str> {
-        let query = query.trim().to_ascii_uppercase();
+        self.suggest_among(query, &[], limit)
+    }
+
+    /// Up to `limit` of the known codes and the `other` names (category ids, keywords an option
+    /// accepts) closest to `query`, best first: one ranking, so a misspelt category
+    /// (`databse`) is offered before the codes that merely start like it.
+    pub fn suggest_among<'a>(
+        &'a self,
+        query: &str,
+        other: &[&'a str],
+        limit: usize,
+    ) -> Vec<&'a str> {
         // A number without its sign (`502005`) most likely means the negative alias.
-        if let Ok(number) = query.parse::<i64>() {
+        if let Ok(number) = query.trim().parse::<i64>() {
             if let Some(id) = self.codes.iter().position(|c| c.numeric.contains(&-number)) {
                 return vec![self.codes[id].code.as_str()];
             }
         }
-        // Whole words of a code (`TIMEOUT`) rank first, then similar spellings.
-        let mut scored: Vec<(f64, &str)> = self
-            .codes
-            .iter()
-            .map(|c| {
-                let upper = c.code.to_ascii_uppercase();
-                let score = if query.len() >= 3 && upper.contains(&query) {
-                    2.0 - upper.len() as f64 / 1000.0
-                } else {
-                    strsim::jaro_winkler(&query, &upper)
-                };
-                (score, c.code.as_str())
-            })
-            .filter(|(score, _)| *score > 0.7)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-        scored
-            .into_iter()
-            .take(limit)
-            .map(|(_, code)| code)
-            .collect()
+        let codes = self.codes.iter().map(|c| c.code.as_str());
+        closest(query, other.iter().copied().chain(codes), limit)
     }
 
     /// Every text the matcher must search for: each code, then each numeric alias.
@@ -477,6 +469,37 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 fn find_code_span(text: &str, code: &str) -> Option<Range<usize>> {
     let quoted = format!("\"{code}\"");
     text.find(&quoted).map(|start| start..start + quoted.len())
+}
+
+/// Up to `limit` of `candidates` closest to `query` in any letter case, best first, for "did
+/// you mean" hints. A candidate holding the whole query (`timeout`) ranks above similar
+/// spellings, the shortest first; then Jaro-Winkler similarity, which favours a common start,
+/// as typos usually leave the start of a word intact.
+pub fn closest<'a>(
+    query: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    limit: usize,
+) -> Vec<&'a str> {
+    let query = query.trim().to_ascii_uppercase();
+    let mut scored: Vec<(f64, &str)> = candidates
+        .into_iter()
+        .map(|candidate| {
+            let upper = candidate.to_ascii_uppercase();
+            let score = if query.len() >= 3 && upper.contains(&query) {
+                2.0 - upper.len() as f64 / 1000.0
+            } else {
+                strsim::jaro_winkler(&query, &upper)
+            };
+            (score, candidate)
+        })
+        .filter(|(score, _)| *score > 0.7)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    scored
+        .into_iter()
+        .take(limit)
+        .map(|(_, candidate)| candidate)
+        .collect()
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use crate::catalog::{Catalog, CategoryId, CodeId};
+use crate::catalog::{closest, Catalog, CategoryId, CodeId};
 use crate::error::{Error, Result};
 use crate::scan::CodeFilter;
 use crate::summary::Counts;
@@ -42,9 +42,16 @@ pub struct Policy {
     pub fail_on: Vec<FailOn>,
 }
 
+/// The words `--fail-on` takes besides categories and codes.
+const FAIL_ON_WORDS: [&str; 4] = ["any", "none", "generic", "specific"];
+
 /// `; did you mean A, B?` for an unknown code, or nothing.
 pub fn did_you_mean(catalog: &Catalog, query: &str) -> String {
-    let close = catalog.suggest(query, 3);
+    suggestion(&catalog.suggest(query, 3))
+}
+
+/// `; did you mean A, B?` naming `close`, or nothing if it is empty.
+fn suggestion(close: &[&str]) -> String {
     if close.is_empty() {
         String::new()
     } else {
@@ -52,14 +59,14 @@ pub fn did_you_mean(catalog: &Catalog, query: &str) -> String {
     }
 }
 
+/// The catalog's category ids.
+fn category_ids(catalog: &Catalog) -> impl Iterator<Item = &str> {
+    catalog.categories().iter().map(|c| c.id.as_str())
+}
+
 /// The catalog's category ids, comma-separated, for messages.
 pub fn category_list(catalog: &Catalog) -> String {
-    catalog
-        .categories()
-        .iter()
-        .map(|c| c.id.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    category_ids(catalog).collect::<Vec<_>>().join(", ")
 }
 
 /// The code `query` names (any case, or a numeric alias); `flag` names the option in errors.
@@ -79,8 +86,9 @@ pub fn resolve_categories(catalog: &Catalog, names: &[String]) -> Result<HashSet
         .map(|name| {
             catalog.category_index(name).ok_or_else(|| {
                 Error::Usage(format!(
-                    "--category {name:?}: unknown category (known: {})",
-                    category_list(catalog)
+                    "--category {name:?}: unknown category (known: {}){}",
+                    category_list(catalog),
+                    suggestion(&closest(name, category_ids(catalog), 3))
                 ))
             })
         })
@@ -123,6 +131,16 @@ impl Policy {
                 fail_on: vec![FailOn::Any],
             });
         }
+        // `none` with a rule would otherwise be dropped in silence, and whichever the person
+        // meant, never failing or failing on that rule, the other half would be a surprise.
+        if values.iter().any(|v| v == "none") {
+            if let Some(other) = values.iter().find(|v| *v != "none") {
+                return Err(Error::Usage(format!(
+                    "--fail-on none cannot be combined with --fail-on {other:?}: none means \
+                     never fail on hits; keep either none or the other rules"
+                )));
+            }
+        }
         let mut fail_on = Vec::new();
         for value in values {
             match value.as_str() {
@@ -136,10 +154,15 @@ impl Policy {
                     } else if let Some(code) = catalog.lookup(other) {
                         fail_on.push(FailOn::Code(code));
                     } else {
+                        // A misspelt word or category is as likely as a misspelt code.
+                        let others: Vec<&str> = FAIL_ON_WORDS
+                            .into_iter()
+                            .chain(category_ids(catalog))
+                            .collect();
                         return Err(Error::Usage(format!(
                             "--fail-on {other:?}: not any, none, generic, specific, a category ({}) or a known code{}",
                             category_list(catalog),
-                            did_you_mean(catalog, other)
+                            suggestion(&catalog.suggest_among(other, &others, 3))
                         )));
                     }
                 }

@@ -2318,10 +2318,11 @@ mod filters {
                 1,
             ),
             (vec!["--fail-on", "DATABASE_TIMEOUT"], b"SYS_ERR\n", 0),
+            // `none` with another rule contradicts it: a usage error, not one of them ignored.
             (
                 vec!["--fail-on", "none", "--fail-on", "SYS_ERR"],
                 b"SYS_ERR\n",
-                1,
+                2,
             ),
             // Hits that filters drop are not reported, so they cannot fail the run.
             (vec!["--exclude-code", "SYS_ERR"], b"SYS_ERR\n", 0),

@@ -232,18 +232,22 @@ impl Read for Decoded<'_> {
         if let Some((kind, message)) = &self.failed {
             return Err(io::Error::new(*kind, message.clone()));
         }
-        let (result, in_later_gzip_header) = match &mut self.inner {
+        let (result, gzip_place) = match &mut self.inner {
             Inner::Gzip {
                 decoder,
                 had_header,
             } => {
                 let result = decoder.read(buf);
                 // Between members the decoder is parsing a header and has none to show.
-                let in_later_header = *had_header && decoder.header().is_none();
+                let place = match (*had_header, decoder.header().is_some()) {
+                    (false, false) => GzipPlace::FirstHeader,
+                    (true, false) => GzipPlace::LaterHeader,
+                    (_, true) => GzipPlace::Member,
+                };
                 *had_header |= decoder.header().is_some();
-                (result, in_later_header)
+                (result, place)
             }
-            Inner::Zstd(decoder) => (decoder.read(buf), false),
+            Inner::Zstd(decoder) => (decoder.read(buf), GzipPlace::Member),
         };
         let error = match result {
             Ok(n) => return Ok(n),
@@ -255,13 +259,29 @@ impl Read for Decoded<'_> {
             Err(error) => error,
         };
         let (kind, message) = match self.inner {
-            Inner::Gzip { .. } => describe_gzip_error(&error, in_later_gzip_header),
+            Inner::Gzip { .. } => describe_gzip_error(&error, gzip_place),
             Inner::Zstd(_) => describe_zstd_error(&error),
         };
         self.failed = Some((kind, message.clone()));
         Err(io::Error::new(kind, message))
     }
 }
+
+/// Where in a gzip stream the decoder was when it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GzipPlace {
+    /// In the first member's header: nothing has shown that this is gzip beyond its first
+    /// two bytes.
+    FirstHeader,
+    /// Inside a member whose header was read.
+    Member,
+    /// In the header of a member after a complete one.
+    LaterHeader,
+}
+
+/// Said of a stream that failed in its first gzip header: a text file can start with the
+/// two magic bytes by chance, and its hits would otherwise be lost to the error.
+const NOT_GZIP_HINT: &str = "(if it is not gzip, scan it with --no-decompress)";
 
 /// The message for a gzip decoding error.
 ///
@@ -274,23 +294,31 @@ impl Read for Decoded<'_> {
 /// is lost and the file is still flagged. The header is only checked once 10 bytes are in,
 /// so a short tail (a stray newline) reads as the end of a truncated member; the message says
 /// it could be either.
-fn describe_gzip_error(error: &io::Error, in_later_header: bool) -> (ErrorKind, String) {
-    match (error.kind(), in_later_header) {
-        (ErrorKind::UnexpectedEof, false) => {
-            (ErrorKind::UnexpectedEof, "gzip: data is truncated".into())
-        }
-        (ErrorKind::UnexpectedEof, true) => (
+///
+/// An error in the first header may mean the input was never gzip: the message says how to
+/// read it as it is.
+fn describe_gzip_error(error: &io::Error, place: GzipPlace) -> (ErrorKind, String) {
+    let (kind, message) = match (error.kind(), place) {
+        (ErrorKind::UnexpectedEof, GzipPlace::LaterHeader) => (
             ErrorKind::UnexpectedEof,
             "gzip: data is truncated, or has trailing garbage after the last member".into(),
         ),
-        (_, true) => (
+        (ErrorKind::UnexpectedEof, _) => {
+            (ErrorKind::UnexpectedEof, "gzip: data is truncated".into())
+        }
+        (_, GzipPlace::LaterHeader) => (
             ErrorKind::InvalidData,
             format!("gzip: trailing garbage after the last member ({error})"),
         ),
-        (_, false) => (
+        (_, _) => (
             ErrorKind::InvalidData,
             format!("gzip: data is corrupt: {error}"),
         ),
+    };
+    if place == GzipPlace::FirstHeader {
+        (kind, format!("{message} {NOT_GZIP_HINT}"))
+    } else {
+        (kind, message)
     }
 }
 

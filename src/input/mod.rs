@@ -7,6 +7,7 @@
 pub mod decode;
 mod open;
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -147,10 +148,10 @@ pub fn resolve_inputs(paths: &[PathBuf], options: &WalkOptions) -> Result<Vec<So
         let as_path = as_path.as_path();
         match std::fs::metadata(as_path) {
             Ok(meta) if meta.is_dir() => {
-                let found = walk(as_path, options)?;
+                let (found, skipped) = walk(as_path, options)?;
                 if found.is_empty() {
                     // An empty result would pass a CI gate without scanning anything.
-                    let message = if options.globs.is_empty() {
+                    let mut message = if options.globs.is_empty() {
                         "no file to scan in this folder".to_string()
                     } else {
                         format!(
@@ -158,6 +159,16 @@ pub fn resolve_inputs(paths: &[PathBuf], options: &WalkOptions) -> Result<Vec<So
                             options.globs.join(" ")
                         )
                     };
+                    // The files may all be in a folder the walk skipped (logs kept under
+                    // `.git`, a checkout of only `node_modules`): say how to reach them.
+                    if !skipped.is_empty() {
+                        let names: Vec<&str> = skipped.iter().map(String::as_str).collect();
+                        message.push_str(&format!(
+                            " (skipped {}: version-control and dependency folders are walked \
+                             only with --all-folders)",
+                            names.join(", ")
+                        ));
+                    }
                     sources.push(Source::Failed(Arc::new(Error::Walk {
                         path: path.clone(),
                         message,
@@ -177,8 +188,10 @@ pub fn resolve_inputs(paths: &[PathBuf], options: &WalkOptions) -> Result<Vec<So
     Ok(sources)
 }
 
-/// The files below `root`, sorted by path, with walk errors in their place.
-fn walk(root: &Path, options: &WalkOptions) -> Result<Vec<Source>> {
+/// The files below `root`, sorted by path, with walk errors in their place; and the names of
+/// the [`SKIPPED_FOLDERS`] the walk left out, for the message when nothing else is found.
+fn walk(root: &Path, options: &WalkOptions) -> Result<(Vec<Source>, BTreeSet<String>)> {
+    let skipped: Arc<Mutex<BTreeSet<String>>> = Arc::default();
     let mut builder = WalkBuilder::new(root);
     builder
         .standard_filters(options.respect_ignore)
@@ -186,12 +199,20 @@ fn walk(root: &Path, options: &WalkOptions) -> Result<Vec<Source>> {
         .follow_links(options.follow_links)
         .threads(options.threads.min(crate::limits::MAX_THREADS));
     if !options.all_folders {
-        builder.filter_entry(|entry| {
-            entry.depth() == 0
-                || !entry.file_type().is_some_and(|t| t.is_dir())
-                || !SKIPPED_FOLDERS
+        let skipped = Arc::clone(&skipped);
+        builder.filter_entry(move |entry| {
+            let skip = entry.depth() > 0
+                && entry.file_type().is_some_and(|t| t.is_dir())
+                && SKIPPED_FOLDERS
                     .iter()
-                    .any(|skipped| entry.file_name() == std::ffi::OsStr::new(skipped))
+                    .any(|name| entry.file_name() == std::ffi::OsStr::new(name));
+            if skip {
+                skipped
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(entry.file_name().to_string_lossy().into_owned());
+            }
+            !skip
         });
     }
     if options.respect_ignore {
@@ -252,7 +273,11 @@ fn walk(root: &Path, options: &WalkOptions) -> Result<Vec<Source>> {
     // Every collector has been dropped (and flushed) by the time `run` returns.
     let mut found = std::mem::take(&mut *found.lock().unwrap_or_else(|p| p.into_inner()));
     found.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(found.into_iter().map(|(_, source)| source).collect())
+    let skipped = std::mem::take(&mut *skipped.lock().unwrap_or_else(|p| p.into_inner()));
+    Ok((
+        found.into_iter().map(|(_, source)| source).collect(),
+        skipped,
+    ))
 }
 
 /// One walker thread's findings, handed to the shared list once, when the thread is done.

@@ -83,11 +83,16 @@ pub struct ScanArgs {
     pub max_hits: Option<u64>,
 
     /// Print only the summary.
-    #[arg(short = 's', long = "summary-only", conflicts_with_all = ["no_summary", "quiet"])]
+    // -c and -l print one line per input and never a summary: with them this would be ignored.
+    #[arg(
+        short = 's',
+        long = "summary-only",
+        conflicts_with_all = ["no_summary", "quiet", "count", "files_with_hits"]
+    )]
     pub summary_only: bool,
 
     /// Print hits but no summary.
-    #[arg(long = "no-summary")]
+    #[arg(long = "no-summary", conflicts_with_all = ["count", "files_with_hits"])]
     pub no_summary: bool,
 
     /// Print nothing on stdout; only the exit status tells (errors still go to stderr).
@@ -115,7 +120,7 @@ pub struct ScanArgs {
     pub exclude_codes: Vec<String>,
 
     /// Exit 1 when a reported hit matches: any, none, generic, specific, a category or a code
-    /// (repeatable; default any).
+    /// (repeatable, except none; default any).
     #[arg(long = "fail-on", value_name = "WHAT", allow_negative_numbers = true)]
     pub fail_on: Vec<String>,
 

@@ -123,6 +123,19 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
     } else {
         args.format
     };
+    // clap refuses these with -c and -l; the same formats named with --format must not ignore
+    // them either.
+    if matches!(format, Format::Count | Format::Files) && (args.summary_only || args.no_summary) {
+        let flag = if args.summary_only {
+            "--summary-only"
+        } else {
+            "--no-summary"
+        };
+        bail!(
+            "{flag} cannot be used with --format {format}: it prints one line per input with \
+             hits and never a summary"
+        );
+    }
     let stdout = (!args.quiet).then_some(StdoutReport {
         format,
         show: Show {

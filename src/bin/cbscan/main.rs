@@ -8,7 +8,7 @@ mod config;
 mod exit;
 mod terminal;
 
-use std::io;
+use std::io::{self, Write};
 
 use clap::Parser;
 
@@ -25,7 +25,19 @@ fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            // `--help` and `--version` go to stdout and exit 0: a help text lost to a full disk
+            // must not pass for one printed. (A usage error already exits 2.)
+            if let Err(error) = e.print() {
+                if error.kind() != io::ErrorKind::BrokenPipe {
+                    let stream = if e.use_stderr() {
+                        "standard error"
+                    } else {
+                        "standard output"
+                    };
+                    print_error(&format!("writing {stream}: {error}"));
+                    return exit::ERROR;
+                }
+            }
             hint_after_parse_error(&e);
             return e.exit_code();
         }
@@ -49,6 +61,12 @@ fn run() -> i32 {
     }
 }
 
+/// Why `-s`/`--no-summary` cannot go with `-c`/`-l`: clap's conflict message says only that
+/// they cannot.
+const SUMMARY_WITH_LIST_HINT: &str = "hint: -c/--count and -l/--files-with-hits print one \
+     line per input with hits and never a summary, so -s/--summary-only and --no-summary would \
+     change nothing; for the summary alone, drop -c/-l";
+
 /// `cbscan app.log` is a common first try: point at `cbscan scan app.log`; and ripgrep users
 /// reach for `--json`.
 fn hint_after_parse_error(error: &clap::Error) {
@@ -58,12 +76,56 @@ fn hint_after_parse_error(error: &clap::Error) {
         print_error(&"hint: for JSON lines, use `--format jsonl` (one document: `--format json`)");
         return;
     }
+    if error.kind() == clap::error::ErrorKind::ArgumentConflict {
+        let named = |flag: &str| {
+            use clap::error::{ContextKind, ContextValue};
+            [ContextKind::InvalidArg, ContextKind::PriorArg]
+                .into_iter()
+                .any(|kind| match error.get(kind) {
+                    Some(ContextValue::String(arg)) => arg == flag,
+                    Some(ContextValue::Strings(args)) => args.iter().any(|arg| arg == flag),
+                    _ => false,
+                })
+        };
+        if (named("--count") || named("--files-with-hits"))
+            && (named("--summary-only") || named("--no-summary"))
+        {
+            print_error(&SUMMARY_WITH_LIST_HINT);
+        }
+        return;
+    }
     if error.kind() != clap::error::ErrorKind::InvalidSubcommand {
         return;
     }
     let first = std::env::args_os().nth(1);
     if first.is_some_and(|arg| std::path::Path::new(&arg).exists()) {
         print_error(&"hint: to scan files or folders, run `cbscan scan PATH...`");
+    }
+}
+
+/// Standard output for `explain` and `codes`: its write errors say where they happened
+/// (`writing standard output: No space left on device`) and keep their kind, so a closed pipe
+/// is still recognised and stays quiet.
+pub struct NamedStdout(Box<dyn Write>);
+
+impl NamedStdout {
+    /// Standard output, buffered as [`terminal::stdout_writer`] decides.
+    pub fn open() -> NamedStdout {
+        NamedStdout(terminal::stdout_writer())
+    }
+}
+
+/// Names standard output in `error`.
+fn writing_stdout(error: io::Error) -> io::Error {
+    io::Error::new(error.kind(), format!("writing standard output: {error}"))
+}
+
+impl Write for NamedStdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf).map_err(writing_stdout)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush().map_err(writing_stdout)
     }
 }
 

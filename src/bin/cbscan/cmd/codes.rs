@@ -10,7 +10,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::args::CodesFormat;
 use crate::exit;
-use crate::terminal::stdout_writer;
+use crate::NamedStdout;
 
 /// Catalog text made safe for the terminal (a user's catalog can hold any characters).
 fn safe(text: &str) -> String {
@@ -29,7 +29,7 @@ pub fn run(catalog: &Catalog, categories: &[String], format: CodesFormat) -> any
     let selected: Vec<CodeId> = (0..catalog.codes().len())
         .filter(|&code| wanted.is_empty() || wanted.contains(&catalog.code(code).category))
         .collect();
-    let mut out = stdout_writer();
+    let mut out = NamedStdout::open();
     match format {
         CodesFormat::Jsonl => {
             for code in selected {

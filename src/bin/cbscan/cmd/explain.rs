@@ -8,7 +8,8 @@ use cbscan::policy::did_you_mean;
 use cbscan::report::escape::terminal;
 
 use crate::exit;
-use crate::terminal::{print_error, stdout_writer};
+use crate::terminal::print_error;
+use crate::NamedStdout;
 
 /// Catalog text made safe for the terminal (a user's catalog can hold any characters).
 fn safe(text: &str) -> String {
@@ -18,15 +19,24 @@ fn safe(text: &str) -> String {
 }
 
 pub fn run(catalog: &Catalog, queries: &[String]) -> anyhow::Result<i32> {
-    let mut out = stdout_writer();
+    let mut out = NamedStdout::open();
     let mut status = exit::OK;
     let mut first = true;
     for query in queries {
         let Some(code) = catalog.lookup(query) else {
-            print_error(&format!(
-                "unknown code {query:?}{}",
-                did_you_mean(catalog, query)
-            ));
+            // Category ids (`database`) read like words a person would look up; codes that
+            // merely start like one would be the wrong answer.
+            let message = match catalog.category_index(query.trim()) {
+                Some(category) => {
+                    let id = safe(&catalog.category(category).id);
+                    format!(
+                        "{query:?} is a category, not a code; to list its codes, run \
+                         `cbscan codes --category {id}`"
+                    )
+                }
+                None => format!("unknown code {query:?}{}", did_you_mean(catalog, query)),
+            };
+            print_error(&message);
             status = exit::ERROR;
             continue;
         };
