@@ -385,15 +385,38 @@ impl<'a> HumanReport<'a> {
                 } else {
                     String::new()
                 };
-                writeln!(
-                    self.out,
+                // On a terminal the meaning is cut to the width (`explain` has it whole).
+                let before = 2
+                    + count_width
+                    + 2
+                    + lines.width()
+                    + code_width
+                    + 2
+                    + category_width
+                    + 2
+                    + 7
+                    + 2;
+                // A stub of a few letters says nothing: below a dozen columns, none.
+                let meaning = match self.format.width {
+                    Some(width) if before + meaning.width() > width => {
+                        let room = width.saturating_sub(before + 1);
+                        if room >= 12 {
+                            format!("{}…", keep_first_columns(meaning, room).0)
+                        } else {
+                            String::new()
+                        }
+                    }
+                    _ => meaning.clone(),
+                };
+                let row = format!(
                     "  {:>count_width$}  {lines}{}  {}  {}  {}",
                     group(counts.hits),
                     self.paint(&pad(name, code_width), |s| s.bold()),
                     pad(category, category_width),
                     flag,
                     meaning,
-                )?;
+                );
+                writeln!(self.out, "{}", row.trim_end())?;
             }
         }
         let generic = generic_seen(catalog, summary);
@@ -731,6 +754,48 @@ mod tests {
             .collect();
         assert!(categories.windows(2).all(|w| w[0] == w[1]), "{text}");
         assert!(text.contains("generic SYS_ERR (1,234,567 hits)"), "{text}");
+    }
+
+    #[test]
+    fn on_a_terminal_summary_rows_fit_its_width() {
+        let catalog = Catalog::builtin().unwrap();
+        let mut counts = crate::summary::Counts::new(catalog.codes().len());
+        for code in [
+            "STORAGE_EXCEED_AUTHORITY",
+            "AI_MODEL_DISABLED",
+            "FUNCTIONS_EXECUTE_FAIL",
+        ] {
+            let id = catalog.lookup(code).unwrap();
+            counts.add_hit(id);
+            counts.add_code_line(id);
+        }
+        let mut summary = crate::summary::Summary::new(catalog.codes().len());
+        summary.add_counts(&counts);
+        for width in [80, 100, 130] {
+            let mut out = Vec::new();
+            let options = ReportOptions {
+                width: Some(width),
+                ..ReportOptions::default()
+            };
+            let mut report = HumanReport::new(Box::new(&mut out), "test".into(), &catalog, options);
+            let done = ScanDone {
+                summary: &summary,
+                elapsed: std::time::Duration::ZERO,
+            };
+            report.finish(&done).unwrap();
+            drop(report);
+            let text = String::from_utf8(out).unwrap();
+            let rows: Vec<&str> = text
+                .lines()
+                .skip_while(|l| *l != "By code")
+                .skip(1)
+                .take_while(|l| !l.is_empty())
+                .collect();
+            assert_eq!(rows.len(), 3, "{text}");
+            for row in rows {
+                assert!(row.width() <= width, "{width}: {row}");
+            }
+        }
     }
 
     #[test]
