@@ -315,3 +315,24 @@ fn text_that_starts_like_gzip_points_at_no_decompress() {
     );
     assert!(!r.stderr.contains("--no-decompress"), "{}", r.stderr);
 }
+
+/// `--report json=-` would create a file named `-`: standard output is `--format`'s.
+#[test]
+fn a_report_to_dash_points_at_format() {
+    let output = cbscan()
+        .args([
+            "scan",
+            "--report",
+            "json=-",
+            "fixtures/cloudfunction-runtime.log",
+        ])
+        .output()
+        .expect("cbscan runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("for standard output use --format json"),
+        "{stderr}"
+    );
+    assert!(!std::path::Path::new("-").exists());
+}

@@ -109,6 +109,11 @@ impl FromStr for ReportSpec {
         if path.is_empty() {
             return Err(format!("{s:?}: the path after `=` is empty"));
         }
+        if path == "-" {
+            return Err(format!(
+                "{s:?}: a report goes to a file; for standard output use --format {format}"
+            ));
+        }
         Ok(ReportSpec {
             format: format.parse()?,
             path: PathBuf::from(path),
