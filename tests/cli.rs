@@ -2124,16 +2124,7 @@ mod inputs {
             &["scan", CLOUDFUNCTION][..],
             &["scan", "-s", CLOUDFUNCTION][..],
         ] {
-            let full = std::fs::OpenOptions::new()
-                .write(true)
-                .open("/dev/full")
-                .expect("/dev/full exists on Linux");
-            let output = StdCommand::new(bin())
-                .current_dir(root())
-                .args(args)
-                .stdout(full)
-                .output()
-                .expect("cbscan runs");
+            let output = output_to_dev_full(args);
             let stderr = String::from_utf8_lossy(&output.stderr);
             assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
             assert!(

@@ -182,15 +182,7 @@ const WRITERS: [&[&str]; 6] = [
 #[test]
 fn failed_writes_to_stdout_say_so_and_exit_2() {
     for args in WRITERS {
-        let full = std::fs::OpenOptions::new()
-            .write(true)
-            .open("/dev/full")
-            .expect("/dev/full exists on Linux");
-        let output = StdCommand::new(bin())
-            .args(args)
-            .stdout(full)
-            .output()
-            .expect("cbscan runs");
+        let output = output_to_dev_full(args);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(

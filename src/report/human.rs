@@ -709,6 +709,23 @@ mod tests {
         );
     }
 
+    /// The summary `report` writes for `summary`, with `options`.
+    fn rendered(
+        catalog: &Catalog,
+        summary: &crate::summary::Summary,
+        options: ReportOptions,
+    ) -> String {
+        let mut out = Vec::new();
+        let mut report = HumanReport::new(Box::new(&mut out), "test".into(), catalog, options);
+        let done = ScanDone {
+            summary,
+            elapsed: std::time::Duration::ZERO,
+        };
+        report.finish(&done).unwrap();
+        drop(report);
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn columns_stay_aligned_past_a_million() {
         let catalog = Catalog::builtin().unwrap();
@@ -724,21 +741,7 @@ mod tests {
         }
         let mut summary = crate::summary::Summary::new(catalog.codes().len());
         summary.add_counts(&counts);
-        let mut out = Vec::new();
-        let mut report = HumanReport::new(
-            Box::new(&mut out),
-            "test".into(),
-            &catalog,
-            ReportOptions::default(),
-        );
-        report
-            .finish(&ScanDone {
-                summary: &summary,
-                elapsed: std::time::Duration::ZERO,
-            })
-            .unwrap();
-        drop(report);
-        let text = String::from_utf8(out).unwrap();
+        let text = rendered(&catalog, &summary, ReportOptions::default());
         let at = |code: &str| {
             let line = text.lines().find(|l| l.contains(code)).unwrap();
             line.find(code).unwrap()
@@ -772,19 +775,11 @@ mod tests {
         let mut summary = crate::summary::Summary::new(catalog.codes().len());
         summary.add_counts(&counts);
         for width in [80, 100, 130] {
-            let mut out = Vec::new();
             let options = ReportOptions {
                 width: Some(width),
                 ..ReportOptions::default()
             };
-            let mut report = HumanReport::new(Box::new(&mut out), "test".into(), &catalog, options);
-            let done = ScanDone {
-                summary: &summary,
-                elapsed: std::time::Duration::ZERO,
-            };
-            report.finish(&done).unwrap();
-            drop(report);
-            let text = String::from_utf8(out).unwrap();
+            let text = rendered(&catalog, &summary, options);
             let rows: Vec<&str> = text
                 .lines()
                 .skip_while(|l| *l != "By code")

@@ -418,3 +418,19 @@ pub fn assert_same_hits(got: &[HitTuple], expected: &[HitTuple], context: &str) 
         expected.get(first)
     );
 }
+
+/// Runs the binary (from the project root) with standard output on `/dev/full`, where every
+/// write fails with "No space left on device".
+#[cfg(target_os = "linux")]
+pub fn output_to_dev_full(args: &[&str]) -> std::process::Output {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full exists on Linux");
+    std::process::Command::new(bin())
+        .current_dir(root())
+        .args(args)
+        .stdout(full)
+        .output()
+        .expect("cbscan runs")
+}
