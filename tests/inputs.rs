@@ -1,7 +1,7 @@
 //! How inputs are opened and read: compressed logs (recognised by their bytes, not their
 //! names), damaged archives, an input that is the output file, the size a file had when it was
-//! opened, files rotated or deleted mid-scan, the chunk-size floor and the excerpt radius;
-//! folder walks that find nothing, and the folders walks skip.
+//! opened, files rotated, deleted or cut (truncated) mid-scan or before it, the chunk-size floor
+//! and the excerpt radius; folder walks that find nothing, and the folders walks skip.
 //!
 //! Expected hits come from the plain fixtures through the independent reference model in
 //! `tests/support/`, or are written out by hand.
@@ -626,6 +626,44 @@ fn a_file_cut_to_nothing_mid_scan_keeps_what_was_read_and_says_so() {
              scanned the first {read} bytes"
         );
         assert!(notices[0].starts_with(&said), "{what}: {notices:?}");
+    }
+}
+
+#[test]
+fn a_file_cut_between_listing_and_reading_is_said_so() {
+    // Listed at its full size, cut before the scan opens it: no timing involved. Chunked, the
+    // chunks past the cut start beyond the new end, and the one that holds it ends early.
+    let data = numbered_log(100_000, "SYS_ERR DATABASE_TIMEOUT_MS=3000");
+    let size = data.len() as u64;
+    let mid_line = line_start(&data, 60_001) + "line 60001 SYS_ERR DATABASE_TIMEOUT".len();
+    for (cut, kept) in [(mid_line, 60_000u64), (0, 0)] {
+        for (chunk_size, threads) in [(Some(256 << 10), 1), (Some(256 << 10), 2), (None, 1)] {
+            let what = format!("cut at {cut}, chunks of {chunk_size:?} bytes, {threads} threads");
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("app.log");
+            std::fs::write(&path, &data[..cut]).unwrap();
+            let (summary, sink) = scan_app_log_on(&path, size, chunk_size, threads, || {});
+            assert_eq!((summary.files(), summary.errors()), (1, 0), "{what}");
+            assert_eq!(summary.bytes(), cut as u64, "{what}");
+            assert_eq!((summary.lines(), summary.hits()), (kept, kept), "{what}");
+            let numbers: Vec<u64> = sink.hits.iter().map(|h| h.1).collect();
+            assert_eq!(numbers, (1..=kept).collect::<Vec<_>>(), "{what}");
+            assert_eq!(sink.misnumbered, [], "{what}");
+            let notices: Vec<String> = sink.notices.iter().map(|n| n.1.to_string()).collect();
+            let line_cut = if cut > 0 {
+                ", except the line cut at their end"
+            } else {
+                ""
+            };
+            assert_eq!(
+                notices,
+                [format!(
+                    "shrank from {size} to {cut} bytes while it was scanned (truncated?); \
+                     scanned the first {cut} bytes{line_cut}"
+                )],
+                "{what}"
+            );
+        }
     }
 }
 

@@ -72,7 +72,7 @@ fn fd_metadata(fd: i32) -> Option<Metadata> {
 /// How a file changed while it was scanned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
-    /// Its size when it was opened (what was scanned, at most).
+    /// Its size when it was opened, or listed if it was (what was scanned, at most).
     pub opened: u64,
     /// Its size when the scan of it ended.
     pub now: u64,
@@ -170,7 +170,8 @@ pub struct OpenOptions {
 /// means it shrank.
 pub struct OpenFile {
     file: File,
-    /// Its size when opened, for regular files; reads stop there.
+    /// Its size when opened (or listed, see [`OpenFile::open_listed`]), for regular files;
+    /// reads stop there.
     size: Option<u64>,
     /// A read found bytes past `size`.
     grew: AtomicBool,

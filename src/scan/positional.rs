@@ -20,12 +20,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::error::Error;
-use crate::input::{Change, Encoding, OpenFile, OpenOptions};
+use crate::input::{Change, Encoding, Listed, OpenFile, OpenOptions};
 
 /// Where a chunked input's bytes come from.
 pub(crate) enum ChunkSource {
-    /// A file, opened on first use.
-    File(PathBuf),
+    /// A file, opened on first use, and what listing it found: it is read up to that size,
+    /// as a small file is, so that a cut between listing and opening is seen as one.
+    File { path: PathBuf, listed: Listed },
     /// Bytes in memory.
     Bytes(Arc<Vec<u8>>),
 }
@@ -73,16 +74,18 @@ impl SharedInput {
         }
         let opened = match &self.source {
             ChunkSource::Bytes(data) => Ok(Positional::Bytes(Arc::clone(data))),
-            ChunkSource::File(path) => OpenFile::open(path, &self.name, options).and_then(|file| {
-                let encoding = file.encoding().map_err(|source| Error::Input {
-                    path: self.name.clone(),
-                    source,
-                })?;
-                Ok(Positional::File {
-                    file: Arc::new(file),
-                    encoding,
+            ChunkSource::File { path, listed } => {
+                OpenFile::open_listed(path, &self.name, Some(*listed), options).and_then(|file| {
+                    let encoding = file.encoding().map_err(|source| Error::Input {
+                        path: self.name.clone(),
+                        source,
+                    })?;
+                    Ok(Positional::File {
+                        file: Arc::new(file),
+                        encoding,
+                    })
                 })
-            }),
+            }
         };
         match opened {
             Ok(open) => {
