@@ -1,7 +1,7 @@
 //! How inputs are opened and read: compressed logs (recognised by their bytes, not their
 //! names), damaged archives, an input that is the output file, the size a file had when it was
-//! opened, files rotated or deleted mid-scan, the chunk-size floor and the excerpt radius;
-//! folder walks that find nothing, and the folders walks skip.
+//! opened, files rotated, deleted or cut (truncated) mid-scan or before it, the chunk-size floor
+//! and the excerpt radius; folder walks that find nothing, and the folders walks skip.
 //!
 //! Expected hits come from the plain fixtures through the independent reference model in
 //! `tests/support/`, or are written out by hand.
@@ -323,6 +323,8 @@ fn excerpts_keep_256_bytes_either_side_of_a_hit() {
 /// Collects hits and notices; `on_first_hit` runs once, while the scan is under way.
 struct Watch<F: FnMut()> {
     hits: Vec<(String, u64)>,
+    /// The hits whose excerpt is not the line of a [`numbered_log`] they are reported at.
+    misnumbered: Vec<(u64, String)>,
     notices: Vec<(String, Notice)>,
     on_first_hit: Option<F>,
 }
@@ -334,6 +336,14 @@ impl<F: FnMut()> Sink for Watch<F> {
                 act();
             }
             self.hits.push((input.name.clone(), hit.line));
+            if !hit
+                .excerpt
+                .bytes
+                .starts_with(format!("line {} ", hit.line).as_bytes())
+            {
+                let text = String::from_utf8_lossy(hit.excerpt.bytes).into_owned();
+                self.misnumbered.push((hit.line, text));
+            }
         }
         Ok(())
     }
@@ -349,32 +359,45 @@ impl<F: FnMut()> Sink for Watch<F> {
     }
 }
 
-/// A scan that holds little in flight, so that most of the file is still unread when the
-/// sink sees the first hit.
-fn slow_scanner(chunked: bool) -> Scanner {
+/// A scan on `threads` threads, of files cut in chunks of `chunk_size` bytes (if any), that
+/// holds little in flight, so that most of the file is still unread when the sink sees the
+/// first hit.
+fn slow_scanner(chunk_size: Option<usize>, threads: usize) -> Scanner {
     let catalog = Catalog::builtin().expect("built-in catalog parses");
     Scanner::for_catalog(
         &catalog,
         ScanOptions {
-            threads: 2,
-            chunk_min: if chunked { 1 } else { u64::MAX },
-            chunk_size: 256 << 10,
+            threads,
+            chunk_min: if chunk_size.is_some() { 1 } else { u64::MAX },
+            chunk_size: chunk_size.unwrap_or(256 << 10),
             in_flight_bytes: 64 << 10,
             ..ScanOptions::default()
         },
     )
 }
 
-/// Scans `path` (listed as `size` bytes, reported as `app.log`) with [`slow_scanner`], running
-/// `act` once the first hit arrives.
+/// Scans `path` (listed as `size` bytes, reported as `app.log`) with [`slow_scanner`] on two
+/// threads, running `act` once the first hit arrives.
 fn scan_app_log<F: FnMut()>(
     path: &Path,
     size: u64,
     chunked: bool,
     act: F,
 ) -> (cbscan::Summary, Watch<F>) {
+    scan_app_log_on(path, size, chunked.then_some(256 << 10), 2, act)
+}
+
+/// [`scan_app_log`] on `threads` threads, in chunks of `chunk_size` bytes (if any).
+fn scan_app_log_on<F: FnMut()>(
+    path: &Path,
+    size: u64,
+    chunk_size: Option<usize>,
+    threads: usize,
+    act: F,
+) -> (cbscan::Summary, Watch<F>) {
     let mut sink = Watch {
         hits: Vec::new(),
+        misnumbered: Vec::new(),
         notices: Vec::new(),
         on_first_hit: Some(act),
     };
@@ -384,7 +407,7 @@ fn scan_app_log<F: FnMut()>(
         size: Some(size),
         id: None,
     };
-    let summary = slow_scanner(chunked)
+    let summary = slow_scanner(chunk_size, threads)
         .scan(vec![source], &mut sink)
         .into_result()
         .expect("the file stays readable through its descriptor");
@@ -497,6 +520,153 @@ fn a_grown_file_s_unfinished_last_line_is_left_out_not_misread() {
     }
 }
 
+/// Cuts the file at `path` to `len` bytes, as logrotate's `copytruncate` does (in place: the
+/// scan's descriptor sees it).
+fn cut_to(path: &Path, len: u64) {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|file| file.set_len(len))
+        .unwrap();
+}
+
+/// Where line `line` (from 1) of `data` starts.
+fn line_start(data: &[u8], line: usize) -> usize {
+    data.split_inclusive(|&b| b == b'\n')
+        .take(line - 1)
+        .map(<[u8]>::len)
+        .sum()
+}
+
+#[test]
+fn a_file_cut_mid_scan_is_counted_up_to_the_cut_and_said_so() {
+    // Every line has one hit, SYS_ERR, and a DATABASE_TIMEOUT_MS that is none: cut before
+    // its `_MS`, a line would have a DATABASE_TIMEOUT it never had.
+    let lines = 100_000;
+    let data = numbered_log(lines, "SYS_ERR DATABASE_TIMEOUT_MS=3000");
+    let kept = 60_000;
+    let cut = line_start(&data, kept + 1) + "line 60001 SYS_ERR DATABASE_TIMEOUT".len();
+    let cut = cut as u64;
+    // 17 chunks: the scan is in the first two when the file is cut in the 11th, so the chunks
+    // after it start past the new end.
+    for (chunk_size, threads) in [(Some(256 << 10), 1), (Some(256 << 10), 2), (None, 1)] {
+        let what = format!("chunks of {chunk_size:?} bytes, {threads} threads");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        std::fs::write(&path, &data).unwrap();
+        let cut_path = path.clone();
+        let size = data.len() as u64;
+        let act = move || cut_to(&cut_path, cut);
+        let (summary, sink) = scan_app_log_on(&path, size, chunk_size, threads, act);
+        // Counted as read, as a file that grows is: it was read to its end, which moved.
+        assert_eq!((summary.files(), summary.errors()), (1, 0), "{what}");
+        assert_eq!(summary.bytes(), cut, "{what}: what was read");
+        // The line the cut split is left out: no DATABASE_TIMEOUT, no SYS_ERR on line 60001.
+        assert_eq!(summary.lines(), kept as u64, "{what}");
+        assert_eq!(summary.hits(), kept as u64, "{what}");
+        let numbers: Vec<u64> = sink.hits.iter().map(|h| h.1).collect();
+        assert_eq!(numbers, (1..=kept as u64).collect::<Vec<_>>(), "{what}");
+        assert_eq!(sink.misnumbered, [], "{what}");
+        let notices: Vec<String> = sink.notices.iter().map(|n| n.1.to_string()).collect();
+        assert_eq!(
+            notices,
+            [format!(
+                "shrank from {size} to {cut} bytes while it was scanned (truncated?); \
+                 scanned the first {cut} bytes, except the line cut at their end"
+            )],
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn a_file_cut_to_nothing_mid_scan_keeps_what_was_read_and_says_so() {
+    let lines = 100_000;
+    let data = numbered_log(lines, "SYS_ERR");
+    let size = data.len() as u64;
+    // With chunks of 1 MiB on two threads, the second chunk has usually read its first blocks
+    // when the cut catches the first one in the middle: those blocks cannot be numbered.
+    let configurations = [
+        (Some(256 << 10), 1),
+        (Some(256 << 10), 2),
+        (Some(1 << 20), 2),
+        (None, 1),
+    ];
+    for (chunk_size, threads) in configurations {
+        let what = format!("chunks of {chunk_size:?} bytes, {threads} threads");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        std::fs::write(&path, &data).unwrap();
+        let cut_path = path.clone();
+        let act = move || cut_to(&cut_path, 0);
+        let (summary, sink) = scan_app_log_on(&path, size, chunk_size, threads, act);
+        assert_eq!((summary.files(), summary.errors()), (1, 0), "{what}");
+        // What was read before the cut is a start of the file, wherever the cut caught the
+        // reads; with two threads, a chunk read past the one the cut caught cannot be
+        // numbered, and is not counted.
+        let read = summary.bytes();
+        assert!(0 < read && read < size, "{what}: read {read} of {size}");
+        let read_lines = data[..read as usize]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        assert_eq!(summary.lines(), read_lines as u64, "{what}");
+        assert_eq!(summary.hits(), read_lines as u64, "{what}");
+        let numbers: Vec<u64> = sink.hits.iter().map(|h| h.1).collect();
+        assert_eq!(
+            numbers,
+            (1..=read_lines as u64).collect::<Vec<_>>(),
+            "{what}"
+        );
+        assert_eq!(sink.misnumbered, [], "{what}");
+        let notices: Vec<String> = sink.notices.iter().map(|n| n.1.to_string()).collect();
+        assert_eq!(notices.len(), 1, "{what}: {notices:?}");
+        let said = format!(
+            "shrank from {size} to 0 bytes while it was scanned (truncated?); \
+             scanned the first {read} bytes"
+        );
+        assert!(notices[0].starts_with(&said), "{what}: {notices:?}");
+    }
+}
+
+#[test]
+fn a_file_cut_between_listing_and_reading_is_said_so() {
+    // Listed at its full size, cut before the scan opens it: no timing involved. Chunked, the
+    // chunks past the cut start beyond the new end, and the one that holds it ends early.
+    let data = numbered_log(100_000, "SYS_ERR DATABASE_TIMEOUT_MS=3000");
+    let size = data.len() as u64;
+    let mid_line = line_start(&data, 60_001) + "line 60001 SYS_ERR DATABASE_TIMEOUT".len();
+    for (cut, kept) in [(mid_line, 60_000u64), (0, 0)] {
+        for (chunk_size, threads) in [(Some(256 << 10), 1), (Some(256 << 10), 2), (None, 1)] {
+            let what = format!("cut at {cut}, chunks of {chunk_size:?} bytes, {threads} threads");
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("app.log");
+            std::fs::write(&path, &data[..cut]).unwrap();
+            let (summary, sink) = scan_app_log_on(&path, size, chunk_size, threads, || {});
+            assert_eq!((summary.files(), summary.errors()), (1, 0), "{what}");
+            assert_eq!(summary.bytes(), cut as u64, "{what}");
+            assert_eq!((summary.lines(), summary.hits()), (kept, kept), "{what}");
+            let numbers: Vec<u64> = sink.hits.iter().map(|h| h.1).collect();
+            assert_eq!(numbers, (1..=kept).collect::<Vec<_>>(), "{what}");
+            assert_eq!(sink.misnumbered, [], "{what}");
+            let notices: Vec<String> = sink.notices.iter().map(|n| n.1.to_string()).collect();
+            let line_cut = if cut > 0 {
+                ", except the line cut at their end"
+            } else {
+                ""
+            };
+            assert_eq!(
+                notices,
+                [format!(
+                    "shrank from {size} to {cut} bytes while it was scanned (truncated?); \
+                     scanned the first {cut} bytes{line_cut}"
+                )],
+                "{what}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_reader_is_an_input_like_any_other() {
     let catalog = Catalog::builtin().expect("built-in catalog parses");
@@ -508,6 +678,7 @@ fn a_reader_is_an_input_like_any_other() {
     };
     let mut sink = Watch::<fn()> {
         hits: Vec::new(),
+        misnumbered: Vec::new(),
         notices: Vec::new(),
         on_first_hit: None,
     };

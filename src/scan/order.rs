@@ -2,6 +2,11 @@
 //! early, and hands them to the [`Sink`] strictly in unit order, numbering lines across the
 //! chunks of a file by adding up the line counts of the chunks before (a prefix sum). Every
 //! message was charged to the budget by its worker; it is released here once the sink has it.
+//!
+//! A file cut while its chunks were read (logrotate's `copytruncate`) is counted up to the
+//! chunk where it ended: the lines the cut took from that chunk are unknown, so the chunks
+//! after it, whatever they read before the cut, cannot be numbered. What is reported is then
+//! its first bytes, every hit at its right line, and the notice says how many.
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -11,6 +16,7 @@ use super::batch::Batch;
 use super::parallel::{Envelope, Outcome, Shared};
 use super::{InputStats, Notice};
 use crate::error::Error;
+use crate::input::Change;
 use crate::sink::{Hits, InputEnd, Sink};
 use crate::summary::{Counts, InputSummary, Summary};
 
@@ -49,6 +55,9 @@ pub(crate) fn emit_in_order(
         counts: Counts::new(shared.scanner.codes()),
         ended: false,
         handed: 0,
+        change: None,
+        held_back: false,
+        cut: false,
         max_hits: shared
             .scanner
             .options()
@@ -108,6 +117,13 @@ struct Emitter<'a> {
     handed: usize,
     /// Most hits of one source handed to the sink.
     max_hits: usize,
+    /// How the open source changed while it was read, as one of its chunks found: told once,
+    /// when it ends, with what was scanned.
+    change: Option<Change>,
+    /// Whether the last counted part of the open source left out its unterminated last line.
+    held_back: bool,
+    /// Whether the open source was cut in a chunk already counted: later chunks are not.
+    cut: bool,
 }
 
 impl Emitter<'_> {
@@ -118,6 +134,9 @@ impl Emitter<'_> {
             self.counts.clear();
             self.ended = false;
             self.handed = 0;
+            self.change = None;
+            self.held_back = false;
+            self.cut = false;
             self.sink.begin_input(&self.shared.inputs[source])?;
         }
         Ok(())
@@ -165,8 +184,9 @@ impl Emitter<'_> {
             }
             Message::Batch { source, batch } => {
                 self.open(source)?;
-                if self.ended {
-                    // Later chunks of a file that failed: their line numbers would be wrong.
+                if self.ended || self.cut {
+                    // Later chunks of a file that failed or was cut: their line numbers would
+                    // be wrong.
                     return Ok(());
                 }
                 // Counted first: if the sink stops on one of these hits, the summary still
@@ -194,15 +214,24 @@ impl Emitter<'_> {
                     stats,
                     error,
                     change,
+                    held_back,
+                    cut,
                 } = outcome;
-                // A chunk other than the last ends with a line break, so its lines are its
-                // line breaks: the next chunk's lines follow them. What was read before an
-                // error counts too.
-                self.line_base += stats.lines;
-                self.counts.add_read(stats.bytes, stats.lines);
-                if let Some(change) = change {
-                    self.sink
-                        .notice(&self.shared.inputs[source], &Notice::Changed(change))?;
+                if !self.cut {
+                    // A chunk other than the last ends with a line break, so its lines are
+                    // its line breaks: the next chunk's lines follow them. What was read
+                    // before an error or a cut counts too.
+                    self.line_base += stats.lines;
+                    self.counts.add_read(stats.bytes, stats.lines);
+                    self.held_back = held_back;
+                    self.cut = cut;
+                }
+                // The chunk that finished last, in time, brings it: not necessarily the last.
+                if change.is_some() {
+                    self.change = change;
+                }
+                if error.is_some() || last {
+                    self.tell_change(source)?;
                 }
                 if let Some(error) = error {
                     self.counts.add_error();
@@ -217,6 +246,20 @@ impl Emitter<'_> {
             Message::UnitDone => {}
         }
         Ok(())
+    }
+
+    /// Tells how the open source changed, if it did, with what of it was scanned.
+    fn tell_change(&mut self, source: usize) -> io::Result<()> {
+        let Some(change) = self.change.take() else {
+            return Ok(());
+        };
+        let change = Change {
+            scanned: self.counts.bytes(),
+            unfinished_line_left_out: self.held_back,
+            ..change
+        };
+        self.sink
+            .notice(&self.shared.inputs[source], &Notice::Changed(change))
     }
 
     fn read_so_far(&self) -> InputStats {

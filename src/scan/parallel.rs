@@ -8,6 +8,7 @@
 //! Workers are detached rather than joined: if the sink stops the scan (a closed pipe), the
 //! caller returns at once even if a worker is blocked reading a live stdin.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,7 +19,7 @@ use super::batch::{Batch, Recycler};
 use super::lines::{Finish, LineScanner, Resume, Scanned};
 use super::order::{emit_in_order, Message};
 use super::plan::{plan_units, Unit, UnitKind};
-use super::positional::{ChunkReader, Positional};
+use super::positional::{ChunkReader, ChunkStart, Positional};
 use super::region::Formatting;
 use super::{InputStats, ScanEnd, Scanner};
 use crate::error::Error;
@@ -349,13 +350,22 @@ fn run_unit(
                         input: &open,
                         nominal: nominal.clone(),
                         first: *first,
-                        last: *last,
                     };
-                    scan_chunk(shared, chunk, post, scratch)
+                    let mut outcome = scan_chunk(shared, chunk, post, scratch);
+                    // Any chunk's reads may see the file change (a cut is seen by the chunks
+                    // past it, in whatever order they run): the chunk that finishes last, in
+                    // time, looks once every read is done. One `stat` per changed file, none
+                    // per unchanged one; the emitter tells it when the file ends.
+                    if input.chunk_done() {
+                        outcome.change = open.changed();
+                    }
+                    outcome
                 }
-                Err(error) => Outcome::failed(error),
+                Err(error) => {
+                    input.chunk_done();
+                    Outcome::failed(error)
+                }
             };
-            input.chunk_done();
             post.send(
                 Message::End {
                     source,
@@ -411,16 +421,32 @@ pub(crate) struct Outcome {
     pub stats: InputStats,
     /// The error that stopped it.
     pub error: Option<Arc<Error>>,
-    /// How the file changed while it was read.
+    /// How the file changed while it was read, once all its reads are done (on one chunk of
+    /// it only, not necessarily the last).
     pub change: Option<Change>,
+    /// Whether its unterminated last line was left out (the file grew, or was cut).
+    pub held_back: bool,
+    /// Whether it ran into the end of the file before the size the file had when opened: the
+    /// file was cut there, and the chunks after this one cannot be numbered.
+    pub cut: bool,
 }
 
 impl Outcome {
     fn failed(error: Arc<Error>) -> Outcome {
         Outcome {
-            stats: InputStats::default(),
             error: Some(error),
+            ..Outcome::empty()
+        }
+    }
+
+    /// Nothing read.
+    fn empty() -> Outcome {
+        Outcome {
+            stats: InputStats::default(),
+            error: None,
             change: None,
+            held_back: false,
+            cut: false,
         }
     }
 }
@@ -460,7 +486,6 @@ struct Chunk<'a> {
     input: &'a Arc<Positional>,
     nominal: std::ops::Range<u64>,
     first: bool,
-    last: bool,
 }
 
 fn scan_chunk(
@@ -474,74 +499,74 @@ fn scan_chunk(
         input,
         nominal,
         first,
-        last,
     } = chunk;
     let name = shared.sources[source].name();
     let on_batch = &mut |batch| post.batch(source, batch);
     let scanner = &shared.scanner;
-    let file = match &**input {
-        Positional::File { file, .. } => Some(file),
-        Positional::Bytes(_) => None,
-    };
-    // The last chunk holds back an unterminated last line if the file grew: its end may
-    // still have been on its way.
-    let seen = ChangeSeen::default();
-    let at_end = || match file {
-        Some(file) if last => seen.finish_for(file),
-        _ => Finish::Final,
-    };
-    let scanned = match &**input {
+    let (scanned, cut) = match &**input {
         Positional::File { file, encoding }
             if *encoding != Encoding::Plain && scanner.options().decompress =>
         {
             // A compressed file has no line starts to cut at: its first chunk reads it all.
             if !first {
-                return Outcome {
-                    stats: InputStats::default(),
-                    error: None,
-                    change: None,
-                };
+                return Outcome::empty();
             }
+            // That chunk is the file's only reader: what its reads saw is what the file did.
+            let at_end = || finish(file.grew() || file.shrank());
             match file.stream(true) {
-                Ok(mut reader) => shared
-                    .line_scanner(source, Resume::at(0, 0), scratch)
-                    .scan_to_end_recycling(&mut reader, on_batch, &at_end, scratch),
+                Ok(mut reader) => (
+                    shared
+                        .line_scanner(source, Resume::at(0, 0), scratch)
+                        .scan_to_end_recycling(&mut reader, on_batch, &at_end, scratch),
+                    file.shrank(),
+                ),
                 Err(error) => return Outcome::failed(Arc::new(input_error(&name, error))),
             }
         }
         _ => {
             let start = match input.chunk_start(&nominal) {
-                Ok(Some(start)) => start,
-                Ok(None) => {
+                Ok(ChunkStart::At(start)) => start,
+                Ok(ChunkStart::Empty) => return Outcome::empty(),
+                Ok(ChunkStart::Cut) => {
                     return Outcome {
-                        stats: InputStats::default(),
-                        error: None,
-                        change: if last {
-                            file.and_then(|f| f.changed())
-                        } else {
-                            None
-                        },
+                        cut: true,
+                        ..Outcome::empty()
                     }
                 }
                 Err(error) => return Outcome::failed(Arc::new(input_error(&name, error))),
             };
+            let end = Cell::new(None);
             let mut reader = ChunkReader {
                 input,
                 at: start,
                 stop_from: nominal.end.saturating_sub(1),
                 done: false,
+                end: &end,
             };
+            let cut = || end.get().is_some_and(|at| input.cut_at(at));
+            // A chunk that runs into the end holds back an unterminated last line if the file
+            // was cut there (the cut fell anywhere in it), or grew (its end may still have been
+            // on its way). A chunk that ends with its closing line break has none to hold.
+            let at_end = || finish(cut() || (end.get().is_some() && input.grew()));
             // Line numbers count from the chunk's start; the emitter adds the chunks before.
-            shared
+            let scanned = shared
                 .line_scanner(source, Resume::at(start, 0), scratch)
-                .scan_to_end_recycling(&mut reader, on_batch, &at_end, scratch)
+                .scan_to_end_recycling(&mut reader, on_batch, &at_end, scratch);
+            (scanned, cut())
         }
     };
-    let change = match file {
-        Some(file) if last => seen.change(file),
-        _ => None,
-    };
-    outcome(&name, scanned, change)
+    outcome(&name, scanned, None, cut)
+}
+
+/// How to finish reading a file that `changed` (grew or was cut) while read: its last line
+/// may have been cut by the size or the cut, and is held back rather than reported as
+/// complete.
+fn finish(changed: bool) -> Finish {
+    if changed {
+        Finish::Pending
+    } else {
+        Finish::Final
+    }
 }
 
 /// An input error naming the input.
@@ -552,36 +577,15 @@ fn input_error(name: &str, source: io::Error) -> Error {
     }
 }
 
-/// How a file changed while it was read, looked at once (a `stat` per file counts when a
-/// folder holds thousands).
-#[derive(Default)]
-struct ChangeSeen(std::cell::OnceCell<Option<Change>>);
-
-impl ChangeSeen {
-    fn change(&self, file: &OpenFile) -> Option<Change> {
-        self.0.get_or_init(|| file.changed()).clone()
-    }
-
-    /// How to finish a file read up to its size when opened: if it has grown since, its last
-    /// line may have been cut by the size, and is held back rather than reported as complete.
-    fn finish_for(&self, file: &OpenFile) -> Finish {
-        match self.change(file) {
-            Some(change) if change.now > change.opened => Finish::Pending,
-            _ => Finish::Final,
-        }
-    }
-}
-
-fn outcome(name: &str, scanned: Scanned, change: Option<Change>) -> Outcome {
+fn outcome(name: &str, scanned: Scanned, change: Option<Change>, cut: bool) -> Outcome {
     Outcome {
         stats: scanned.stats,
         error: scanned
             .error
             .map(|error| Arc::new(input_error(name, error))),
-        change: change.map(|change| Change {
-            unfinished_line_left_out: scanned.held_back,
-            ..change
-        }),
+        change,
+        held_back: scanned.held_back,
+        cut,
     }
 }
 
@@ -606,7 +610,7 @@ fn scan_whole(
     let final_line = || Finish::Final;
     match source {
         Source::Stdin => match open_stdin(&options, &name) {
-            Ok(mut reader) => outcome(&name, scan(&mut reader, on_batch, &final_line), None),
+            Ok(mut reader) => outcome(&name, scan(&mut reader, on_batch, &final_line), None, false),
             Err(error) => Outcome::failed(Arc::new(error)),
         },
         Source::Reader { reader, .. } => {
@@ -616,7 +620,9 @@ fn scan_whole(
                 return Outcome::failed(Arc::new(input_error(&name, error)));
             };
             match open_reader(reader, &options, &name) {
-                Ok(mut reader) => outcome(&name, scan(&mut reader, on_batch, &final_line), None),
+                Ok(mut reader) => {
+                    outcome(&name, scan(&mut reader, on_batch, &final_line), None, false)
+                }
                 Err(error) => Outcome::failed(Arc::new(error)),
             }
         }
@@ -626,18 +632,20 @@ fn scan_whole(
                 Ok(file) => Arc::new(file),
                 Err(error) => return Outcome::failed(Arc::new(error)),
             };
-            let seen = ChangeSeen::default();
-            let at_end = || seen.finish_for(&file);
+            // The stream is the file's only reader: what its reads saw is what the file did,
+            // known without a `stat`; one is made only if they saw a change, for its size now.
+            let at_end = || finish(file.grew() || file.shrank());
             let scanned = match file.stream(options.decompress) {
                 Ok(mut reader) => scan(&mut reader, on_batch, &at_end),
                 Err(error) => return Outcome::failed(Arc::new(input_error(&name, error))),
             };
-            outcome(&name, scanned, seen.change(&file))
+            outcome(&name, scanned, file.changed(), file.shrank())
         }
         Source::Bytes { data, .. } => outcome(
             &name,
             scan(&mut data.as_slice(), on_batch, &final_line),
             None,
+            false,
         ),
         // Could not even be listed: its error is reported in its place.
         Source::Failed(error) => Outcome::failed(Arc::clone(error)),

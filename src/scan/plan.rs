@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::positional::{ChunkSource, SharedInput};
 use super::ScanOptions;
-use crate::input::Source;
+use crate::input::{Listed, Source};
 use crate::limits::{MAX_CHUNKS_PER_FILE, RUN_BYTES, RUN_FILES};
 
 pub(crate) enum UnitKind {
@@ -66,10 +66,16 @@ pub(crate) fn plan_units(sources: &[Source], options: &ScanOptions) -> Vec<Unit>
                 path,
                 name,
                 size: Some(size),
-                ..
+                id,
             } => {
                 if large(*size) {
-                    let input = ChunkSource::File(path.clone());
+                    let input = ChunkSource::File {
+                        path: path.clone(),
+                        listed: Listed {
+                            size: *size,
+                            id: *id,
+                        },
+                    };
                     plan.chunks(index, input, name, *size, options.chunk_size);
                 } else {
                     plan.small(index, *size);
@@ -127,7 +133,7 @@ impl Planner {
                 kind: UnitKind::Chunk {
                     source: index,
                     input: Arc::clone(&input),
-                    // The last chunk reads to the end: the size the file has when opened.
+                    // The last chunk reads to the end: the size the file had when listed.
                     nominal: nominal.start..if last { u64::MAX } else { nominal.end },
                     first: i == 0,
                     last,

@@ -6,7 +6,13 @@
 //! lines that start after the first `\n` at or after `nominal.start - 1` (or at 0) and ends with
 //! the first `\n` at or after `nominal.end - 1` (or at the size the file had when opened), so no
 //! hit spans two chunks: no pattern contains a line break.
+//!
+//! A file cut while it is read (logrotate's `copytruncate`) ends before the size it had when
+//! opened: a chunk whose reads run into that early end says so ([`ChunkStart::Cut`], or
+//! [`ChunkReader::end`] short of that size), for the chunks after it can no longer be
+//! numbered.
 
+use std::cell::Cell;
 use std::io::{self, Read};
 use std::ops::Range;
 use std::path::PathBuf;
@@ -14,12 +20,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::error::Error;
-use crate::input::{Encoding, OpenFile, OpenOptions};
+use crate::input::{Change, Encoding, Listed, OpenFile, OpenOptions};
 
 /// Where a chunked input's bytes come from.
 pub(crate) enum ChunkSource {
-    /// A file, opened on first use.
-    File(PathBuf),
+    /// A file, opened on first use, and what listing it found: it is read up to that size,
+    /// as a small file is, so that a cut between listing and opening is seen as one.
+    File { path: PathBuf, listed: Listed },
     /// Bytes in memory.
     Bytes(Arc<Vec<u8>>),
 }
@@ -67,16 +74,18 @@ impl SharedInput {
         }
         let opened = match &self.source {
             ChunkSource::Bytes(data) => Ok(Positional::Bytes(Arc::clone(data))),
-            ChunkSource::File(path) => OpenFile::open(path, &self.name, options).and_then(|file| {
-                let encoding = file.encoding().map_err(|source| Error::Input {
-                    path: self.name.clone(),
-                    source,
-                })?;
-                Ok(Positional::File {
-                    file: Arc::new(file),
-                    encoding,
+            ChunkSource::File { path, listed } => {
+                OpenFile::open_listed(path, &self.name, Some(*listed), options).and_then(|file| {
+                    let encoding = file.encoding().map_err(|source| Error::Input {
+                        path: self.name.clone(),
+                        source,
+                    })?;
+                    Ok(Positional::File {
+                        file: Arc::new(file),
+                        encoding,
+                    })
                 })
-            }),
+            }
         };
         match opened {
             Ok(open) => {
@@ -93,11 +102,14 @@ impl SharedInput {
     }
 
     /// One chunk is done; after the last, the file is closed (once the chunks still holding
-    /// it let go).
-    pub(crate) fn chunk_done(&self) {
-        if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+    /// it let go). Returns whether this was the last: every read of the input is then done
+    /// (and seen here, through the counter's acquire), whichever chunk made it.
+    pub(crate) fn chunk_done(&self) -> bool {
+        let last = self.remaining.fetch_sub(1, Ordering::AcqRel) == 1;
+        if last {
             *self.state.lock().unwrap_or_else(|p| p.into_inner()) = State::Closed;
         }
+        last
     }
 }
 
@@ -125,8 +137,33 @@ impl Positional {
         }
     }
 
-    /// Offset of the first `\n` in `range`, if any.
-    pub(crate) fn find_newline(&self, range: Range<u64>) -> io::Result<Option<u64>> {
+    /// How the input changed while it was read, as far as its reads saw (a `stat` if they saw
+    /// a change).
+    pub(crate) fn changed(&self) -> Option<Change> {
+        match self {
+            Positional::File { file, .. } => file.changed(),
+            Positional::Bytes(_) => None,
+        }
+    }
+
+    /// Whether the input ending at `at` ends before the size it had when opened: it was cut.
+    pub(crate) fn cut_at(&self, at: u64) -> bool {
+        match self {
+            Positional::File { file, .. } => file.opened_size().is_some_and(|size| at < size),
+            Positional::Bytes(_) => false,
+        }
+    }
+
+    /// Whether a read found bytes past the size the input had when opened.
+    pub(crate) fn grew(&self) -> bool {
+        match self {
+            Positional::File { file, .. } => file.grew(),
+            Positional::Bytes(_) => false,
+        }
+    }
+
+    /// The first `\n` in `range`.
+    fn find_newline(&self, range: Range<u64>) -> io::Result<Newline> {
         let mut block = [0u8; 4096];
         let mut at = range.start;
         while at < range.end {
@@ -134,31 +171,58 @@ impl Positional {
                 .len()
                 .min(usize::try_from(range.end - at).unwrap_or(usize::MAX));
             let n = match self.read_at(&mut block[..want], at) {
-                Ok(0) => return Ok(None),
+                Ok(0) => return Ok(Newline::End(at)),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
             if let Some(i) = memchr::memchr(b'\n', &block[..n]) {
-                return Ok(Some(at + i as u64));
+                return Ok(Newline::At(at + i as u64));
             }
             at += n as u64;
         }
-        Ok(None)
+        Ok(Newline::NotInRange)
     }
 
-    /// Where the chunk `nominal` starts, or `None` if it holds no line of its own.
-    pub(crate) fn chunk_start(&self, nominal: &Range<u64>) -> io::Result<Option<u64>> {
+    /// Where the chunk `nominal` starts.
+    pub(crate) fn chunk_start(&self, nominal: &Range<u64>) -> io::Result<ChunkStart> {
         if nominal.start == 0 {
-            return Ok(Some(0));
+            return Ok(ChunkStart::At(0));
         }
         // The chunk before ends with the first newline at or after `nominal.start - 1`; a
         // newline only at or past `nominal.end - 1` means it ends there too, and this chunk is
         // empty.
-        Ok(self
-            .find_newline(nominal.start - 1..nominal.end.saturating_sub(1))?
-            .map(|newline| newline + 1))
+        Ok(
+            match self.find_newline(nominal.start - 1..nominal.end.saturating_sub(1))? {
+                Newline::At(newline) => ChunkStart::At(newline + 1),
+                Newline::End(at) if self.cut_at(at) => ChunkStart::Cut,
+                Newline::End(_) | Newline::NotInRange => ChunkStart::Empty,
+            },
+        )
     }
+}
+
+/// What a search for a line break found.
+enum Newline {
+    /// One, at this offset.
+    At(u64),
+    /// None in the range searched.
+    NotInRange,
+    /// The input ends at this offset, before the range does.
+    End(u64),
+}
+
+/// Where a chunk starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChunkStart {
+    /// Its first line starts at this offset.
+    At(u64),
+    /// It holds no line of its own: the line the chunk before ends with covers it, or the
+    /// input ends (at the size it had when opened) before it.
+    Empty,
+    /// The input ends before it, short of the size it had when opened: it was cut, and what
+    /// this chunk held is gone.
+    Cut,
 }
 
 /// Reads a chunk: from `at` up to and including the first `\n` at or after `stop_from` (or to
@@ -168,16 +232,20 @@ pub(crate) struct ChunkReader<'a> {
     pub at: u64,
     pub stop_from: u64,
     pub done: bool,
+    /// Where the input ended, if the chunk ran into its end (a cell, so that the scan's
+    /// `at_end` can look while the scan holds the reader).
+    pub end: &'a Cell<Option<u64>>,
 }
 
 impl Read for ChunkReader<'_> {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
-        if self.done {
+        if self.done || buffer.is_empty() {
             return Ok(0);
         }
         let mut n = self.input.read_at(buffer, self.at)?;
         if n == 0 {
             self.done = true;
+            self.end.set(Some(self.at));
         }
         let end = self.at + n as u64;
         if end > self.stop_from {
