@@ -112,6 +112,13 @@ impl Batch {
             + self.formatted.iter().map(Formatted::weight).sum::<usize>()
     }
 
+    /// Bytes of formatted text the batch holds (not its buffers' capacity: a recycled batch
+    /// keeps the capacity of its busiest past, and judging by that would hand on every hit
+    /// alone).
+    pub(crate) fn formatted_len(&self) -> usize {
+        self.formatted.iter().map(Formatted::len).sum()
+    }
+
     /// Whether adding one hit with an excerpt of up to `excerpt_len` new bytes could make the
     /// batch weigh more than `limit` (counting the growth of its buffers, which double).
     pub(crate) fn would_outgrow(&self, excerpt_len: usize, limit: usize) -> bool {
@@ -126,8 +133,8 @@ impl Batch {
         } else {
             self.text.capacity()
         };
-        let formatted: usize = self.formatted.iter().map(Formatted::len).sum();
-        hits * std::mem::size_of::<StoredHit>() + text + self.counts.weight() + formatted > limit
+        hits * std::mem::size_of::<StoredHit>() + text + self.counts.weight() + self.formatted_len()
+            > limit
     }
 
     /// Copies the excerpt `haystack[range]` (absolute offset `haystack_offset + range.start`)

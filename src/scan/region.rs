@@ -219,7 +219,7 @@ fn scan_slice(
             format_hit(formatting, batch, &stored, &haystack[cut.range.clone()]);
             // The formatted text may make the batch heavy all by itself (a long path, a line
             // of control characters escaped six bytes each): hand it on now.
-            if batch.weight() >= BATCH_BYTES {
+            if batch.formatted_len() >= BATCH_BYTES / 2 {
                 out.hand_on();
             }
         }
