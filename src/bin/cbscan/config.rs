@@ -48,6 +48,8 @@ pub struct StdoutReport {
 pub struct ScanConfig {
     pub scanner: Scanner,
     pub sources: Vec<Source>,
+    /// The paths named on the command line (the other sources were found by walking).
+    pub named: Vec<std::path::PathBuf>,
     /// Standard output's report (none with `--quiet`).
     pub stdout: Option<StdoutReport>,
     /// Reports written to files, each complete whatever standard output shows.
@@ -173,6 +175,7 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
     Ok(ScanConfig {
         scanner,
         sources,
+        named: args.paths.clone(),
         stdout,
         files: args.reports,
         policy,

@@ -11,7 +11,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 
 use cbscan::advice::generic_seen;
 use cbscan::catalog::Catalog;
-use cbscan::input::FileId;
+use cbscan::input::{FileId, Source};
 use cbscan::report::escape::terminal;
 use cbscan::report::{new_report, Format, Report, ReportOptions, Show};
 use cbscan::scan::{ScanOptions, Scanner};
@@ -28,7 +28,8 @@ const STDOUT: &str = "standard output";
 pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
     let ScanConfig {
         scanner,
-        sources,
+        mut sources,
+        named,
         stdout,
         files,
         policy,
@@ -80,10 +81,35 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             ));
             return exit::ERROR;
         }
+        // A log named as an input and as a report would be emptied before it is read.
+        if let Some(id) = existing.as_ref().and_then(FileId::of) {
+            let named_input = sources.iter().any(|source| {
+                matches!(source, Source::File { id: Some(sid), path, .. }
+                    if *sid == id && named.iter().any(|n| n == path))
+            });
+            if named_input {
+                print_error(&format!(
+                    "--report {}={}: that file is also an input; writing the report would erase it",
+                    spec.format,
+                    spec.path.display()
+                ));
+                return exit::ERROR;
+            }
+            // A report left in a scanned folder by an earlier run is not a log: skip it, so
+            // that running the same command twice gives the same result.
+            sources.retain(
+                |source| !matches!(source, Source::File { id: Some(sid), .. } if *sid == id),
+            );
+        }
         let parent = spec.path.parent().filter(|p| !p.as_os_str().is_empty());
         if let Some(parent) = parent.filter(|p| !p.is_dir()) {
+            let what = if parent.exists() {
+                "is not a folder"
+            } else {
+                "does not exist"
+            };
             print_error(&format!(
-                "--report {}={}: {} is not a folder",
+                "--report {}={}: {} {what}",
                 spec.format,
                 spec.path.display(),
                 parent.display()
@@ -151,7 +177,7 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
 
 fn scan_into(
     scanner: &Scanner,
-    sources: Vec<cbscan::input::Source>,
+    sources: Vec<Source>,
     tee: &mut Tee<'_>,
     progress: Option<Progress>,
 ) -> Summary {
