@@ -160,16 +160,20 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
     let mut tee = Tee::new(reports);
     let summary = scan_into(&scanner, sources, &mut tee, progress);
     let mut output_failed = false;
+    let mut stdout_closed = false;
     for (destination, error) in tee.outcomes() {
         let Some(error) = error else { continue };
         // A closed stdout is not an error: the reader has what it wanted (`| head`).
         if destination == STDOUT && error.kind() == io::ErrorKind::BrokenPipe {
+            stdout_closed = true;
             continue;
         }
         print_error(&format!("writing {destination}: {error}"));
         output_failed = true;
     }
-    if stdout.is_some() && !stdout_shows_summary {
+    // The advice reaches a person even when the summary that carries it was not printed, or
+    // went to a reader that had gone (`| head`).
+    if stdout.is_some() && (!stdout_shows_summary || stdout_closed) {
         generic_warning_on_stderr(catalog, &summary);
     }
     exit::of(policy.verdict(catalog, &summary, output_failed))
