@@ -119,7 +119,8 @@ impl FormatHits for HumanFormat {
         if out.scratch_input != Some(input.index) {
             let mut name = String::new();
             terminal(&input.name, &mut name);
-            out.scratch = name.into_bytes();
+            // One column per character in the location, which must stay one line.
+            out.scratch = name.replace('\t', "\u{2409}").into_bytes();
             out.scratch_input = Some(input.index);
         }
         let path = std::mem::take(&mut out.scratch);
@@ -205,14 +206,30 @@ impl FormatHits for HumanFormat {
             Some(width) => SHOWN_CONTEXT.min(width.saturating_sub(6 + found_columns) / 2),
             None => SHOWN_CONTEXT,
         };
-        let (before, cut_before) = keep_last_shown(&before_raw, context);
-        let (after, cut_after) = keep_first_shown(&after_raw, context);
+        // Room one side does not use goes to the other (a hit near the start of its line
+        // shows more of what follows).
+        let total = 2 * context;
+        let (before_budget, after_budget) = match (
+            shown_width(&before_raw, total),
+            shown_width(&after_raw, total),
+        ) {
+            (b, _) if b < context => (b, total - b),
+            (_, a) if a < context => (total - a, a),
+            _ => (context, context),
+        };
+        let (before, cut_before) = keep_last_shown(&before_raw, before_budget);
+        let (after, cut_after) = keep_first_shown(&after_raw, after_budget);
         text.clear();
         terminal(before, &mut text);
         let before_end = text.len();
         terminal_bytes(matched, &mut text);
         let found_end = text.len();
         terminal(after, &mut text);
+        // A tab's width depends on where it falls: shown as a space, it takes the one column
+        // it was counted for (the JSON formats keep it).
+        if text.contains('\t') {
+            text = text.replace('\t', " ");
+        }
         let (before, found, after) = (
             &text[..before_end],
             &text[before_end..found_end],
@@ -502,15 +519,30 @@ fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }
 
-/// Columns `c` takes on a terminal once escaped (a stand-in such as `\u{200b}` takes eight).
+/// Columns `c` takes on a terminal once escaped (a stand-in such as `\u{200b}` takes eight;
+/// a tab is shown as a space).
 fn shown_columns(c: char) -> usize {
-    if is_unsafe_char(c) {
+    if c == '\t' {
+        1
+    } else if is_unsafe_char(c) {
         let mut shown = String::new();
         terminal(c.encode_utf8(&mut [0; 4]), &mut shown);
         shown.width()
     } else {
         c.width().unwrap_or(0)
     }
+}
+
+/// Columns raw `text` takes once escaped, counting no further than `cap`.
+fn shown_width(text: &str, cap: usize) -> usize {
+    let mut used = 0;
+    for c in text.chars() {
+        used += shown_columns(c);
+        if used >= cap {
+            return cap;
+        }
+    }
+    used
 }
 
 /// The end of raw `text` whose escaped form fits in `n` columns, and whether anything was cut.
@@ -791,6 +823,42 @@ mod tests {
                 assert!(row.width() <= width, "{width}: {row}");
             }
         }
+    }
+
+    #[test]
+    fn tabs_keep_the_excerpt_within_the_width_and_unused_room_goes_to_the_other_side() {
+        let catalog = Catalog::builtin().unwrap();
+        let tabs = format!(
+            "{} DATABASE_TIMEOUT\t\tx{}",
+            "\t".repeat(30),
+            "\ty".repeat(60)
+        );
+        let format = HumanFormat::new(&catalog, false, Some(80));
+        let text = hit_text(
+            &format,
+            &catalog,
+            "a.log",
+            "DATABASE_TIMEOUT",
+            tabs.as_bytes(),
+        );
+        let shown = text.lines().nth(1).unwrap();
+        assert!(!shown.contains('\t'), "{shown:?}");
+        assert!(shown.width() <= 80, "{} columns: {shown:?}", shown.width());
+        // Near the start of its line, a hit shows what follows in the room before it.
+        let line = format!("x DATABASE_TIMEOUT {}", "y".repeat(300));
+        let text = hit_text(
+            &HumanFormat::new(&catalog, false, None),
+            &catalog,
+            "a.log",
+            "DATABASE_TIMEOUT",
+            line.as_bytes(),
+        );
+        let shown = text.lines().nth(1).unwrap().trim_start();
+        assert_eq!(
+            shown.width(),
+            2 + 16 + (2 * SHOWN_CONTEXT - 2) + 1,
+            "{shown}"
+        );
     }
 
     #[test]
