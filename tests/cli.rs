@@ -1622,6 +1622,14 @@ mod jsonl {
         assert!(human.out().contains(&format!(
             "{MINIPROGRAM}:6:28: APIs_GET_OPENAPI_SCHEMA_ERROR"
         )));
+        // The summary names it too: a human report file has no stderr beside it.
+        assert!(
+            human
+                .out()
+                .contains("1 input could not be read: does/not/exist.log (No such file"),
+            "{}",
+            human.out()
+        );
     }
 }
 

@@ -326,11 +326,28 @@ impl<'a> HumanReport<'a> {
             writeln!(self.out, "{} of them shown (--max-hits)", group(self.shown))?;
         }
         if summary.errors() > 0 {
-            let text = format!(
-                "{} {} could not be read (see above)",
+            // Named here, so a report file says which (stdout's errors also went to stderr).
+            const NAMED: usize = 5;
+            let failed: Vec<String> = summary
+                .inputs()
+                .iter()
+                .filter_map(|row| {
+                    let error = row.error.as_ref()?;
+                    Some(escaped(&format!("{} ({error})", row.name)))
+                })
+                .collect();
+            let mut text = format!(
+                "{} {} could not be read",
                 summary.errors(),
                 plural(summary.errors(), "input", "inputs")
             );
+            if !failed.is_empty() {
+                text.push_str(": ");
+                text.push_str(&failed[..failed.len().min(NAMED)].join(", "));
+                if failed.len() > NAMED {
+                    text.push_str(&format!(" and {} more", failed.len() - NAMED));
+                }
+            }
             writeln!(self.out, "{}", self.paint(&text, |s| s.red()))?;
         }
         let categories = summary.categories_by_count(catalog);
