@@ -539,7 +539,9 @@ fn pad(text: &str, width: usize) -> String {
 /// Columns `c` takes on a terminal once escaped (a stand-in such as `\u{200b}` takes eight;
 /// a tab is shown as a space).
 fn shown_columns(c: char) -> usize {
-    if c == '\t' {
+    // Printable ASCII, a tab (shown as a space) and the control pictures C0 and DEL become:
+    // one column each, without escaping anything to find out.
+    if c <= '\u{7f}' {
         1
     } else if is_unsafe_char(c) {
         let mut shown = String::new();
@@ -550,8 +552,17 @@ fn shown_columns(c: char) -> usize {
     }
 }
 
+/// Whether every byte of `text` is printable ASCII, one column each (most log text): the
+/// column arithmetic is then byte arithmetic.
+fn plain(text: &str) -> bool {
+    text.bytes().all(|b| (0x20..0x7f).contains(&b))
+}
+
 /// Columns raw `text` takes once escaped, counting no further than `cap`.
 fn shown_width(text: &str, cap: usize) -> usize {
+    if plain(text) {
+        return text.len().min(cap);
+    }
     let mut used = 0;
     for c in text.chars() {
         used += shown_columns(c);
@@ -564,6 +575,10 @@ fn shown_width(text: &str, cap: usize) -> usize {
 
 /// The end of raw `text` whose escaped form fits in `n` columns, and whether anything was cut.
 fn keep_last_shown(text: &str, n: usize) -> (&str, bool) {
+    if plain(text) {
+        let start = text.len().saturating_sub(n);
+        return (&text[start..], start > 0);
+    }
     let mut used = 0;
     for (i, c) in text.char_indices().rev() {
         used += shown_columns(c);
@@ -577,6 +592,10 @@ fn keep_last_shown(text: &str, n: usize) -> (&str, bool) {
 /// The start of raw `text` whose escaped form fits in `n` columns, and whether anything was
 /// cut.
 fn keep_first_shown(text: &str, n: usize) -> (&str, bool) {
+    if plain(text) {
+        let end = text.len().min(n);
+        return (&text[..end], end < text.len());
+    }
     let mut used = 0;
     for (i, c) in text.char_indices() {
         used += shown_columns(c);
