@@ -265,7 +265,7 @@ measure "$WIDE_LABEL, jsonl, file → full-speed reader, -j16" file count 16 jso
 
 # --- correctness ---------------------------------------------------------------------
 echo
-echo "== correctness (jsonl through a reader: hits + 1 lines, summary hits = planted hits)"
+echo "== correctness (jsonl through a reader: begin + hits + end + summary lines, summary hits = planted hits)"
 python3 - "$CHECKS" <<'PY' || FAILED=1
 import json, sys
 bad = 0
@@ -287,8 +287,9 @@ for row in open(sys.argv[1], encoding="utf-8"):
             problems.append(f"summary hits {s['hits']} != {expected} planted")
         if s.get("errors", 0) != 0:
             problems.append(f"summary reports {s['errors']} errors")
-    if lines != expected + 1:
-        problems.append(f"{lines} output lines, expected {expected} hits + 1 summary")
+    # JSON lines v2: a begin and an end record per input (one input here), the hits, a summary.
+    if lines != expected + 3:
+        problems.append(f"{lines} output lines, expected begin + {expected} hits + end + summary")
     if problems:
         bad = 1
         print(f"  {label}: MISMATCH: " + "; ".join(problems))
