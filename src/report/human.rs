@@ -180,15 +180,8 @@ impl FormatHits for HumanFormat {
                     // ` — ` and at least a few columns of meaning, or nothing.
                     let room = width.saturating_sub(used + 3);
                     if room >= 6 {
-                        let (shown, cut) = keep_first_columns(&code.meaning, room);
                         buf.extend_from_slice(" — ".as_bytes());
-                        if cut {
-                            let (shorter, _) = keep_first_columns(&code.meaning, room - 1);
-                            buf.extend_from_slice(shorter.as_bytes());
-                            buf.extend_from_slice("…".as_bytes());
-                        } else {
-                            buf.extend_from_slice(shown.as_bytes());
-                        }
+                        buf.extend_from_slice(fit(&code.meaning, room).as_bytes());
                     }
                 }
             }
@@ -431,16 +424,10 @@ impl<'a> HumanReport<'a> {
                     + 7
                     + 2;
                 // A stub of a few letters says nothing: below a dozen columns, none.
-                let meaning = match self.format.width {
-                    Some(width) if before + meaning.width() > width => {
-                        let room = width.saturating_sub(before + 1);
-                        if room >= 12 {
-                            format!("{}…", keep_first_columns(meaning, room).0)
-                        } else {
-                            String::new()
-                        }
-                    }
-                    _ => meaning.clone(),
+                let meaning = match self.format.width.map(|w| w.saturating_sub(before)) {
+                    Some(room) if room < 13 && meaning.width() > room => String::new(),
+                    Some(room) => fit(meaning, room).into_owned(),
+                    None => meaning.clone(),
                 };
                 let row = format!(
                     "  {:>count_width$}  {lines}{}  {}  {}  {}",
@@ -606,16 +593,12 @@ fn keep_first_shown(text: &str, n: usize) -> (&str, bool) {
     (text, false)
 }
 
-/// The start of `text` that fits in `n` terminal columns, and whether anything was cut.
-fn keep_first_columns(text: &str, n: usize) -> (&str, bool) {
-    let mut used = 0;
-    for (i, c) in text.char_indices() {
-        used += c.width().unwrap_or(0);
-        if used > n {
-            return (&text[..i], true);
-        }
+/// `text` (already escaped) in at most `n` columns: whole, or cut with `…` as its last column.
+fn fit(text: &str, n: usize) -> std::borrow::Cow<'_, str> {
+    match keep_first_shown(text, n) {
+        (_, false) => text.into(),
+        _ => format!("{}…", keep_first_shown(text, n.saturating_sub(1)).0).into(),
     }
-    (text, false)
 }
 
 fn plural<'s>(n: u64, one: &'s str, many: &'s str) -> &'s str {
@@ -777,6 +760,21 @@ mod tests {
         );
     }
 
+    /// A summary with `n` hits of each code, each on a line of its own.
+    fn summary_of(catalog: &Catalog, hits: &[(&str, u64)]) -> crate::summary::Summary {
+        let mut counts = crate::summary::Counts::new(catalog.codes().len());
+        for &(code, n) in hits {
+            let id = catalog.lookup(code).unwrap();
+            for _ in 0..n {
+                counts.add_hit(id);
+                counts.add_code_line(id);
+            }
+        }
+        let mut summary = crate::summary::Summary::new(catalog.codes().len());
+        summary.add_counts(&counts);
+        summary
+    }
+
     /// The summary `report` writes for `summary`, with `options`.
     fn rendered(
         catalog: &Catalog,
@@ -797,18 +795,14 @@ mod tests {
     #[test]
     fn columns_stay_aligned_past_a_million() {
         let catalog = Catalog::builtin().unwrap();
-        let big = catalog.lookup("DATABASE_TIMEOUT").unwrap();
-        let small = catalog.lookup("AUTH_LOGIN_FAILED").unwrap();
-        let generic = catalog.lookup("SYS_ERR").unwrap();
-        let mut counts = crate::summary::Counts::new(catalog.codes().len());
-        for (code, n) in [(big, 6_000_000), (small, 1), (generic, 1_234_567)] {
-            for _ in 0..n {
-                counts.add_hit(code);
-                counts.add_code_line(code);
-            }
-        }
-        let mut summary = crate::summary::Summary::new(catalog.codes().len());
-        summary.add_counts(&counts);
+        let summary = summary_of(
+            &catalog,
+            &[
+                ("DATABASE_TIMEOUT", 6_000_000),
+                ("AUTH_LOGIN_FAILED", 1),
+                ("SYS_ERR", 1_234_567),
+            ],
+        );
         let text = rendered(&catalog, &summary, ReportOptions::default());
         let at = |code: &str| {
             let line = text.lines().find(|l| l.contains(code)).unwrap();
@@ -830,18 +824,14 @@ mod tests {
     #[test]
     fn on_a_terminal_summary_rows_fit_its_width() {
         let catalog = Catalog::builtin().unwrap();
-        let mut counts = crate::summary::Counts::new(catalog.codes().len());
-        for code in [
-            "STORAGE_EXCEED_AUTHORITY",
-            "AI_MODEL_DISABLED",
-            "FUNCTIONS_EXECUTE_FAIL",
-        ] {
-            let id = catalog.lookup(code).unwrap();
-            counts.add_hit(id);
-            counts.add_code_line(id);
-        }
-        let mut summary = crate::summary::Summary::new(catalog.codes().len());
-        summary.add_counts(&counts);
+        let summary = summary_of(
+            &catalog,
+            &[
+                ("STORAGE_EXCEED_AUTHORITY", 1),
+                ("AI_MODEL_DISABLED", 1),
+                ("FUNCTIONS_EXECUTE_FAIL", 1),
+            ],
+        );
         for width in [80, 100, 130] {
             let options = ReportOptions {
                 width: Some(width),
@@ -935,9 +925,10 @@ mod tests {
         assert_eq!(keep_last_shown("a\u{200b}b", 2), ("b", true));
         assert_eq!(keep_last_shown("a\u{200b}b", 9), ("\u{200b}b", true));
         assert_eq!(keep_first_shown("\x1bc", 1), ("\x1b", true));
-        assert_eq!(keep_first_columns("错误码abc", 4), ("错误", true));
-        assert_eq!(keep_first_columns("错误码abc", 5), ("错误", true));
-        assert_eq!(keep_first_columns("ab", 2), ("ab", false));
+        assert_eq!(keep_first_shown("错误码abc", 5), ("错误", true));
+        assert_eq!(keep_first_shown("ab", 2), ("ab", false));
+        assert_eq!(fit("错误码abc", 5), "错误…");
+        assert_eq!(fit("ab", 2), "ab");
         assert_eq!(pad("错误", 6), "错误  ");
         assert_eq!(pad("ab", 1), "ab");
     }

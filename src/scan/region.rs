@@ -100,9 +100,7 @@ impl Out<'_> {
         }
         seen.codes.push(code as u32);
     }
-}
 
-impl Out<'_> {
     /// Hands the batch on (if it holds anything) and starts a new one.
     pub fn hand_on(&mut self) {
         if self.failed.is_some() || self.batch.is_blank() {

@@ -190,11 +190,8 @@ fn scan_into(
         progress,
         closed: false,
     };
-    let end = scanner.scan(sources, &mut sink);
-    if let Some(progress) = &sink.progress {
-        progress.clear();
-    }
-    end.summary
+    // The sink clears the progress bar when the scan finishes, before the summary.
+    scanner.scan(sources, &mut sink).summary
 }
 
 /// When no human summary is printed, the generic-code advice still reaches a person.
