@@ -114,18 +114,34 @@ impl FormatHits for HitJson {
             buf,
         );
         buf.extend_from_slice(&self.code_tail[code]);
-        text.clear();
-        excerpt_text(
-            excerpt.bytes,
-            excerpt.cut_before,
-            excerpt.cut_after,
-            &mut text,
-        );
-        json_str(&text, buf);
-        if std::str::from_utf8(excerpt.bytes).is_err() {
-            buf.extend_from_slice(b",\"raw\":");
-            // Serialising a string map cannot fail.
-            let _ = json_to_writer(&mut *buf, &Data::from_bytes(excerpt.bytes));
+        match std::str::from_utf8(excerpt.bytes) {
+            // Most excerpts are text: escaped straight from the input, the cut marks spliced
+            // inside the quotes, without a copy (printing every hit is bound by this).
+            Ok(line) => {
+                let open = buf.len() + 1;
+                json_str(line, buf);
+                if excerpt.cut_after {
+                    buf.pop();
+                    buf.extend_from_slice("…\"".as_bytes());
+                }
+                if excerpt.cut_before {
+                    buf.splice(open..open, "…".bytes());
+                }
+            }
+            Err(_) => {
+                text.clear();
+                excerpt_text(
+                    excerpt.bytes,
+                    excerpt.cut_before,
+                    excerpt.cut_after,
+                    &mut text,
+                );
+                json_str(&text, buf);
+                // The exact bytes beside the readable text. Serialising a string map cannot
+                // fail.
+                buf.extend_from_slice(b",\"raw\":");
+                let _ = json_to_writer(&mut *buf, &Data::from_bytes(excerpt.bytes));
+            }
         }
         buf.extend_from_slice(self.close);
         out.text = text;
