@@ -86,3 +86,50 @@ fn plural<'s>(n: u64, one: &'s str, many: &'s str) -> &'s str {
         many
     }
 }
+
+/// Everything the catalog knows about `code`, as lines of plain text (`cbscan explain`, the
+/// `help` of a SARIF rule). Catalog texts are not escaped: writers escape for their consumer,
+/// line by line (a newline inside a catalog text stays inside its line).
+pub fn explain(catalog: &Catalog, code: CodeId) -> Vec<String> {
+    let entry = catalog.code(code);
+    let category = catalog.category(entry.category);
+    let mut lines = vec![
+        entry.code.clone(),
+        format!(
+            "  category: {} ({} / {})",
+            category.id, category.zh, category.en
+        ),
+    ];
+    if !entry.zh.is_empty() {
+        lines.push(format!("  zh:       {}", entry.zh));
+    }
+    if !entry.en.is_empty() {
+        lines.push(format!("  en:       {}", entry.en));
+    }
+    if !entry.numeric.is_empty() {
+        let numbers: Vec<String> = entry.numeric.iter().map(i64::to_string).collect();
+        lines.push(format!("  numeric:  {}", numbers.join(", ")));
+    }
+    if let Some(notes) = &entry.notes {
+        lines.push(format!("  notes:    {notes}"));
+    }
+    if let Some(url) = catalog.doc_url(code) {
+        lines.push(format!("  docs:     {url}"));
+    }
+    if let Some(reason) = &entry.generic_reason {
+        lines.push(format!("  warning:  generic code: {reason}."));
+        if let Some(note) = entry.generic_note.and_then(|n| catalog.notes().get(n)) {
+            for text in [&note.zh, &note.en] {
+                if !text.is_empty() {
+                    lines.push(format!("            {text}"));
+                }
+            }
+        }
+        lines.push(
+            "            In a scan, the specific codes on the same lines as this one are the"
+                .to_string(),
+        );
+        lines.push("            likely cause: `cbscan scan` lists them beside it.".to_string());
+    }
+    lines
+}

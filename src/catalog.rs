@@ -21,6 +21,26 @@ use crate::error::{Error, Result};
 pub const BUILTIN_TOML: &str = include_str!("catalog.toml");
 const BUILTIN_NAME: &str = "<built-in>";
 
+/// A `doc` URL template, checked: links end up in SARIF rules, Markdown and HTML, where only
+/// web addresses belong (a `javascript:` link in a report would be a way in).
+fn checked_doc(
+    doc: Option<Spanned<String>>,
+) -> std::result::Result<Option<String>, (Range<usize>, String)> {
+    let Some(doc) = doc else { return Ok(None) };
+    let url = doc.get_ref().trim();
+    let web = url.starts_with("https://") || url.starts_with("http://");
+    if !web || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err((
+            doc.span(),
+            format!(
+                "doc `{}` must be an http(s) URL without spaces",
+                url.escape_debug()
+            ),
+        ));
+    }
+    Ok(Some(url.to_string()))
+}
+
 /// Index of a code in its [`Catalog`] (stable for the catalog's lifetime).
 pub type CodeId = usize;
 /// Index of a category in its [`Catalog`].
@@ -35,6 +55,8 @@ pub struct Category {
     pub zh: String,
     /// English name.
     pub en: String,
+    /// Where its codes are documented: a URL in which `{code}` stands for the code.
+    pub doc: Option<String>,
 }
 
 /// A text several codes share, quoted verbatim where one of them is explained (the
@@ -70,6 +92,8 @@ pub struct CodeEntry {
     /// The shared note to quote when this (generic) code is explained, an index into
     /// [`Catalog::notes`].
     pub generic_note: Option<usize>,
+    /// Where this code is documented, when not where its category says.
+    pub doc: Option<String>,
 }
 
 impl CodeEntry {
@@ -126,6 +150,8 @@ struct CategoryRecord {
     zh: String,
     #[serde(default)]
     en: String,
+    #[serde(default)]
+    doc: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -147,6 +173,8 @@ struct CodeRecord {
     notes: Option<String>,
     #[serde(default)]
     generic_note: Option<Spanned<String>>,
+    #[serde(default)]
+    doc: Option<Spanned<String>>,
 }
 
 impl Catalog {
@@ -207,6 +235,7 @@ impl Catalog {
                 id: id.to_string(),
                 zh: record.zh,
                 en: record.en,
+                doc: checked_doc(record.doc).map_err(|(span, m)| fail(span, m))?,
             };
             match merged.categories.iter().position(|c| c.id == id) {
                 Some(existing) => merged.categories[existing] = category,
@@ -300,6 +329,7 @@ impl Catalog {
                 },
             };
             let entry = CodeEntry {
+                doc: checked_doc(record.doc).map_err(|(span, m)| fail(span, m))?,
                 generic_note,
                 code: code.clone(),
                 category,
@@ -340,6 +370,17 @@ impl Catalog {
         }
         *self = merged;
         Ok(())
+    }
+
+    /// Where `code` is documented: its own `doc`, else its category's, with `{code}` replaced
+    /// by the code.
+    pub fn doc_url(&self, code: CodeId) -> Option<String> {
+        let entry = &self.codes[code];
+        let template = entry
+            .doc
+            .as_ref()
+            .or(self.categories[entry.category].doc.as_ref())?;
+        Some(template.replace("{code}", &entry.code))
     }
 
     /// All categories, in catalog order.

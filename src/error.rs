@@ -68,6 +68,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+
+    /// A baseline (an earlier scan's JSON or JSON-lines output) could not be used.
+    #[error("baseline {path}: {message}")]
+    Baseline {
+        /// The baseline file.
+        path: PathBuf,
+        /// What is wrong (with the line, when one is to blame).
+        message: String,
+    },
 }
 
 impl Error {

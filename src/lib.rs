@@ -20,7 +20,9 @@
 //! - [`summary`]: counts that merge exactly, whatever order the parts arrive in, and their
 //!   serialised form (read back from JSON lines).
 //! - [`policy`]: filters and `--fail-on` resolved against a catalog; the verdict.
-//! - [`advice`]: which generic codes were seen, with the specific codes on their lines.
+//! - [`advice`]: which generic codes were seen, with the specific codes on their lines; the
+//!   explanation of a code.
+//! - [`baseline`]: the codes an earlier scan found, for failing only on what is new.
 //! - [`report`]: writers (human, JSON lines, JSON, counts) and the text escapers.
 //! - [`limits`]: every cap, with its reason.
 //!
@@ -28,6 +30,7 @@
 //! workers), and the writers never search.
 
 pub mod advice;
+pub mod baseline;
 pub mod catalog;
 pub mod error;
 pub mod input;

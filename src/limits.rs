@@ -86,3 +86,13 @@ pub const RUN_FILES: usize = 256;
 /// (2^27) or `--ultra -21`/`-22` are refused with a message saying to decompress them first
 /// with `zstd -d --long=31`.
 pub const ZSTD_WINDOW_LOG_MAX: u32 = 25;
+
+/// Places of each code in each input kept for the end-of-scan formats: JUnit lists them in a
+/// failure, Markdown shows the first, GitHub names the first. Enough to go and look; the
+/// counts say how many more there are.
+pub const FIRST_SPOTS: usize = 20;
+
+/// Hits a one-result-per-hit report (SARIF, GitLab Code Quality) lists: GitHub's code scanning
+/// ingests at most 25,000 results per run and drops the rest, so more would only be lost
+/// where it is read most; it also bounds the memory those reports keep.
+pub const MAX_RESULTS: usize = 25_000;

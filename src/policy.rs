@@ -1,9 +1,11 @@
 //! Which codes a scan reports and what makes it fail, resolved against a catalog: the filters
-//! (`--category`, `--code`, `--exclude-code`), the failure rules (`--fail-on`) and the exit
-//! decision. Library data, so every front end (scan, follow, run, report) decides alike.
+//! (`--category`, `--code`, `--exclude-code`), the failure rules (`--fail-on`, with thresholds
+//! and a baseline), the severity of each code in every report, and the exit decision. Library
+//! data, so every front end (scan, follow, run, report) and every format decides alike.
 
 use std::collections::HashSet;
 
+use crate::baseline::{Baseline, Change};
 use crate::catalog::{closest, Catalog, CategoryId, CodeId};
 use crate::error::{Error, Result};
 use crate::scan::CodeFilter;
@@ -24,6 +26,39 @@ pub enum FailOn {
     Code(CodeId),
 }
 
+/// A failure rule: what it covers and how many lines with hits it tolerates
+/// (`--fail-on 'DATABASE_TIMEOUT>5'`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailRule {
+    /// The codes it covers.
+    pub on: FailOn,
+    /// It fails the scan only past this many lines with hits of its codes (0: on the first).
+    pub more_than: u64,
+}
+
+/// How serious a code's hits are, the same in every format: an error when they fail the scan,
+/// else a note for a generic code and a warning for a specific one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// The hits fail the scan.
+    Error,
+    /// A specific code that does not fail the scan.
+    Warning,
+    /// A generic code that does not fail the scan.
+    Note,
+}
+
+impl Level {
+    /// The word SARIF, GitHub and the text formats use: `error`, `warning`, `note`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Note => "note",
+        }
+    }
+}
+
 /// How a scan ended, for the exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -39,7 +74,44 @@ pub enum Verdict {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     /// The failure rules (empty: never fail on hits).
-    pub fail_on: Vec<FailOn>,
+    pub rules: Vec<FailRule>,
+    /// An earlier scan's codes: when set, only codes new to it, or on more lines than in it,
+    /// can fail the scan.
+    pub baseline: Option<Baseline>,
+}
+
+/// `NAME>N` → (`NAME`, N); `NAME` → (`NAME`, 0).
+fn split_threshold(value: &str) -> Result<(&str, u64)> {
+    let Some((name, number)) = value.split_once('>') else {
+        return Ok((value.trim(), 0));
+    };
+    let name = name.trim();
+    let number = number.trim();
+    if name == "none" {
+        return Err(Error::Usage(format!(
+            "--fail-on {value:?}: none never fails, so it takes no threshold"
+        )));
+    }
+    if name.is_empty() {
+        return Err(Error::Usage(format!(
+            "--fail-on {value:?}: say what the threshold is for, as in DATABASE_TIMEOUT>5 or any>10"
+        )));
+    }
+    if let Some(at_least) = number.strip_prefix('=') {
+        let hint = match at_least.trim().parse::<u64>() {
+            Ok(n) if n > 0 => format!("; for {n} or more, write {name}>{}", n - 1),
+            _ => String::new(),
+        };
+        return Err(Error::Usage(format!(
+            "--fail-on {value:?}: a threshold is written >N (fail past N lines with hits){hint}"
+        )));
+    }
+    let more_than = number.parse::<u64>().map_err(|_| {
+        Error::Usage(format!(
+            "--fail-on {value:?}: {number:?} after > is not a whole number of lines"
+        ))
+    })?;
+    Ok((name, more_than))
 }
 
 /// The words `--fail-on` takes besides categories and codes.
@@ -124,11 +196,16 @@ pub fn code_filter(
 
 impl Policy {
     /// The policy `--fail-on` values say: `any` (the default when none is given), `none`,
-    /// `generic`, `specific`, a category or a code.
+    /// `generic`, `specific`, a category or a code, each but `none` optionally followed by
+    /// `>N` (fail only past N lines with hits).
     pub fn parse(catalog: &Catalog, values: &[String]) -> Result<Policy> {
         if values.is_empty() {
             return Ok(Policy {
-                fail_on: vec![FailOn::Any],
+                rules: vec![FailRule {
+                    on: FailOn::Any,
+                    more_than: 0,
+                }],
+                baseline: None,
             });
         }
         // `none` with a rule would otherwise be dropped in silence, and whichever the person
@@ -141,18 +218,21 @@ impl Policy {
                 )));
             }
         }
-        let mut fail_on = Vec::new();
+        let mut rules = Vec::new();
         for value in values {
-            match value.as_str() {
-                "any" => fail_on.push(FailOn::Any),
-                "none" => {}
-                "generic" => fail_on.push(FailOn::Generic),
-                "specific" => fail_on.push(FailOn::Specific),
+            if value == "none" {
+                continue;
+            }
+            let (name, more_than) = split_threshold(value)?;
+            let on = match name {
+                "any" => FailOn::Any,
+                "generic" => FailOn::Generic,
+                "specific" => FailOn::Specific,
                 other => {
                     if let Some(category) = catalog.category_index(other) {
-                        fail_on.push(FailOn::Category(category));
+                        FailOn::Category(category)
                     } else if let Some(code) = catalog.lookup(other) {
-                        fail_on.push(FailOn::Code(code));
+                        FailOn::Code(code)
                     } else {
                         // A misspelt word or category is as likely as a misspelt code.
                         let others: Vec<&str> = FAIL_ON_WORDS
@@ -166,21 +246,93 @@ impl Policy {
                         )));
                     }
                 }
-            }
+            };
+            rules.push(FailRule { on, more_than });
         }
-        Ok(Policy { fail_on })
+        Ok(Policy {
+            rules,
+            baseline: None,
+        })
     }
 
-    /// Whether a hit of `code` fails the scan.
-    pub fn fails_on(&self, catalog: &Catalog, code: CodeId) -> bool {
+    /// The same rules, failing only on what `baseline` does not have.
+    pub fn with_baseline(self, baseline: Baseline) -> Policy {
+        Policy {
+            baseline: Some(baseline),
+            ..self
+        }
+    }
+
+    /// Whether `rule` covers `code`.
+    fn covers(catalog: &Catalog, rule: &FailRule, code: CodeId) -> bool {
         let entry = catalog.code(code);
-        self.fail_on.iter().any(|rule| match rule {
+        match rule.on {
             FailOn::Any => true,
             FailOn::Generic => entry.is_generic(),
             FailOn::Specific => !entry.is_generic(),
-            FailOn::Category(c) => entry.category == *c,
-            FailOn::Code(c) => code == *c,
-        })
+            FailOn::Category(c) => entry.category == c,
+            FailOn::Code(c) => code == c,
+        }
+    }
+
+    /// Whether hits of `code` can fail a scan at all, whatever the counts and the baseline
+    /// (what a report that keeps only some hits keeps first).
+    pub fn may_fail(&self, catalog: &Catalog, code: CodeId) -> bool {
+        self.rules
+            .iter()
+            .any(|rule| Self::covers(catalog, rule, code))
+    }
+
+    /// How `code` compares with the baseline, if there is one.
+    pub fn change(&self, catalog: &Catalog, counts: &Counts, code: CodeId) -> Option<Change> {
+        let baseline = self.baseline.as_ref()?;
+        Some(baseline.change(&catalog.code(code).code, counts.code(code).lines))
+    }
+
+    /// Whether the baseline lets `code` fail the scan: always without a baseline, else when
+    /// it is new or on more lines.
+    fn beyond_baseline(&self, catalog: &Catalog, counts: &Counts, code: CodeId) -> bool {
+        self.change(catalog, counts, code)
+            .is_none_or(|change| change.is_worse())
+    }
+
+    /// The lines with hits `rule` counts: of its codes, the ones beyond the baseline. For a
+    /// single code or `any` without a baseline this is exact; for a group of codes the lines
+    /// of each code are added up, so a line with two of its codes counts twice.
+    fn rule_lines(&self, catalog: &Catalog, counts: &Counts, rule: &FailRule) -> u64 {
+        if rule.on == FailOn::Any && self.baseline.is_none() {
+            return counts.lines_with_hits();
+        }
+        counts
+            .codes_by_count()
+            .into_iter()
+            .filter(|&(code, _)| {
+                Self::covers(catalog, rule, code) && self.beyond_baseline(catalog, counts, code)
+            })
+            .map(|(_, c)| c.lines)
+            .sum()
+    }
+
+    /// Whether a hit of `code` fails the scan whose counts are `counts`: a rule covers it, its
+    /// threshold is passed, and the baseline (if any) did not have it on as many lines.
+    pub fn fails_on(&self, catalog: &Catalog, counts: &Counts, code: CodeId) -> bool {
+        counts.code(code).hits > 0
+            && self.beyond_baseline(catalog, counts, code)
+            && self.rules.iter().any(|rule| {
+                Self::covers(catalog, rule, code)
+                    && self.rule_lines(catalog, counts, rule) > rule.more_than
+            })
+    }
+
+    /// The level of `code`'s hits in a scan whose counts are `counts`.
+    pub fn level(&self, catalog: &Catalog, counts: &Counts, code: CodeId) -> Level {
+        if self.fails_on(catalog, counts, code) {
+            Level::Error
+        } else if catalog.code(code).is_generic() {
+            Level::Note
+        } else {
+            Level::Warning
+        }
     }
 
     /// Whether any hit counted in `counts` fails the scan.
@@ -188,7 +340,7 @@ impl Policy {
         counts
             .codes_by_count()
             .into_iter()
-            .any(|(code, _)| self.fails_on(catalog, code))
+            .any(|(code, _)| self.fails_on(catalog, counts, code))
     }
 
     /// The verdict on a scan: an error if an input could not be read (or the output could
@@ -214,10 +366,10 @@ mod tests {
         let policy = Policy::parse(&catalog, &["generic".into(), "auth".into()]).unwrap();
         let generic = catalog.lookup("FUNCTIONS_EXECUTE_FAIL").unwrap();
         let timeout = catalog.lookup("DATABASE_TIMEOUT").unwrap();
-        assert!(policy.fails_on(&catalog, generic));
-        assert!(!policy.fails_on(&catalog, timeout));
+        assert!(policy.may_fail(&catalog, generic));
+        assert!(!policy.may_fail(&catalog, timeout));
         let none = Policy::parse(&catalog, &["none".into()]).unwrap();
-        assert!(!none.fails_on(&catalog, timeout));
+        assert!(!none.may_fail(&catalog, timeout));
         let err = Policy::parse(&catalog, &["DATABASE_TIMEOTU".into()]).unwrap_err();
         assert!(
             err.to_string().contains("did you mean DATABASE_TIMEOUT"),

@@ -4,22 +4,35 @@
 //! - [`jsonl`]: JSON lines, the versioned machine-readable public interface.
 //! - [`json`]: one JSON document for the whole scan.
 //! - [`list`]: per-input lines: hit counts (`-c`) or names of inputs with hits (`-l`).
+//! - [`sarif`]: SARIF 2.1.0, for code scanning (GitHub) and SARIF viewers.
+//! - [`github`]: GitHub Actions workflow commands: one annotation per input and code.
+//! - [`gitlab`]: GitLab Code Quality JSON.
+//! - [`junit`]: JUnit XML, for CI test-report views.
+//! - [`markdown`]: a summary people read (a GitHub job summary, a merge-request note).
+//! - [`findings`]: what those end-of-scan formats keep of the hits, in bounded memory.
 //! - [`escape`]: the one text pipeline and an escaper per consumer.
 //!
 //! Every writer is a [`Report`]; [`crate::sink::Tee`] feeds several from one scan.
 
 pub mod escape;
+pub mod findings;
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod jsonl;
+pub mod junit;
 pub mod list;
+pub mod markdown;
+pub mod sarif;
 
 use std::fmt;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::catalog::Catalog;
+use crate::policy::Policy;
 pub use crate::sink::Report;
 
 /// `1234567` → `1,234,567`: counts as people read them.
@@ -48,16 +61,31 @@ pub enum Format {
     Count,
     /// The name of each input with hits (`-l`).
     Files,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// JUnit XML.
+    Junit,
+    /// Markdown.
+    Markdown,
 }
 
 impl Format {
     /// Every format, with its name, for help and errors.
-    pub const ALL: [(Format, &'static str); 5] = [
+    pub const ALL: [(Format, &'static str); 10] = [
         (Format::Human, "human"),
         (Format::Jsonl, "jsonl"),
         (Format::Json, "json"),
         (Format::Count, "count"),
         (Format::Files, "files"),
+        (Format::Sarif, "sarif"),
+        (Format::Github, "github"),
+        (Format::Gitlab, "gitlab"),
+        (Format::Junit, "junit"),
+        (Format::Markdown, "markdown"),
     ];
 
     /// The format's name.
@@ -166,14 +194,27 @@ impl Default for ReportOptions {
     }
 }
 
+/// What every report writes from besides the scan's events: the catalog (what codes mean),
+/// the policy (each code's level, the baseline), and the folder paths are shown relative to.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The catalog.
+    pub catalog: &'a Catalog,
+    /// The policy.
+    pub policy: &'a Policy,
+    /// Paths in CI formats are relative to this folder (`--base-dir`; the current folder).
+    pub base_dir: &'a Path,
+}
+
 /// A report in `format` writing to `out`, which `destination` names in messages.
 pub fn new_report<'a>(
     format: Format,
     out: Box<dyn Write + 'a>,
     destination: String,
-    catalog: &'a Catalog,
+    context: Context<'a>,
     options: ReportOptions,
 ) -> Box<dyn Report + 'a> {
+    let catalog = context.catalog;
     match format {
         Format::Human => Box::new(human::HumanReport::new(out, destination, catalog, options)),
         Format::Jsonl => Box::new(jsonl::JsonlReport::new(out, destination, catalog, options)),
@@ -190,5 +231,10 @@ pub fn new_report<'a>(
             false,
             options.terminal,
         )),
+        Format::Sarif => Box::new(sarif::SarifReport::new(out, destination, context)),
+        Format::Github => Box::new(github::GithubReport::new(out, destination, context)),
+        Format::Gitlab => Box::new(gitlab::GitlabReport::new(out, destination, context)),
+        Format::Junit => Box::new(junit::JunitReport::new(out, destination, context)),
+        Format::Markdown => Box::new(markdown::MarkdownReport::new(out, destination, context)),
     }
 }

@@ -60,12 +60,13 @@ pub struct ScanArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Format of standard output: human, jsonl, json, count or files.
+    /// Format of standard output: human, jsonl, json, count, files, sarif, github, gitlab,
+    /// junit or markdown.
     #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = parse_format)]
     pub format: Format,
 
-    /// Also write a report to a file, in FORMAT (human, jsonl, json, count, files), from the
-    /// same scan (repeatable): `--report json=scan.json`.
+    /// Also write a report to a file, in any --format, from the same scan (repeatable):
+    /// `--report sarif=cbscan.sarif`.
     #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
     pub reports: Vec<ReportSpec>,
 
@@ -120,9 +121,19 @@ pub struct ScanArgs {
     pub exclude_codes: Vec<String>,
 
     /// Exit 1 when a reported hit matches: any, none, generic, specific, a category or a code
-    /// (repeatable, except none; default any).
+    /// (repeatable, except none; default any); `WHAT>N` fails only past N lines with hits.
     #[arg(long = "fail-on", value_name = "WHAT", allow_negative_numbers = true)]
     pub fail_on: Vec<String>,
+
+    /// Fail only on codes that this earlier scan (its JSON or JSON-lines output) did not
+    /// have, or had on fewer lines; reports mark them.
+    #[arg(long = "baseline", value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Show paths in CI formats (sarif, github, gitlab, junit, markdown) relative to this
+    /// folder (default: the current folder).
+    #[arg(long = "base-dir", value_name = "DIR")]
+    pub base_dir: Option<PathBuf>,
 
     /// Include or exclude files when walking folders (`*.log`, `!*.gz`; repeatable).
     #[arg(short = 'g', long = "glob", value_name = "GLOB")]

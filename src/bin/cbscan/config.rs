@@ -6,6 +6,7 @@ use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
+use cbscan::baseline::Baseline;
 use cbscan::catalog::Catalog;
 use cbscan::input::{resolve_inputs, FileId, Source, WalkOptions};
 use cbscan::limits::MIN_CHUNK_SIZE;
@@ -55,6 +56,8 @@ pub struct ScanConfig {
     /// Reports written to files, each complete whatever standard output shows.
     pub files: Vec<ReportSpec>,
     pub policy: Policy,
+    /// The folder CI formats show paths relative to.
+    pub base_dir: PathBuf,
     pub color: ColorChoice,
     /// Whether stdin is read from a terminal (a person may have forgotten the path).
     pub stdin_from_terminal: bool,
@@ -101,7 +104,13 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
     let matcher = Matcher::with_engine(catalog, choice)
         .context("--engine words: this catalog has codes that are not identifier-shaped")?;
     let filter = code_filter(catalog, &args.categories, &args.codes, &args.exclude_codes)?;
-    let policy = Policy::parse(catalog, &args.fail_on)?;
+    let mut policy = Policy::parse(catalog, &args.fail_on)?;
+    if let Some(path) = &args.baseline {
+        policy = policy.with_baseline(Baseline::read(path)?);
+    }
+    if let Some(dir) = args.base_dir.as_ref().filter(|dir| !dir.is_dir()) {
+        bail!("--base-dir {}: not a folder", dir.display());
+    }
     if let Some(size) = args.chunk_size.filter(|&size| size < MIN_CHUNK_SIZE) {
         bail!("--chunk-size {size}: must be at least {MIN_CHUNK_SIZE} bytes");
     }
@@ -179,6 +188,7 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
         stdout,
         files: args.reports,
         policy,
+        base_dir: args.base_dir.unwrap_or_else(|| PathBuf::from(".")),
         color: args.color,
         stdin_from_terminal: stdin_from_terminal && !args.quiet,
     })

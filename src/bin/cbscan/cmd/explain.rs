@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use cbscan::advice::explain;
 use cbscan::catalog::Catalog;
 use cbscan::policy::did_you_mean;
 use cbscan::report::escape::terminal;
@@ -44,42 +45,8 @@ pub fn run(catalog: &Catalog, queries: &[String]) -> anyhow::Result<i32> {
             writeln!(out)?;
         }
         first = false;
-        let entry = catalog.code(code);
-        let category = catalog.category(entry.category);
-        writeln!(out, "{}", safe(&entry.code))?;
-        writeln!(
-            out,
-            "  category: {} ({} / {})",
-            safe(&category.id),
-            safe(&category.zh),
-            safe(&category.en)
-        )?;
-        if !entry.zh.is_empty() {
-            writeln!(out, "  zh:       {}", safe(&entry.zh))?;
-        }
-        if !entry.en.is_empty() {
-            writeln!(out, "  en:       {}", safe(&entry.en))?;
-        }
-        if !entry.numeric.is_empty() {
-            let numbers: Vec<String> = entry.numeric.iter().map(i64::to_string).collect();
-            writeln!(out, "  numeric:  {}", numbers.join(", "))?;
-        }
-        if let Some(notes) = &entry.notes {
-            writeln!(out, "  notes:    {}", safe(notes))?;
-        }
-        if let Some(reason) = &entry.generic_reason {
-            writeln!(out, "  warning:  generic code: {}.", safe(reason))?;
-            if let Some(note) = entry.generic_note.and_then(|n| catalog.notes().get(n)) {
-                for text in [&note.zh, &note.en] {
-                    if !text.is_empty() {
-                        writeln!(out, "            {}", safe(text))?;
-                    }
-                }
-            }
-            writeln!(
-                out,
-                "            In a scan, the specific codes on the same lines as this one are the\n            likely cause: `cbscan scan` lists them beside it."
-            )?;
+        for line in explain(catalog, code) {
+            writeln!(out, "{}", safe(&line))?;
         }
     }
     out.flush()?;

@@ -13,7 +13,7 @@ use cbscan::advice::generic_seen;
 use cbscan::catalog::Catalog;
 use cbscan::input::{FileId, Source};
 use cbscan::report::escape::terminal;
-use cbscan::report::{new_report, Format, Report, ReportOptions, Show};
+use cbscan::report::{new_report, Context, Format, Report, ReportOptions, Show};
 use cbscan::scan::{ScanOptions, Scanner};
 use cbscan::sink::Tee;
 use cbscan::Summary;
@@ -33,9 +33,15 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
         stdout,
         files,
         policy,
+        base_dir,
         color,
         stdin_from_terminal,
     } = config;
+    let context = Context {
+        catalog,
+        policy: &policy,
+        base_dir: &base_dir,
+    };
     if stdin_from_terminal {
         // Like `cat`, but a person who forgot the path should know why nothing happens.
         print_error(&"reading standard input (no path given); end it with Ctrl-D");
@@ -59,7 +65,7 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             stdout.format,
             stdout_writer(),
             STDOUT.to_string(),
-            catalog,
+            context,
             options,
         ));
     }
@@ -140,7 +146,7 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             spec.format,
             Box::new(BufWriter::with_capacity(256 * 1024, file)),
             spec.path.display().to_string(),
-            catalog,
+            context,
             options,
         ));
     }

@@ -1,0 +1,327 @@
+//! What the end-of-scan formats (SARIF, GitHub annotations, GitLab Code Quality, JUnit,
+//! Markdown) keep of a scan's hits, in bounded memory: per input and code, the first few
+//! places ([`FIRST_SPOTS`]); and across the scan, at most [`MAX_RESULTS`] places, the most
+//! severe first — the hits a one-result-per-hit format (SARIF, GitLab) lists.
+//!
+//! Counts are not kept here: they are the summary's ([`crate::summary::Summary::inputs`]
+//! has hits and lines per code per input), which is exact whatever was left out.
+//!
+//! Severity is only known at the end (a threshold is passed, or not, by the last line), so
+//! which hits to keep is decided by what *may* fail: hits of codes a `--fail-on` rule covers
+//! are kept before specific codes, and those before generic ones, then in scan order.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use crate::catalog::{Catalog, CodeId};
+use crate::limits::{FIRST_SPOTS, MAX_RESULTS};
+use crate::policy::Policy;
+use crate::scan::Hit;
+use crate::sink::InputInfo;
+
+/// One hit, as the end-of-scan formats keep it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spot {
+    /// The input's index in [`Findings::inputs`].
+    pub input: usize,
+    /// The code.
+    pub code: CodeId,
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column in bytes.
+    pub column: u64,
+    /// 1-based column in characters (Unicode code points; a byte that is not UTF-8 counts as
+    /// one), when the line's start was at hand: a hit more than
+    /// [`crate::limits::EXCERPT_RADIUS`] bytes into a long line has none.
+    pub char_column: Option<u64>,
+    /// A hash of the line's text with every run of digits made one `0`: the same log line in
+    /// another run (another timestamp, another request id) hashes the same, wherever it is.
+    pub text_hash: u64,
+}
+
+/// The hits of one code in one input that were kept.
+#[derive(Debug, Clone, Default)]
+pub struct CodeSpots {
+    /// The first [`FIRST_SPOTS`] hits, in order.
+    pub first: Vec<Spot>,
+}
+
+/// One input, as the end-of-scan formats keep it.
+#[derive(Debug, Clone)]
+pub struct InputFindings {
+    /// The input.
+    pub info: InputInfo,
+    /// Its codes, each with its first hits, in catalog order.
+    pub codes: BTreeMap<CodeId, CodeSpots>,
+}
+
+/// Hits kept for the end of the scan.
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// Every input begun, in scan order.
+    pub inputs: Vec<InputFindings>,
+    /// Kept hits by tier: 0 codes that may fail, 1 other specific codes, 2 other generic
+    /// codes. Together at most [`MAX_RESULTS`].
+    tiers: [Vec<Spot>; 3],
+    /// Hits not kept in `tiers`.
+    left_out: u64,
+}
+
+impl Findings {
+    /// An input begins.
+    pub fn begin_input(&mut self, info: &InputInfo) {
+        self.inputs.push(InputFindings {
+            info: info.clone(),
+            codes: BTreeMap::new(),
+        });
+    }
+
+    /// A hit of the input begun last.
+    pub fn hit(&mut self, catalog: &Catalog, policy: &Policy, hit: &Hit<'_>) {
+        let Some(input) = self.inputs.len().checked_sub(1) else {
+            return;
+        };
+        let excerpt = &hit.excerpt;
+        let char_column = (!excerpt.cut_before).then(|| {
+            let before = excerpt.bytes.get(..excerpt.hit.start).unwrap_or_default();
+            count_chars(before) + 1
+        });
+        let spot = Spot {
+            input,
+            code: hit.code,
+            line: hit.line,
+            column: hit.column,
+            char_column,
+            text_hash: text_hash(excerpt.bytes),
+        };
+        let first = &mut self.inputs[input].codes.entry(hit.code).or_default().first;
+        if first.len() < FIRST_SPOTS {
+            first.push(spot);
+        }
+        let tier = if policy.may_fail(catalog, hit.code) {
+            0
+        } else if catalog.code(hit.code).is_generic() {
+            2
+        } else {
+            1
+        };
+        self.keep(tier, spot);
+    }
+
+    /// Keeps `spot` in `tier`, making room by leaving out the last hit of a lower tier.
+    fn keep(&mut self, tier: usize, spot: Spot) {
+        let kept: usize = self.tiers.iter().map(Vec::len).sum();
+        if kept >= MAX_RESULTS {
+            let Some(lower) = (tier + 1..self.tiers.len())
+                .rev()
+                .find(|&t| !self.tiers[t].is_empty())
+            else {
+                self.left_out += 1;
+                return;
+            };
+            self.tiers[lower].pop();
+            self.left_out += 1;
+        }
+        self.tiers[tier].push(spot);
+    }
+
+    /// The kept hits: codes that may fail first, then specific, then generic codes, each in
+    /// scan order. Callers sort by the final level if they need to.
+    pub fn kept(&self) -> impl Iterator<Item = &Spot> {
+        self.tiers.iter().flatten()
+    }
+
+    /// How many hits were not kept (past [`MAX_RESULTS`]).
+    pub fn left_out(&self) -> u64 {
+        self.left_out
+    }
+}
+
+/// Characters in `bytes`, counting each byte that is not part of valid UTF-8 as one.
+fn count_chars(bytes: &[u8]) -> u64 {
+    let mut count = 0u64;
+    for chunk in bytes.utf8_chunks() {
+        count += chunk.valid().chars().count() as u64 + chunk.invalid().len() as u64;
+    }
+    count
+}
+
+/// FNV-1a, 64 bits: stable across runs, platforms and Rust versions (the standard library's
+/// hashers promise none of that), which fingerprints that tools compare across runs need.
+pub fn fnv1a(seed: u64, bytes: &[u8]) -> u64 {
+    let mut hash = seed;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// FNV-1a's offset basis: the seed of a fresh hash.
+pub const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// The hash of a line with every number made one `0` and surrounding white space left out:
+/// timestamps, durations and ids change from run to run; the message does not. A number is a
+/// run that starts with a digit and goes on over digits, hex letters and `.:-`
+/// (`2026-11-30T10:00:01.5`, `7f3a9c`, `1.25`).
+pub fn text_hash(line: &[u8]) -> u64 {
+    let line = line.trim_ascii();
+    let mut hash = FNV_START;
+    let mut in_number = false;
+    for &b in line {
+        let continues = b.is_ascii_hexdigit() || matches!(b, b'.' | b':' | b'-');
+        if in_number && continues {
+            continue;
+        }
+        in_number = b.is_ascii_digit();
+        hash = fnv1a(
+            hash,
+            if in_number {
+                b"0"
+            } else {
+                std::slice::from_ref(&b)
+            },
+        );
+    }
+    hash
+}
+
+/// A fingerprint for a hit: its input's relative path, its code, its line's [`text_hash`] and
+/// how many kept hits before it had all three the same (so each hit's is unique), as 16 hex
+/// digits. Line numbers are left out, so lines added above do not change it.
+pub fn fingerprint(path: &str, code: &str, text_hash: u64, occurrence: u64) -> String {
+    let mut hash = fnv1a(FNV_START, path.as_bytes());
+    hash = fnv1a(hash, &[0]);
+    hash = fnv1a(hash, code.as_bytes());
+    hash = fnv1a(hash, &text_hash.to_le_bytes());
+    hash = fnv1a(hash, &occurrence.to_le_bytes());
+    format!("{hash:016x}")
+}
+
+/// Numbers each spot of `spots` by how many before it share its input, code and text hash,
+/// for [`fingerprint`].
+pub fn occurrences<'a>(spots: impl IntoIterator<Item = &'a Spot>) -> Vec<(&'a Spot, u64)> {
+    let mut seen: std::collections::HashMap<(usize, CodeId, u64), u64> =
+        std::collections::HashMap::new();
+    spots
+        .into_iter()
+        .map(|spot| {
+            let n = seen
+                .entry((spot.input, spot.code, spot.text_hash))
+                .or_insert(0);
+            let occurrence = *n;
+            *n += 1;
+            (spot, occurrence)
+        })
+        .collect()
+}
+
+/// `input`'s path relative to `base` (both made absolute against the current folder, `.` and
+/// `..` resolved by their names), with `/` between components, as CI tools want it; the
+/// absolute path when it is not under `base`; `None` for standard input.
+///
+/// Paths that are not UTF-8 are made lossy: every CI format wants text.
+pub fn relative_path(input: &InputInfo, base: &Path) -> Option<String> {
+    let path = input.path.as_ref()?;
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let absolute = lexical(&cwd.join(path));
+    let base = lexical(&cwd.join(base));
+    let shown = match absolute.strip_prefix(&base) {
+        Ok(relative) if !relative.as_os_str().is_empty() => relative.to_path_buf(),
+        _ => absolute,
+    };
+    let parts: Vec<String> = shown
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let joined = parts.join("/");
+    Some(if shown.is_absolute() {
+        format!("/{joined}")
+    } else {
+        joined
+    })
+}
+
+/// `path` with `.` left out and `..` taking off the component before it, without looking at
+/// the file system (a log's folder may be gone by the time the report is read).
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_hash_ignores_numbers_and_edges() {
+        assert_eq!(
+            text_hash(b"2026-11-30 10:00:01 DATABASE_TIMEOUT req=42 id=7f3a"),
+            text_hash(b"  2026-12-01 09:13:59.123 DATABASE_TIMEOUT req=7 id=9c0b1 ")
+        );
+        assert_ne!(
+            text_hash(b"DATABASE_TIMEOUT in orders"),
+            text_hash(b"DATABASE_TIMEOUT in users")
+        );
+    }
+
+    #[test]
+    fn chars_count_code_points_and_stray_bytes() {
+        assert_eq!(count_chars("云开发 ".as_bytes()), 4);
+        assert_eq!(count_chars(b"a\xffb"), 3);
+    }
+
+    #[test]
+    fn relative_paths_use_the_base() {
+        let info = |p: &str| InputInfo {
+            index: 0,
+            name: p.into(),
+            path: Some(PathBuf::from(p)),
+        };
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(
+            relative_path(&info("./logs/../logs/app.log"), Path::new(".")).as_deref(),
+            Some("logs/app.log")
+        );
+        assert_eq!(
+            relative_path(&info("logs/app.log"), Path::new("logs")).as_deref(),
+            Some("app.log")
+        );
+        let absolute = cwd.join("x.log");
+        let shown = relative_path(&info(absolute.to_str().unwrap()), Path::new("/nonexistent"));
+        assert!(shown.unwrap().starts_with('/'));
+    }
+
+    #[test]
+    fn keeps_the_most_severe_when_full() {
+        let mut findings = Findings::default();
+        let spot = |line| Spot {
+            input: 0,
+            code: 0,
+            line,
+            column: 1,
+            char_column: Some(1),
+            text_hash: 0,
+        };
+        for line in 0..MAX_RESULTS as u64 {
+            findings.keep(2, spot(line));
+        }
+        findings.keep(0, spot(u64::MAX));
+        findings.keep(2, spot(u64::MAX - 1));
+        assert_eq!(findings.kept().count(), MAX_RESULTS);
+        assert_eq!(findings.kept().next().unwrap().line, u64::MAX);
+        assert_eq!(findings.left_out(), 2);
+    }
+}

@@ -1,0 +1,55 @@
+//! JUnit XML.
+
+use std::io::{self, Write};
+
+use super::findings::Findings;
+use super::Context;
+use crate::sink::{Hits, InputInfo, Report, ScanDone, Sink};
+
+/// The JUnit report.
+pub struct JunitReport<'a> {
+    out: Box<dyn Write + 'a>,
+    destination: String,
+    context: Context<'a>,
+    findings: Findings,
+}
+
+impl<'a> JunitReport<'a> {
+    /// A report writing to `out`.
+    pub fn new(
+        out: Box<dyn Write + 'a>,
+        destination: String,
+        context: Context<'a>,
+    ) -> JunitReport<'a> {
+        JunitReport {
+            out,
+            destination,
+            context,
+            findings: Findings::default(),
+        }
+    }
+}
+
+impl Sink for JunitReport<'_> {
+    fn begin_input(&mut self, input: &InputInfo) -> io::Result<()> {
+        self.findings.begin_input(input);
+        Ok(())
+    }
+    fn hits(&mut self, _input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
+        for hit in hits.iter() {
+            self.findings
+                .hit(self.context.catalog, self.context.policy, &hit);
+        }
+        Ok(())
+    }
+    fn finish(&mut self, _done: &ScanDone<'_>) -> io::Result<()> {
+        // TODO: write the JUnit report.
+        self.out.flush()
+    }
+}
+
+impl Report for JunitReport<'_> {
+    fn destination(&self) -> String {
+        self.destination.clone()
+    }
+}
