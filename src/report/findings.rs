@@ -17,7 +17,8 @@ use crate::catalog::{Catalog, CodeId};
 use crate::limits::{FIRST_SPOTS, MAX_RESULTS};
 use crate::policy::Policy;
 use crate::scan::Hit;
-use crate::sink::InputInfo;
+use crate::sink::{InputEnd, InputInfo};
+use crate::summary::CodeCounts;
 
 /// One hit, as the end-of-scan formats keep it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,10 +40,12 @@ pub struct Spot {
     pub text_hash: u64,
 }
 
-/// The hits of one code in one input that were kept.
+/// One code in one input: its counts and its first hits.
 #[derive(Debug, Clone, Default)]
 pub struct CodeSpots {
-    /// The first [`FIRST_SPOTS`] hits, in order.
+    /// Its hits and lines in the input (every hit, also those `--max-hits` did not show).
+    pub counts: CodeCounts,
+    /// The first [`FIRST_SPOTS`] hits shown, in order.
     pub first: Vec<Spot>,
 }
 
@@ -51,8 +54,12 @@ pub struct CodeSpots {
 pub struct InputFindings {
     /// The input.
     pub info: InputInfo,
-    /// Its codes, each with its first hits, in catalog order.
+    /// Its codes, in catalog order.
     pub codes: BTreeMap<CodeId, CodeSpots>,
+    /// Whether it was read to its end.
+    pub complete: bool,
+    /// Why it was not, if an error stopped it.
+    pub error: Option<String>,
 }
 
 /// Hits kept for the end of the scan.
@@ -73,7 +80,21 @@ impl Findings {
         self.inputs.push(InputFindings {
             info: info.clone(),
             codes: BTreeMap::new(),
+            complete: false,
+            error: None,
         });
+    }
+
+    /// The input begun last ended.
+    pub fn end_input(&mut self, end: &InputEnd<'_>) {
+        let Some(input) = self.inputs.last_mut() else {
+            return;
+        };
+        input.complete = end.counts.files() > 0;
+        input.error = end.error.map(|e| e.detail());
+        for (code, counts) in end.counts.codes_by_count() {
+            input.codes.entry(code).or_default().counts = counts;
+        }
     }
 
     /// A hit of the input begun last.

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::findings::Findings;
 use super::Context;
-use crate::sink::{Hits, InputInfo, Report, ScanDone, Sink};
+use crate::sink::{Hits, InputEnd, InputInfo, Report, ScanDone, Sink};
 
 /// The Markdown report.
 pub struct MarkdownReport<'a> {
@@ -40,6 +40,10 @@ impl Sink for MarkdownReport<'_> {
             self.findings
                 .hit(self.context.catalog, self.context.policy, &hit);
         }
+        Ok(())
+    }
+    fn end_input(&mut self, _input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
+        self.findings.end_input(end);
         Ok(())
     }
     fn finish(&mut self, _done: &ScanDone<'_>) -> io::Result<()> {
