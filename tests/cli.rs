@@ -1476,8 +1476,22 @@ mod jsonl {
                             "generic",
                             "generic_hits",
                             "errors",
+                            "levels",
+                            "fails",
                         ])
                     );
+                    // The default policy fails on any hit: every code seen is an error.
+                    assert_eq!(rec["fails"], true);
+                    let levels = rec["levels"].as_object().unwrap();
+                    assert_eq!(
+                        levels.keys().collect::<Vec<_>>(),
+                        rec["by_code"]
+                            .as_object()
+                            .unwrap()
+                            .keys()
+                            .collect::<Vec<_>>()
+                    );
+                    assert!(levels.values().all(|l| l == "error"), "{levels:?}");
                     for field in [
                         "files",
                         "bytes",

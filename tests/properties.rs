@@ -17,8 +17,9 @@ use std::sync::Arc;
 
 use cbscan::catalog::Catalog;
 use cbscan::input::Source;
+use cbscan::policy::Policy;
 use cbscan::report::jsonl::JsonlReport;
-use cbscan::report::ReportOptions;
+use cbscan::report::{Context, ReportOptions};
 use cbscan::scan::{Batch, Finish, OwnedHit, Resume, ScanOptions, Scanner};
 use cbscan::summary::wire::{read_jsonl, WireSummary};
 use cbscan::summary::{CodeCounts, Counts, Summary};
@@ -361,11 +362,17 @@ proptest! {
 /// Scans `sources` through the JSON-lines report: what the report wrote, and the summary.
 fn scan_to_jsonl(scanner: &Scanner, catalog: &Catalog, sources: Vec<Source>) -> (Vec<u8>, Summary) {
     let mut out = Vec::new();
+    let policy = Policy::parse(catalog, &[]).expect("the default policy resolves");
+    let context = Context {
+        catalog,
+        policy: &policy,
+        base_dir: std::path::Path::new("."),
+    };
     let summary = {
         let mut report = JsonlReport::new(
             Box::new(&mut out),
             "memory".into(),
-            catalog,
+            context,
             ReportOptions::default(),
         );
         scanner

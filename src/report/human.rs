@@ -13,11 +13,13 @@ use colored::Colorize;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::escape::{is_unsafe_char, terminal, terminal_bytes};
-use super::{group, ReportOptions, Show};
+use super::{group, Context, ReportOptions, Show};
 use crate::advice::generic_seen;
+use crate::baseline::Change;
 use crate::catalog::Catalog;
 use crate::scan::Hit;
 use crate::sink::{format_now, FormatHits, Formatted, Hits, InputInfo, Report, ScanDone, Sink};
+use crate::summary::Summary;
 
 /// Terminal columns of log text shown on each side of a hit.
 const SHOWN_CONTEXT: usize = 80;
@@ -250,6 +252,7 @@ pub struct HumanReport<'a> {
     out: Box<dyn Write + 'a>,
     destination: String,
     catalog: &'a Catalog,
+    context: Context<'a>,
     show: Show,
     color: bool,
     format: Arc<HumanFormat>,
@@ -265,13 +268,15 @@ impl<'a> HumanReport<'a> {
     pub fn new(
         out: Box<dyn Write + 'a>,
         destination: String,
-        catalog: &'a Catalog,
+        context: Context<'a>,
         options: ReportOptions,
     ) -> HumanReport<'a> {
+        let catalog = context.catalog;
         HumanReport {
             out,
             destination,
             catalog,
+            context,
             show: options.show,
             color: options.color,
             format: Arc::new(HumanFormat::new(catalog, options.color, options.width)),
@@ -285,6 +290,55 @@ impl<'a> HumanReport<'a> {
 
     fn paint(&self, text: &str, style: fn(&str) -> colored::ColoredString) -> String {
         Paint::new(self.color, style).apply(text)
+    }
+
+    /// With `--baseline`: the codes it did not have, and those now on more lines.
+    fn against_baseline(&mut self, summary: &Summary) -> io::Result<()> {
+        let (catalog, policy) = (self.catalog, self.context.policy);
+        let Some(baseline) = &policy.baseline else {
+            return Ok(());
+        };
+        let mut new = Vec::new();
+        let mut grew = Vec::new();
+        for (code, counts) in summary.codes_by_count() {
+            let name = escaped(&catalog.code(code).code);
+            match policy.change(catalog, summary, code) {
+                Some(Change::New) => new.push(name),
+                Some(Change::Grew { was }) => grew.push(format!(
+                    "{name} ({} → {} lines)",
+                    group(was),
+                    group(counts.lines)
+                )),
+                _ => {}
+            }
+        }
+        let mut base = String::new();
+        terminal(&baseline.path.display().to_string(), &mut base);
+        writeln!(
+            self.out,
+            "\n{}",
+            self.paint(&format!("Against the baseline {base}"), |s| s.bold())
+        )?;
+        if new.is_empty() && grew.is_empty() {
+            writeln!(self.out, "  nothing new, nothing on more lines")?;
+        }
+        if !new.is_empty() {
+            writeln!(
+                self.out,
+                "  {}  {}",
+                self.paint("new", |s| s.red().bold()),
+                new.join(", ")
+            )?;
+        }
+        if !grew.is_empty() {
+            writeln!(
+                self.out,
+                "  {}  {}",
+                self.paint("more lines", |s| s.red().bold()),
+                grew.join(", ")
+            )?;
+        }
+        Ok(())
     }
 
     /// Writes the summary.
@@ -440,6 +494,7 @@ impl<'a> HumanReport<'a> {
                 writeln!(self.out, "{}", row.trim_end())?;
             }
         }
+        self.against_baseline(summary)?;
         let generic = generic_seen(catalog, summary);
         if !generic.is_empty() {
             writeln!(self.out)?;
@@ -782,7 +837,13 @@ mod tests {
         options: ReportOptions,
     ) -> String {
         let mut out = Vec::new();
-        let mut report = HumanReport::new(Box::new(&mut out), "test".into(), catalog, options);
+        let policy = crate::policy::Policy::parse(catalog, &[]).unwrap();
+        let context = Context {
+            catalog,
+            policy: &policy,
+            base_dir: std::path::Path::new("."),
+        };
+        let mut report = HumanReport::new(Box::new(&mut out), "test".into(), context, options);
         let done = ScanDone {
             summary,
             elapsed: std::time::Duration::ZERO,

@@ -18,8 +18,7 @@ use serde_json::{json, Map, Value};
 
 use super::escape::json_to_writer;
 use super::jsonl::{input_row, path_value, summary_value, HitJson, HitWriter};
-use super::{ReportOptions, Show};
-use crate::catalog::Catalog;
+use super::{Context, ReportOptions, Show};
 use crate::scan::Notice;
 use crate::sink::{FormatHits, Hits, InputEnd, InputInfo, Report, ScanDone, Sink};
 use crate::summary::wire::{WireInput, SCHEMA};
@@ -28,7 +27,7 @@ use crate::summary::wire::{WireInput, SCHEMA};
 pub struct JsonReport<'a> {
     out: Box<dyn Write + 'a>,
     destination: String,
-    catalog: &'a Catalog,
+    context: Context<'a>,
     show: Show,
     hits: HitWriter,
     started: bool,
@@ -42,15 +41,15 @@ impl<'a> JsonReport<'a> {
     pub fn new(
         out: Box<dyn Write + 'a>,
         destination: String,
-        catalog: &'a Catalog,
+        context: Context<'a>,
         options: ReportOptions,
     ) -> JsonReport<'a> {
         JsonReport {
             out,
             destination,
-            catalog,
+            context,
             show: options.show,
-            hits: HitWriter::new(HitJson::new(catalog, true), options.on_workers),
+            hits: HitWriter::new(HitJson::new(context.catalog, true), options.on_workers),
             started: false,
             any_hit: false,
             inputs: Vec::new(),
@@ -96,7 +95,8 @@ impl Sink for JsonReport<'_> {
         Ok(())
     }
     fn end_input(&mut self, input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
-        self.inputs.push(input_row(self.catalog, input, end));
+        self.inputs
+            .push(input_row(self.context.catalog, input, end));
         Ok(())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -113,7 +113,7 @@ impl Sink for JsonReport<'_> {
         json_to_writer(&mut self.out, &self.notices)?;
         if self.show.summary {
             self.out.write_all(b",\"summary\":")?;
-            let summary: Map<String, Value> = summary_value(self.catalog, done.summary);
+            let summary: Map<String, Value> = summary_value(self.context, done.summary);
             json_to_writer(&mut self.out, &summary)?;
         }
         self.out.write_all(b"}\n")?;

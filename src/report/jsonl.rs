@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::escape::{excerpt_text, json_str, json_to_writer};
-use super::{ReportOptions, Show};
+use super::{Context, ReportOptions, Show};
 use crate::advice::generic_seen;
 use crate::catalog::{Catalog, CodeId};
 use crate::error::Error;
@@ -222,7 +222,8 @@ impl HitWriter {
 
 /// The summary as a JSON object: the serialised [`Summary`] totals, plus hits per category
 /// and the generic-code advice (derived, so readers may ignore them).
-pub fn summary_value(catalog: &Catalog, summary: &Summary) -> Map<String, Value> {
+pub fn summary_value(context: Context<'_>, summary: &Summary) -> Map<String, Value> {
+    let catalog = context.catalog;
     let wire = summary.to_wire(catalog, false);
     let mut map = match serde_json::to_value(&wire) {
         Ok(Value::Object(map)) => map,
@@ -251,6 +252,30 @@ pub fn summary_value(catalog: &Catalog, summary: &Summary) -> Map<String, Value>
         })
         .collect();
     map.insert("generic".into(), generic.into());
+    // Each code's level, and with a baseline how it compares: what the exit status was
+    // decided on, for tools that gate on the JSON instead of the status.
+    let policy = context.policy;
+    let mut levels = Map::new();
+    let mut baseline = Map::new();
+    // In the order of `by_code`: by name.
+    let mut codes: Vec<CodeId> = summary
+        .codes_by_count()
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    codes.sort_by(|&a, &b| catalog.code(a).code.cmp(&catalog.code(b).code));
+    for code in codes {
+        let name = catalog.code(code).code.clone();
+        if let Some(change) = policy.change(catalog, summary, code) {
+            baseline.insert(name.clone(), change.word().into());
+        }
+        levels.insert(name, policy.level(catalog, summary, code).word().into());
+    }
+    map.insert("levels".into(), levels.into());
+    if policy.baseline.is_some() {
+        map.insert("baseline".into(), baseline.into());
+    }
+    map.insert("fails".into(), policy.fails(catalog, summary).into());
     map
 }
 
@@ -272,7 +297,7 @@ fn line(out: &mut dyn Write, value: &impl Serialize) -> io::Result<()> {
 pub struct JsonlReport<'a> {
     out: Box<dyn Write + 'a>,
     destination: String,
-    catalog: &'a Catalog,
+    context: Context<'a>,
     show: Show,
     hits: HitWriter,
 }
@@ -282,15 +307,15 @@ impl<'a> JsonlReport<'a> {
     pub fn new(
         out: Box<dyn Write + 'a>,
         destination: String,
-        catalog: &'a Catalog,
+        context: Context<'a>,
         options: ReportOptions,
     ) -> JsonlReport<'a> {
         JsonlReport {
             out,
             destination,
-            catalog,
+            context,
             show: options.show,
-            hits: HitWriter::new(HitJson::new(catalog, false), options.on_workers),
+            hits: HitWriter::new(HitJson::new(context.catalog, false), options.on_workers),
         }
     }
 }
@@ -343,7 +368,7 @@ impl Sink for JsonlReport<'_> {
             let more = json!({"message": error.detail()});
             line(&mut self.out, &input_record("error", input, more))?;
         }
-        let row = input_row(self.catalog, input, end);
+        let row = input_row(self.context.catalog, input, end);
         let value = match serde_json::to_value(&row).map_err(io::Error::other)? {
             Value::Object(map) => {
                 Value::Object(map.into_iter().filter(|(k, _)| k != "path").collect())
@@ -359,7 +384,7 @@ impl Sink for JsonlReport<'_> {
         if self.show.summary {
             let mut record = Map::new();
             record.insert("type".into(), "summary".into());
-            record.extend(summary_value(self.catalog, done.summary));
+            record.extend(summary_value(self.context, done.summary));
             line(&mut self.out, &record)?;
         }
         self.out.flush()

@@ -214,11 +214,10 @@ pub fn new_report<'a>(
     context: Context<'a>,
     options: ReportOptions,
 ) -> Box<dyn Report + 'a> {
-    let catalog = context.catalog;
     match format {
-        Format::Human => Box::new(human::HumanReport::new(out, destination, catalog, options)),
-        Format::Jsonl => Box::new(jsonl::JsonlReport::new(out, destination, catalog, options)),
-        Format::Json => Box::new(json::JsonReport::new(out, destination, catalog, options)),
+        Format::Human => Box::new(human::HumanReport::new(out, destination, context, options)),
+        Format::Jsonl => Box::new(jsonl::JsonlReport::new(out, destination, context, options)),
+        Format::Json => Box::new(json::JsonReport::new(out, destination, context, options)),
         Format::Count => Box::new(list::ListReport::new(
             out,
             destination,

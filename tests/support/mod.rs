@@ -30,6 +30,9 @@ pub fn cbscan() -> assert_cmd::Command {
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
         .env_remove("CLICOLOR")
+        // Tests run inside GitHub Actions too; what changes there is tested explicitly.
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .timeout(std::time::Duration::from_secs(30));
     cmd
 }

@@ -1,7 +1,9 @@
 //! The `cbscan` binary: clap definitions ([`args`]) resolved into a plain [`config::Config`],
 //! one module per subcommand ([`cmd`]), exit statuses ([`exit`]) and terminal concerns
-//! ([`terminal`]). The engine is the library.
+//! ([`terminal`]), and what changes inside GitHub Actions ([`actions`]). The engine is the
+//! library.
 
+mod actions;
 mod args;
 mod cmd;
 mod config;

@@ -12,6 +12,7 @@ use cbscan::sink::{FormatHits, Hits, InputEnd, InputInfo, ScanDone, Sink};
 use cbscan::text::visible;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::actions::{defuse, in_github_actions};
 use crate::args::ColorChoice;
 
 /// Whether to colour stdout: `--color`, then `NO_COLOR` (off), `CLICOLOR_FORCE` (on), then
@@ -46,9 +47,14 @@ pub fn stdout_writer() -> Box<dyn Write> {
 }
 
 /// Prints `cbscan: message` on stderr, with control characters made visible: messages name
-/// files, and a file name can hold any bytes.
+/// files, and a file name can hold any bytes (in GitHub Actions, `##[` too: see [`crate::actions`]).
 pub fn print_error(message: &dyn std::fmt::Display) {
     let text = visible(message.to_string().as_bytes());
+    let text = if in_github_actions() {
+        defuse(&text).into_owned()
+    } else {
+        text
+    };
     let _ = writeln!(io::stderr().lock(), "cbscan: {text}");
 }
 

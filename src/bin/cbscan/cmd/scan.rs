@@ -8,16 +8,18 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
 
 use cbscan::advice::generic_seen;
 use cbscan::catalog::Catalog;
 use cbscan::input::{FileId, Source};
 use cbscan::report::escape::terminal;
-use cbscan::report::{new_report, Context, Format, Report, ReportOptions, Show};
+use cbscan::report::{new_report, Context, Format, Report, ReportOptions, ReportSpec, Show};
 use cbscan::scan::{ScanOptions, Scanner};
 use cbscan::sink::Tee;
 use cbscan::Summary;
 
+use crate::actions::{in_github_actions, StopCommands};
 use crate::config::ScanConfig;
 use crate::exit;
 use crate::terminal::{print_error, stdout_width, stdout_writer, use_color, CliSink, Progress};
@@ -69,6 +71,9 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             options,
         ));
     }
+    // `--format github` in a GitHub Actions job: the job summary gets the Markdown report,
+    // appended (other steps write theirs there too), unless a `--report` already writes it.
+    let step_summary = step_summary_path(stdout.map(|s| s.format), &files);
     // Every report's folder is checked before any file is created, so that one bad path does
     // not leave the others emptied.
     let stdout_file = FileId::of_stdout();
@@ -150,6 +155,31 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             options,
         ));
     }
+    if let Some(path) = &step_summary {
+        match std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+        {
+            Ok(file) => {
+                if let Some(id) = file.metadata().ok().as_ref().and_then(FileId::of) {
+                    outputs.push(id);
+                }
+                reports.push(new_report(
+                    Format::Markdown,
+                    Box::new(BufWriter::new(file)),
+                    format!("GITHUB_STEP_SUMMARY ({})", path.display()),
+                    context,
+                    ReportOptions::default(),
+                ));
+            }
+            // The annotations still matter more than the summary: say so and go on.
+            Err(error) => print_error(&format!(
+                "GITHUB_STEP_SUMMARY {}: cannot append the job summary: {error}",
+                path.display()
+            )),
+        }
+    }
     let scanner = if outputs.len() == scanner.options().outputs.len() {
         scanner
     } else {
@@ -161,6 +191,13 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
     let stdout_shows_summary = stdout.is_some_and(|s| s.format == Format::Human && s.show.summary);
     let progress = match stdout {
         Some(s) if s.format == Format::Human => Progress::for_terminal(s.show.hits),
+        _ => None,
+    };
+    // Log text on stdout must not become workflow commands (see `crate::actions`).
+    let stop_commands = match stdout {
+        Some(s) if s.format != Format::Github && in_github_actions() => {
+            StopCommands::begin(&mut io::stdout().lock()).ok()
+        }
         _ => None,
     };
     let mut tee = Tee::new(reports);
@@ -177,12 +214,35 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
         print_error(&format!("writing {destination}: {error}"));
         output_failed = true;
     }
+    // Every report has written and flushed its last byte by now: stdout's went before this.
+    drop(tee);
+    if let Some(stop) = stop_commands {
+        // A closed stdout has nothing left to protect.
+        let _ = stop.end(&mut io::stdout().lock());
+    }
     // The advice reaches a person even when the summary that carries it was not printed, or
     // went to a reader that had gone (`| head`).
     if stdout.is_some() && (!stdout_shows_summary || stdout_closed) {
         generic_warning_on_stderr(catalog, &summary);
     }
     exit::of(policy.verdict(catalog, &summary, output_failed))
+}
+
+/// Where `--format github` appends the job summary: `GITHUB_STEP_SUMMARY`, when set and not
+/// already the path of a `--report`.
+fn step_summary_path(format: Option<Format>, files: &[ReportSpec]) -> Option<PathBuf> {
+    if format != Some(Format::Github) {
+        return None;
+    }
+    let path = PathBuf::from(std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())?);
+    let same = |spec: &ReportSpec| {
+        spec.path == path
+            || matches!(
+                (std::fs::canonicalize(&spec.path), std::fs::canonicalize(&path)),
+                (Ok(a), Ok(b)) if a == b
+            )
+    };
+    (!files.iter().any(same)).then_some(path)
 }
 
 fn scan_into(
@@ -206,6 +266,9 @@ fn generic_warning_on_stderr(catalog: &Catalog, summary: &Summary) {
     for seen in generic_seen(catalog, summary) {
         let mut text = String::new();
         terminal(&seen.sentence(catalog), &mut text);
+        if in_github_actions() {
+            text = crate::actions::defuse(&text).into_owned();
+        }
         let _ = writeln!(
             err,
             "cbscan: warning: {text}; see cbscan explain {}",
