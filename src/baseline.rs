@@ -65,7 +65,9 @@ struct JsonDocument {
     schema: Option<u64>,
     #[allow(dead_code)]
     hits: Option<IgnoredAny>,
-    summary: Option<WireSummary>,
+    /// Read as a value first, so that a newer schema is reported as such, not as a field
+    /// this version misses.
+    summary: Option<serde_json::Value>,
 }
 
 /// What the first record of JSON lines looks like: it has a `type`.
@@ -125,9 +127,11 @@ impl Baseline {
                 }
                 None => return Err(fail("no schema: not the JSON output of cbscan".into())),
             }
-            document.summary.ok_or_else(|| {
+            let summary = document.summary.ok_or_else(|| {
                 fail("it has no summary (written with --no-summary?); a baseline needs one".into())
-            })?
+            })?;
+            serde_json::from_value(summary)
+                .map_err(|e| fail(format!("its summary is not cbscan's: {e}")))?
         };
         Ok(Baseline::from_wire(path, &summary))
     }
