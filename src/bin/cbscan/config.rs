@@ -135,17 +135,21 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
         args.format
     };
     // clap refuses these with -c and -l; the same formats named with --format must not ignore
-    // them either.
-    if matches!(format, Format::Count | Format::Files) && (args.summary_only || args.no_summary) {
+    // them either, nor the CI formats, which are whole reports.
+    if !matches!(format, Format::Human | Format::Jsonl | Format::Json)
+        && (args.summary_only || args.no_summary)
+    {
         let flag = if args.summary_only {
             "--summary-only"
         } else {
             "--no-summary"
         };
-        bail!(
-            "{flag} cannot be used with --format {format}: it prints one line per input with \
-             hits and never a summary"
-        );
+        let what = if matches!(format, Format::Count | Format::Files) {
+            "it prints one line per input with hits and never a summary"
+        } else {
+            "it is a whole report, always with its summary"
+        };
+        bail!("{flag} cannot be used with --format {format}: {what}");
     }
     let stdout = (!args.quiet).then_some(StdoutReport {
         format,
