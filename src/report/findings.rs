@@ -15,7 +15,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::catalog::{Catalog, CodeId};
 use crate::limits::{FIRST_SPOTS, MAX_RESULTS};
-use crate::policy::Policy;
+use crate::policy::{Level, Policy};
 use crate::scan::Hit;
 use crate::sink::{InputEnd, InputInfo};
 use crate::summary::CodeCounts;
@@ -35,6 +35,9 @@ pub struct Spot {
     /// one), when the line's start was at hand: a hit more than
     /// [`crate::limits::EXCERPT_RADIUS`] bytes into a long line has none.
     pub char_column: Option<u64>,
+    /// The matched text's length in characters (a code or a numeric alias), so a format that
+    /// counts columns in characters can say where the hit ends.
+    pub char_len: u64,
     /// A hash of the line's text with every run of digits made one `0`: the same log line in
     /// another run (another timestamp, another request id) hashes the same, wherever it is.
     pub text_hash: u64,
@@ -113,6 +116,7 @@ impl Findings {
             line: hit.line,
             column: hit.column,
             char_column,
+            char_len: count_chars(excerpt.bytes.get(excerpt.hit.clone()).unwrap_or_default()),
             text_hash: text_hash(excerpt.bytes),
         };
         let first = &mut self.inputs[input].codes.entry(hit.code).or_default().first;
@@ -150,6 +154,14 @@ impl Findings {
     /// scan order. Callers sort by the final level if they need to.
     pub fn kept(&self) -> impl Iterator<Item = &Spot> {
         self.tiers.iter().flatten()
+    }
+
+    /// The kept hits in the order a one-result-per-hit format lists them: by `level` (errors
+    /// first), then in scan order; each with its occurrence number for [`fingerprint`].
+    pub fn by_level(&self, level: impl Fn(CodeId) -> Level) -> Vec<(&Spot, u64)> {
+        let mut spots: Vec<&Spot> = self.kept().collect();
+        spots.sort_by_key(|spot| (level(spot.code), spot.input, spot.line, spot.column));
+        occurrences(spots)
     }
 
     /// How many hits were not kept (past [`MAX_RESULTS`]).
@@ -266,6 +278,13 @@ pub fn relative_path(input: &InputInfo, base: &Path) -> Option<String> {
     })
 }
 
+/// `path` made absolute against the current folder, `.` and `..` resolved by their names
+/// (what [`relative_path`] makes its paths relative to), for a format that also records the
+/// folder itself (SARIF's `originalUriBaseIds`).
+pub fn absolute(path: &Path) -> PathBuf {
+    lexical(&std::env::current_dir().unwrap_or_default().join(path))
+}
+
 /// `path` with `.` left out and `..` taking off the component before it, without looking at
 /// the file system (a log's folder may be gone by the time the report is read).
 fn lexical(path: &Path) -> PathBuf {
@@ -334,6 +353,7 @@ mod tests {
             line,
             column: 1,
             char_column: Some(1),
+            char_len: 1,
             text_hash: 0,
         };
         for line in 0..MAX_RESULTS as u64 {

@@ -1,10 +1,23 @@
-//! GitLab Code Quality JSON.
+//! GitLab Code Quality JSON (the report a merge request's Code Quality widget reads): a JSON
+//! array with one issue per kept hit, in the order and within the cap SARIF uses.
+//!
+//! Severity: a code that fails the scan (`--fail-on`) is `major`, another specific code
+//! `minor`, a generic code `info` — GitLab's scale is info, minor, major, critical, blocker;
+//! `critical` and `blocker` are left for what a log scanner cannot judge. Paths are relative
+//! to `--base-dir`, as plain text (GitLab joins them to the repository, not as URIs);
+//! standard input is `<stdin>`. Fingerprints are SARIF's: stable across runs and line shifts.
 
 use std::io::{self, Write};
 
-use super::findings::Findings;
+use serde::Serialize;
+
+use super::escape::json_to_writer;
+use super::findings::{self, Findings};
+use super::sarif::{shown_path, CodeFacts};
 use super::Context;
+use crate::policy::Level;
 use crate::sink::{Hits, InputEnd, InputInfo, Report, ScanDone, Sink};
+use crate::summary::Counts;
 
 /// The GitLab Code Quality report.
 pub struct GitlabReport<'a> {
@@ -46,8 +59,51 @@ impl Sink for GitlabReport<'_> {
         self.findings.end_input(end);
         Ok(())
     }
-    fn finish(&mut self, _done: &ScanDone<'_>) -> io::Result<()> {
-        // TODO: write the GitLab Code Quality report.
+    fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
+        let counts: &Counts = done.summary;
+        let catalog = self.context.catalog;
+        let codes = CodeFacts::of_scan(self.context, counts);
+        let paths: Vec<String> = self
+            .findings
+            .inputs
+            .iter()
+            .map(|input| shown_path(&input.info, self.context))
+            .collect();
+        let messages: Vec<Option<String>> = (0..catalog.codes().len())
+            .map(|code| {
+                codes
+                    .seen
+                    .contains_key(&code)
+                    .then(|| codes.message(catalog, code))
+            })
+            .collect();
+        self.out.write_all(b"[")?;
+        let mut first = true;
+        for (spot, occurrence) in self.findings.by_level(|code| codes.level(code)) {
+            let (Some(path), Some(Some(description))) =
+                (paths.get(spot.input), messages.get(spot.code))
+            else {
+                continue;
+            };
+            let code = &catalog.code(spot.code).code;
+            let issue = Issue {
+                kind: "issue",
+                check_name: code,
+                description,
+                categories: ["Bug Risk"],
+                severity: severity(codes.level(spot.code)),
+                fingerprint: findings::fingerprint(path, code, spot.text_hash, occurrence),
+                location: IssueLocation {
+                    path,
+                    lines: Lines { begin: spot.line },
+                },
+            };
+            self.out.write_all(if first { b"\n" } else { b",\n" })?;
+            first = false;
+            json_to_writer(&mut self.out, &issue)?;
+        }
+        self.out
+            .write_all(if first { b"]\n" as &[u8] } else { b"\n]\n" })?;
         self.out.flush()
     }
 }
@@ -56,4 +112,37 @@ impl Report for GitlabReport<'_> {
     fn destination(&self) -> String {
         self.destination.clone()
     }
+}
+
+/// GitLab's severity for a level.
+fn severity(level: Level) -> &'static str {
+    match level {
+        Level::Error => "major",
+        Level::Warning => "minor",
+        Level::Note => "info",
+    }
+}
+
+/// One Code Quality issue (the Code Climate issue fields GitLab reads).
+#[derive(Serialize)]
+struct Issue<'r> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    check_name: &'r str,
+    description: &'r str,
+    categories: [&'static str; 1],
+    severity: &'static str,
+    fingerprint: String,
+    location: IssueLocation<'r>,
+}
+
+#[derive(Serialize)]
+struct IssueLocation<'r> {
+    path: &'r str,
+    lines: Lines,
+}
+
+#[derive(Serialize)]
+struct Lines {
+    begin: u64,
 }
