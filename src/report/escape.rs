@@ -22,6 +22,11 @@
 //! | [`html`] | HTML text and double-quoted attributes | visible stand-ins | no (stand-ins) |
 //! | [`markdown_cell`] | one cell of a GitHub-flavoured Markdown table | visible stand-ins | no (stand-ins) |
 //! | [`github_data`], [`github_property`] | GitHub Actions workflow commands | visible stand-ins; `\r \n` percent-encoded | no (stand-ins) |
+//! | [`markdown_text`] | any inline text of a Markdown summary | as [`markdown_cell`], and `$` escaped | no (stand-ins) |
+//! | [`mermaid_label`] | a quoted label of a Mermaid diagram | visible stand-ins, then `#NNN;` entity codes | no (stand-ins) |
+//!
+//! [`github_defuse`] runs before the GitHub escapers: it breaks the runner's older `##[`
+//! command syntax, which the runner finds anywhere in a line.
 //!
 //! The visible stand-ins are the same everywhere: a C0 control becomes its Unicode control
 //! picture (`ESC` → `␛`, U+2400 + the code), DEL becomes `␡` (U+2421), and every other unsafe
