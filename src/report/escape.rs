@@ -22,6 +22,11 @@
 //! | [`html`] | HTML text and double-quoted attributes | visible stand-ins | no (stand-ins) |
 //! | [`markdown_cell`] | one cell of a GitHub-flavoured Markdown table | visible stand-ins | no (stand-ins) |
 //! | [`github_data`], [`github_property`] | GitHub Actions workflow commands | visible stand-ins; `\r \n` percent-encoded | no (stand-ins) |
+//! | [`markdown_text`] | any inline text of a Markdown summary | as [`markdown_cell`], and `$` escaped | no (stand-ins) |
+//! | [`mermaid_label`] | a quoted label of a Mermaid diagram | visible stand-ins, then `#NNN;` entity codes | no (stand-ins) |
+//!
+//! [`github_defuse`] runs before the GitHub escapers: it breaks the runner's older `##[`
+//! command syntax, which the runner finds anywhere in a line.
 //!
 //! The visible stand-ins are the same everywhere: a C0 control becomes its Unicode control
 //! picture (`ESC` → `␛`, U+2400 + the code), DEL becomes `␡` (U+2421), and every other unsafe
@@ -291,6 +296,18 @@ pub fn markdown_cell(s: &str, out: &mut String) {
     );
 }
 
+/// [`markdown_cell`], and `$` becomes `\$`: GitHub draws `$…$` as a math formula, so a
+/// path such as `$HOME/a$b.log` would not show as written. For any inline text of a Markdown
+/// summary: a table cell, a list item or a quoted line.
+pub fn markdown_text(s: &str, out: &mut String) {
+    for (i, piece) in s.split('$').enumerate() {
+        if i > 0 {
+            out.push_str("\\$");
+        }
+        markdown_cell(piece, out);
+    }
+}
+
 /// Appends `s` as the data of a GitHub Actions workflow command (the message after the second
 /// `::`). The runner turns `%0D`, `%0A` and `%25` back into `\r`, `\n` and `%`, so those three
 /// are percent-encoded and a line break shows as a line break in the annotation while the
@@ -327,6 +344,66 @@ pub fn github_property(s: &str, out: &mut String) {
             _ => push_stand_in(c, out, false),
         },
     );
+}
+
+/// `s` with every `[` that would complete a `##[` made a full-width `［` (U+FF3B).
+///
+/// The Actions runner reads a line as a workflow command in two ways: `::name …::data` at the
+/// start of the line (after leading white space), and the older `##[name …]data` **anywhere**
+/// in it (`ActionCommand.TryParse` in actions/runner). A line that parses the first way is not
+/// tried the second way, so a well-formed annotation is safe; but text that ends up on a line
+/// of its own (a `%0A` in the data is a line break in the annotation and in the runner's log
+/// view, where `##[group]` and friends format lines) must not hold a `##[`. The runner decodes
+/// no `%23` or other escape that could hide the `#` or the `[`, so the text is changed where
+/// it shows: `##［error]` still reads as what was logged.
+///
+/// The runner searches with .NET's culture-sensitive `IndexOf`, which skips characters that
+/// collate as nothing (variation selectors, U+034F, …): so any char that is neither ASCII nor
+/// alphanumeric between the `#`s and the `[` does not count as separating them. That only
+/// ever changes a few more `[` than strictly needed. Unsafe chars need no such care: the
+/// escapers turn them into visible stand-ins first.
+pub fn github_defuse(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('#') || !s.contains('[') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 4);
+    let mut hashes = 0usize;
+    for c in s.chars() {
+        match c {
+            '#' => {
+                hashes += 1;
+                out.push(c);
+            }
+            '[' if hashes >= 2 => {
+                hashes = 0;
+                out.push('\u{ff3b}');
+            }
+            c if !c.is_ascii() && !c.is_alphanumeric() => out.push(c),
+            _ => {
+                hashes = 0;
+                out.push(c);
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Appends `s` as text inside a double-quoted Mermaid label (a `pie` slice name), where it
+/// cannot end the label, the statement or the fenced block that holds the diagram: letters,
+/// digits, space and `- _ . /` are kept; every other char (quotes, `#`, `;`, backticks, line
+/// breaks, `<`, …) becomes a Mermaid entity code `#NNN;` (decimal), which Mermaid turns back
+/// into the char when it draws the label. Unsafe chars are first given the visible stand-ins
+/// [`terminal`] uses, so the drawing shows `␛` rather than the raw control.
+pub fn mermaid_label(s: &str, out: &mut String) {
+    let mut shown = String::with_capacity(s.len());
+    terminal(s, &mut shown);
+    for c in shown.chars() {
+        if c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.' | '/') {
+            out.push(c);
+        } else {
+            let _ = write!(out, "#{};", u32::from(c));
+        }
+    }
 }
 
 /// Copies `s` to `out` run by run: each run of chars for which `special` is false goes in one
@@ -717,6 +794,40 @@ mod tests {
             "\\u{2028}\\u{85}\u{240b}"
         );
         assert_eq!(run(github_data, "|<script>"), "|<script>");
+    }
+
+    #[test]
+    fn github_defuse_breaks_every_old_style_command() {
+        assert_eq!(github_defuse("##[error]x"), "##\u{ff3b}error]x");
+        assert_eq!(github_defuse("a ###[b ##[c"), "a ###\u{ff3b}b ##\u{ff3b}c");
+        // Chars .NET's culture-aware search may skip do not separate `##` from `[`.
+        assert_eq!(
+            github_defuse("#\u{fe0f}#\u{34f}["),
+            "#\u{fe0f}#\u{34f}\u{ff3b}"
+        );
+        // Anything ASCII or alphanumeric in between does.
+        for kept in ["# #[", "#a#[", "##a[", "#%23[", "[##", "#[", "错##错["] {
+            assert_eq!(github_defuse(kept), kept);
+        }
+    }
+
+    #[test]
+    fn mermaid_label_keeps_words_and_encodes_the_rest() {
+        assert_eq!(
+            run(mermaid_label, "database 数据库-x_y.z/w"),
+            "database 数据库-x_y.z/w"
+        );
+        assert_eq!(
+            run(mermaid_label, "a\"b#;`\n<"),
+            "a#34;b#35;#59;#96;#9226;#60;"
+        );
+        assert_eq!(run(mermaid_label, "\u{202e}"), "#92;u#123;202e#125;");
+    }
+
+    #[test]
+    fn markdown_text_also_keeps_dollars_from_making_math() {
+        assert_eq!(run(markdown_text, "$x$ a|b"), "\\$x\\$ a\\|b");
+        assert_eq!(run(markdown_text, "plain"), "plain");
     }
 
     #[test]
