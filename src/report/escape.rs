@@ -114,6 +114,8 @@ pub fn terminal_bytes(bytes: &[u8], out: &mut String) {
 /// (`"`, `\`, C0 controls, with the short forms `\b \t \n \f \r \" \\`), DEL, the C1 controls
 /// and every other char [`is_unsafe_char`] names are written as `\uXXXX` (lower-case hex, a
 /// surrogate pair above U+FFFF), so the output holds no raw control or invisible character.
+/// The first `#` of `##[` is written `\u0023`, so that no JSON cbscan writes holds a GitHub
+/// Actions workflow command (`##[name]…` is one anywhere in a line the runner reads).
 ///
 /// This is on the hot path (one call per hit), so it works on bytes: runs of bytes that need
 /// nothing are copied with one `extend_from_slice`; printable ASCII is skipped 8 bytes at a
@@ -175,6 +177,15 @@ pub fn json_str(s: &str, out: &mut Vec<u8>) {
             i += width;
             continue;
         }
+        if class == HASH {
+            if bytes.get(i + 1..i + 3) == Some(b"#[") {
+                out.extend_from_slice(&bytes[run_start..i]);
+                push_u16_escape(u16::from(b'#'), out);
+                run_start = i + 1;
+            }
+            i += 1;
+            continue;
+        }
         out.extend_from_slice(&bytes[run_start..i]);
         if class == UNICODE {
             push_json_unicode(char::from(byte), out);
@@ -192,7 +203,7 @@ pub fn json_str(s: &str, out: &mut Vec<u8>) {
 const SLOW_SPAN: usize = 32;
 
 /// Whether the 8 bytes of `word` (any order) may hold a byte that [`JSON_CLASS`] does not copy:
-/// a byte below 0x20, `"`, `\`, or a byte of 0x7F and above. Exact for bytes below 0x80; any
+/// a byte below 0x20, `"`, `\`, `#`, or a byte of 0x7F and above. Exact for bytes below 0x80; any
 /// byte above makes it true. (The bit tricks are the exact "has a byte less than / equal to /
 /// more than" tests from Sean Anderson's Bit Twiddling Hacks.)
 #[inline]
@@ -203,10 +214,11 @@ fn may_need_escape(word: u64) -> bool {
     let below_space = word.wrapping_sub(ONES * 0x20) & !word;
     let quote = has_zero(word ^ (ONES * u64::from(b'"')));
     let backslash = has_zero(word ^ (ONES * u64::from(b'\\')));
+    let hash = has_zero(word ^ (ONES * u64::from(b'#')));
     // Adding 0x01 to each byte carries into the high bit exactly for 0x7F; `| word` adds
     // every byte that already has it.
     let del_or_high = word.wrapping_add(ONES) | word;
-    (below_space | quote | backslash | del_or_high) & HIGHS != 0
+    (below_space | quote | backslash | hash | del_or_high) & HIGHS != 0
 }
 
 /// [`json_str`] for raw bytes, after lossy UTF-8 (invalid bytes become U+FFFD).
@@ -450,6 +462,10 @@ const COPY: u8 = 0;
 const CHECK: u8 = 1;
 /// Byte written as `\u00XX`.
 const UNICODE: u8 = b'u';
+/// `#`: written as `\u0023` when it starts `##[`, which the GitHub Actions runner reads as a
+/// workflow command anywhere in a line it prints (a JSON file `cat` in a step, JSON lines on
+/// a step's stdout). The escape is plain JSON: every reader gets the `#` back.
+const HASH: u8 = b'#';
 
 /// What [`json_str`] does with each byte: [`COPY`], [`CHECK`], [`UNICODE`], or the letter of a
 /// short escape (`\b \t \n \f \r \" \\`).
@@ -472,6 +488,7 @@ static JSON_CLASS: [u8; 256] = {
     table[0x0d] = b'r';
     table[b'"' as usize] = b'"';
     table[b'\\' as usize] = b'\\';
+    table[b'#' as usize] = HASH;
     table[0x7f] = UNICODE;
     table[0xc2] = CHECK;
     table[0xd8] = CHECK;
@@ -851,7 +868,7 @@ impl serde_json::ser::Formatter for SafeJson {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        if !fragment.chars().any(is_unsafe_char) {
+        if !fragment.chars().any(is_unsafe_char) && !fragment.contains("##[") {
             return writer.write_all(fragment.as_bytes());
         }
         // serde_json hands over runs without quotes, backslashes or C0 controls, so the
@@ -874,6 +891,19 @@ pub fn json_to_writer<W: Write, T: serde::Serialize + ?Sized>(
 #[cfg(test)]
 mod safe_json_tests {
     use super::*;
+
+    #[test]
+    fn no_json_string_holds_a_runner_command() {
+        let text = "a ##[error]x ###[y #[ ## [ ##";
+        let mut out = Vec::new();
+        json_str(text, &mut out);
+        let written = String::from_utf8(out.clone()).unwrap();
+        assert_eq!(written, r#""a \u0023#[error]x #\u0023#[y #[ ## [ ##""#);
+        assert_eq!(serde_json::from_slice::<String>(&out).unwrap(), text);
+        let mut serde = Vec::new();
+        json_to_writer(&mut serde, &serde_json::json!({ "t": text })).unwrap();
+        assert!(!String::from_utf8(serde).unwrap().contains("##["));
+    }
 
     #[test]
     fn serde_output_escapes_what_json_str_escapes() {

@@ -1,18 +1,21 @@
 //! Running inside a GitHub Actions step. The runner reads every line a step prints, on stdout
 //! and stderr, looking for workflow commands: `::name args::value` at the start of a line
-//! (after leading white space) and `##[name]value` anywhere in it (actions/runner,
-//! `ActionCommand.cs`). cbscan quotes log lines and file names, which anyone who can write to
-//! a log controls: `::add-mask::DATABASE_TIMEOUT` would hide that code from the rest of the job
+//! (after leading white space) and `##[name args]value` anywhere in it (actions/runner,
+//! `ActionCommand.cs`). cbscan quotes log lines and file names, which anyone who can write a
+//! log controls: `::add-mask::DATABASE_TIMEOUT` would hide that code from the rest of the job
 //! log, `::stop-commands::x` would silence the job's own annotations.
 //!
-//! So when `GITHUB_ACTIONS=true`, standard output (except `--format github`, whose only lines
-//! are cbscan's own commands, with every value escaped) is wrapped in
-//! `::stop-commands::TOKEN` … `::TOKEN::`, the runner's own way to print text verbatim, with a
-//! token no log written before the run can know; and `##[` in messages on stderr is shown as
-//! `#\u{23}[`, since stderr lines can reach the runner in any order relative to stdout's.
+//! So when `GITHUB_ACTIONS=true`, standard output (except `--format github`, whose lines are
+//! cbscan's own commands with every value escaped) and messages on stderr go through
+//! [`Defuse`]: a `:` that starts a line is shown as `：` (U+FF1A) and the `[` of `##[` as
+//! `［` (U+FF3B). Both read almost the same, and neither is a command. JSON output is never
+//! changed by it: JSON writes `##[` as `\u0023#[` everywhere (lossless) and cannot start a line
+//! with `:`.
+//!
+//! The runner's own `::stop-commands::TOKEN` … `::TOKEN::` was the other way, and is not used:
+//! a reader that stops early (`| head`) or a kill would leave the rest of the step's commands
+//! ignored, and a `| jq` or `| xargs` in the step would get the two extra lines as data.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Write};
 
 /// Whether this process runs in a GitHub Actions step.
@@ -20,48 +23,80 @@ pub fn in_github_actions() -> bool {
     std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
 }
 
-/// A stretch of output in which the runner takes no command.
-pub struct StopCommands {
-    token: String,
+/// What a line-leading `:` is shown as.
+const COLON: &[u8] = "：".as_bytes();
+/// What the `[` of `##[` is shown as.
+const BRACKET: &[u8] = "［".as_bytes();
+
+/// A writer that lets no line through that the runner would read as a command. It works on
+/// the byte stream, so it needs no knowledge of the format, and a command split across two
+/// writes is still caught.
+pub struct Defuse<W: Write> {
+    inner: W,
+    /// Only white space since the last line break (CR or LF: the runner splits at both).
+    at_line_start: bool,
+    /// `#` just before, up to 2.
+    hashes: u8,
 }
 
-impl StopCommands {
-    /// Stops command processing: writes `::stop-commands::TOKEN` to `out` and flushes it, so
-    /// it is on its way before any quoted text.
-    pub fn begin(out: &mut dyn Write) -> io::Result<StopCommands> {
-        let token = random_token();
-        writeln!(out, "::stop-commands::{token}")?;
-        out.flush()?;
-        Ok(StopCommands { token })
-    }
-
-    /// Resumes command processing, for the steps after this one.
-    pub fn end(self, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "::{}::", self.token)?;
-        out.flush()
+impl<W: Write> Defuse<W> {
+    pub fn new(inner: W) -> Defuse<W> {
+        Defuse {
+            inner,
+            at_line_start: true,
+            hashes: 0,
+        }
     }
 }
 
-/// 128 random bits as 32 hex digits. The standard library's `RandomState` is seeded from the
-/// operating system's random source once per process: enough for a token that only has to be
-/// unknown to whoever wrote the logs before this run.
-fn random_token() -> String {
-    let mut token = String::with_capacity(32);
-    for part in 0..2u8 {
-        let mut hasher = RandomState::new().build_hasher();
-        hasher.write_u8(part);
-        token.push_str(&format!("{:016x}", hasher.finish()));
+impl<W: Write> Write for Defuse<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut run = 0;
+        for (i, &b) in buf.iter().enumerate() {
+            let replacement = match b {
+                b'\n' | b'\r' => {
+                    self.at_line_start = true;
+                    self.hashes = 0;
+                    None
+                }
+                b' ' | b'\t' => {
+                    self.hashes = 0;
+                    None
+                }
+                b':' if self.at_line_start => Some(COLON),
+                b'[' if self.hashes >= 2 => Some(BRACKET),
+                _ => None,
+            };
+            if !matches!(b, b'\n' | b'\r' | b' ' | b'\t') {
+                self.at_line_start = false;
+                self.hashes = if b == b'#' {
+                    (self.hashes + 1).min(2)
+                } else {
+                    0
+                };
+            }
+            if let Some(replacement) = replacement {
+                self.inner.write_all(&buf[run..i])?;
+                self.inner.write_all(replacement)?;
+                run = i + 1;
+            }
+        }
+        self.inner.write_all(&buf[run..])?;
+        Ok(buf.len())
     }
-    token
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
-/// `text` with every `##[` shown as `#\u{23}[`, which the runner does not read as a command.
-pub fn defuse(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains("##[") {
-        std::borrow::Cow::Owned(text.replace("##[", "#\\u{23}["))
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
+/// `text` as [`Defuse`] would write it.
+pub fn defuse(text: &str) -> String {
+    let mut out = Defuse::new(Vec::with_capacity(text.len()));
+    // Writing to a Vec cannot fail.
+    let _ = out.write_all(text.as_bytes());
+    String::from_utf8(out.inner)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
@@ -69,16 +104,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_differ_and_are_hex() {
-        let (a, b) = (random_token(), random_token());
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 32);
-        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
-    }
-
-    #[test]
-    fn defuse_leaves_no_runner_command() {
-        assert_eq!(defuse("a ##[error]x ##[b"), "a #\\u{23}[error]x #\\u{23}[b");
-        assert!(!defuse("###[x").contains("##["));
+    fn commands_are_defused_wherever_writes_split_them() {
+        let text = "::add-mask::x\n  ::set-env::y\rok ##[error]z ###[w a:b\n#[ ## [\n";
+        let want = "：:add-mask::x\n  ：:set-env::y\rok ##［error]z ###［w a:b\n#[ ## [\n";
+        assert_eq!(defuse(text), want);
+        for cut in 0..text.len() {
+            let mut out = Defuse::new(Vec::new());
+            out.write_all(&text.as_bytes()[..cut]).unwrap();
+            out.write_all(&text.as_bytes()[cut..]).unwrap();
+            assert_eq!(String::from_utf8(out.inner).unwrap(), want, "cut at {cut}");
+        }
     }
 }

@@ -51,7 +51,7 @@ pub fn stdout_writer() -> Box<dyn Write> {
 pub fn print_error(message: &dyn std::fmt::Display) {
     let text = visible(message.to_string().as_bytes());
     let text = if in_github_actions() {
-        defuse(&text).into_owned()
+        defuse(&text)
     } else {
         text
     };

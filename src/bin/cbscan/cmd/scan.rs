@@ -19,7 +19,7 @@ use cbscan::scan::{ScanOptions, Scanner};
 use cbscan::sink::Tee;
 use cbscan::Summary;
 
-use crate::actions::{in_github_actions, StopCommands};
+use crate::actions::{defuse, in_github_actions, Defuse};
 use crate::config::ScanConfig;
 use crate::exit;
 use crate::terminal::{print_error, stdout_width, stdout_writer, use_color, CliSink, Progress};
@@ -63,9 +63,15 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             terminal: io::stdout().is_terminal(),
             on_workers: true,
         };
+        // Log text on stdout must not become workflow commands (see `crate::actions`).
+        let writer = if stdout.format != Format::Github && in_github_actions() {
+            Box::new(Defuse::new(stdout_writer()))
+        } else {
+            stdout_writer()
+        };
         reports.push(new_report(
             stdout.format,
-            stdout_writer(),
+            writer,
             STDOUT.to_string(),
             context,
             options,
@@ -193,13 +199,6 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
         Some(s) if s.format == Format::Human => Progress::for_terminal(s.show.hits),
         _ => None,
     };
-    // Log text on stdout must not become workflow commands (see `crate::actions`).
-    let stop_commands = match stdout {
-        Some(s) if s.format != Format::Github && in_github_actions() => {
-            StopCommands::begin(&mut io::stdout().lock()).ok()
-        }
-        _ => None,
-    };
     let mut tee = Tee::new(reports);
     let summary = scan_into(&scanner, sources, &mut tee, progress);
     let mut output_failed = false;
@@ -213,12 +212,6 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
         }
         print_error(&format!("writing {destination}: {error}"));
         output_failed = true;
-    }
-    // Every report has written and flushed its last byte by now: stdout's went before this.
-    drop(tee);
-    if let Some(stop) = stop_commands {
-        // A closed stdout has nothing left to protect.
-        let _ = stop.end(&mut io::stdout().lock());
     }
     // The advice reaches a person even when the summary that carries it was not printed, or
     // went to a reader that had gone (`| head`).
@@ -267,7 +260,7 @@ fn generic_warning_on_stderr(catalog: &Catalog, summary: &Summary) {
         let mut text = String::new();
         terminal(&seen.sentence(catalog), &mut text);
         if in_github_actions() {
-            text = crate::actions::defuse(&text).into_owned();
+            text = defuse(&text);
         }
         let _ = writeln!(
             err,
