@@ -24,7 +24,12 @@ pub struct Baseline {
     /// The file it was read from, for messages.
     pub path: PathBuf,
     lines: BTreeMap<String, u64>,
+    /// Inputs the earlier scan could not read: their codes are missing from it.
+    pub unread: u64,
 }
+
+/// What a wrong file gets told: how a baseline is made.
+const HOW: &str = "a baseline is the output of `cbscan scan … --format json` (or jsonl)";
 
 /// How a code compares with the baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +100,8 @@ impl Baseline {
             serde_json::from_slice::<FirstRecord>(&first).is_ok_and(|record| record.kind.is_some());
         let whole = std::io::Cursor::new(first).chain(reader);
         let summary = if lines_format {
-            let wire = read_jsonl(BufReader::new(whole)).map_err(|e| fail(e.to_string()))?;
+            let wire =
+                read_jsonl(BufReader::new(whole)).map_err(|e| fail(format!("{e}; {HOW}")))?;
             // Without a summary record (`--no-summary`), the per-input rows add up to it.
             if wire.by_code.is_empty() {
                 let mut lines = BTreeMap::new();
@@ -107,6 +113,7 @@ impl Baseline {
                 return Ok(Baseline {
                     path: path.to_path_buf(),
                     lines,
+                    unread: wire.inputs.iter().filter(|i| i.error.is_some()).count() as u64,
                 });
             }
             wire
@@ -114,7 +121,7 @@ impl Baseline {
             let document: JsonDocument =
                 serde_json::from_reader(BufReader::new(whole)).map_err(|e| {
                     fail(format!(
-                        "line {}: not the JSON or JSON-lines output of cbscan: {e}",
+                        "line {}: not the JSON or JSON-lines output of cbscan ({e}); {HOW}",
                         e.line()
                     ))
                 })?;
@@ -125,13 +132,17 @@ impl Baseline {
                         "schema {other}; this cbscan reads schema {SCHEMA}"
                     )))
                 }
-                None => return Err(fail("no schema: not the JSON output of cbscan".into())),
+                None => {
+                    return Err(fail(format!(
+                        "no schema: not the JSON output of cbscan; {HOW}"
+                    )))
+                }
             }
             let summary = document.summary.ok_or_else(|| {
                 fail("it has no summary (written with --no-summary?); a baseline needs one".into())
             })?;
             serde_json::from_value(summary)
-                .map_err(|e| fail(format!("its summary is not cbscan's: {e}")))?
+                .map_err(|e| fail(format!("its summary is not cbscan's ({e}); {HOW}")))?
         };
         Ok(Baseline::from_wire(path, &summary))
     }
@@ -145,6 +156,7 @@ impl Baseline {
                 .iter()
                 .map(|(code, counts)| (code.clone(), counts.lines))
                 .collect(),
+            unread: summary.errors,
         }
     }
 

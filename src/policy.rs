@@ -255,6 +255,36 @@ impl Policy {
         })
     }
 
+    /// The rules as `--fail-on` takes them (`any`, `DATABASE_TIMEOUT>3`, `database`; `none`
+    /// for no rule), comma-separated, with `, beyond the baseline` when there is one.
+    pub fn describe(&self, catalog: &Catalog) -> String {
+        let mut rules: Vec<String> = self
+            .rules
+            .iter()
+            .map(|rule| {
+                let name = match rule.on {
+                    FailOn::Any => "any",
+                    FailOn::Generic => "generic",
+                    FailOn::Specific => "specific",
+                    FailOn::Category(c) => catalog.category(c).id.as_str(),
+                    FailOn::Code(c) => catalog.code(c).code.as_str(),
+                };
+                match rule.more_than {
+                    0 => name.to_string(),
+                    n => format!("{name}>{n}"),
+                }
+            })
+            .collect();
+        if rules.is_empty() {
+            rules.push("none".to_string());
+        }
+        let mut text = rules.join(", ");
+        if self.baseline.is_some() {
+            text.push_str(", beyond the baseline");
+        }
+        text
+    }
+
     /// The same rules, failing only on what `baseline` does not have.
     pub fn with_baseline(self, baseline: Baseline) -> Policy {
         Policy {
@@ -296,9 +326,11 @@ impl Policy {
             .is_none_or(|change| change.is_worse())
     }
 
-    /// The lines with hits `rule` counts: of its codes, the ones beyond the baseline. For a
-    /// single code or `any` without a baseline this is exact; for a group of codes the lines
-    /// of each code are added up, so a line with two of its codes counts twice.
+    /// The lines with hits `rule` counts. Without a baseline, the lines of its codes: exact
+    /// for a single code and for `any`; for a group of codes the lines of each code are added
+    /// up, so a line with two of its codes counts twice. With a baseline, only lines beyond
+    /// it: all the lines of a new code, the added lines of a code that grew (a team that
+    /// adopts cbscan with `CODE>3` tolerates three more lines than it had, not three in all).
     fn rule_lines(&self, catalog: &Catalog, counts: &Counts, rule: &FailRule) -> u64 {
         if rule.on == FailOn::Any && self.baseline.is_none() {
             return counts.lines_with_hits();
@@ -306,10 +338,12 @@ impl Policy {
         counts
             .codes_by_count()
             .into_iter()
-            .filter(|&(code, _)| {
-                Self::covers(catalog, rule, code) && self.beyond_baseline(catalog, counts, code)
+            .filter(|&(code, _)| Self::covers(catalog, rule, code))
+            .map(|(code, c)| match self.change(catalog, counts, code) {
+                None | Some(Change::New) => c.lines,
+                Some(Change::Grew { was }) => c.lines - was,
+                Some(Change::Known { .. }) => 0,
             })
-            .map(|(_, c)| c.lines)
             .sum()
     }
 

@@ -202,12 +202,107 @@ fn the_human_summary_names_what_is_new() {
         .find("Against the baseline")
         .expect("a baseline section");
     let section = &text[at..];
-    assert!(section.contains("new  AUTH_LOGIN_FAILED"), "{section}");
+    assert!(section.contains("new   AUTH_LOGIN_FAILED"), "{section}");
     assert!(
-        section.contains("STORAGE_FILE_NONEXIST (2 → 3 lines)"),
+        section.contains("grew  STORAGE_FILE_NONEXIST (2 → 3 lines)"),
         "{section}"
     );
     assert!(!section.contains("DATABASE_TIMEOUT"), "{section}");
+    // The last line says why the exit status is 1.
+    assert_eq!(
+        text.lines().last(),
+        Some(
+            "fails --fail-on any, beyond the baseline: STORAGE_FILE_NONEXIST (3 lines), \
+             AUTH_LOGIN_FAILED (1 line)"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_human_summary_says_whether_the_gate_passed_and_why() {
+    let dir = TempDir::new().unwrap();
+    let log = write(&dir, "app.log", LOG);
+    let last_line = |args: &[&str]| {
+        let out = cbscan()
+            .args(["scan", &log, "-s"])
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        (
+            out.status.code(),
+            text.lines().last().unwrap_or("").to_string(),
+        )
+    };
+    assert_eq!(
+        last_line(&["--fail-on", "DATABASE_TIMEOUT>2", "--fail-on", "auth"]),
+        (
+            Some(1),
+            "fails --fail-on DATABASE_TIMEOUT>2, auth: DATABASE_TIMEOUT (3 lines)".to_string()
+        )
+    );
+    assert_eq!(
+        last_line(&["--fail-on", "DATABASE_TIMEOUT>3"]),
+        (
+            Some(0),
+            "passes --fail-on DATABASE_TIMEOUT>3: no code fails it".to_string()
+        )
+    );
+    assert_eq!(
+        last_line(&["--fail-on", "none"]),
+        (
+            Some(0),
+            "passes --fail-on none: no code fails it".to_string()
+        )
+    );
+}
+
+#[test]
+fn with_a_baseline_a_threshold_counts_the_lines_beyond_it() {
+    let dir = TempDir::new().unwrap();
+    let old = write(&dir, "old.log", LOG);
+    let baseline = baseline_of(&dir, &old, "json", &[]);
+    // DATABASE_TIMEOUT: 3 lines in the baseline, 5 now: 2 beyond it.
+    let grown = write(
+        &dir,
+        "grown.log",
+        &format!("{LOG}DATABASE_TIMEOUT\nDATABASE_TIMEOUT\n"),
+    );
+    let with =
+        |log: &str, rule: &str| gate(log, &["--baseline", baseline.as_str(), "--fail-on", rule]).0;
+    assert_eq!(with(&grown, "DATABASE_TIMEOUT>1"), 1);
+    assert_eq!(with(&grown, "DATABASE_TIMEOUT>2"), 0);
+    assert_eq!(with(&grown, "any>1"), 1);
+    assert_eq!(with(&grown, "any>2"), 0);
+    // A new code counts all its lines.
+    let new = write(
+        &dir,
+        "new.log",
+        &format!("{LOG}AUTH_LOGIN_FAILED\nAUTH_LOGIN_FAILED\n"),
+    );
+    assert_eq!(with(&new, "auth>1"), 1);
+    assert_eq!(with(&new, "auth>2"), 0);
+}
+
+#[test]
+fn a_baseline_in_a_scanned_folder_is_not_scanned() {
+    let dir = TempDir::new().unwrap();
+    write(&dir, "app.log", LOG);
+    let folder = dir.path().to_string_lossy().into_owned();
+    let out = cbscan()
+        .args(["scan", &folder, "--fail-on", "none", "--format", "json"])
+        .output()
+        .unwrap();
+    let baseline = write(
+        &dir,
+        "cbscan-baseline.json",
+        &String::from_utf8(out.stdout).unwrap(),
+    );
+    // The README's workflow: the same folder, the baseline inside it: nothing new.
+    let (status, sum) = gate(&folder, &["--baseline", &baseline]);
+    assert_eq!(status, 0, "{sum}");
+    assert_eq!(sum["files"], 1);
 }
 
 #[test]

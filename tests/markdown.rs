@@ -346,11 +346,12 @@ fn hostile_codes_paths_and_catalog_text_stay_in_their_cells() {
             "cbscan: CloudBase error codes",
             "Hits per category",
             "Codes",
-            "Where each code was first seen"
+            "Where each code was first seen",
+            "Inputs with hits"
         ],
         "{markdown}"
     );
-    assert_eq!(doc.tables.len(), 4, "{markdown}");
+    assert_eq!(doc.tables.len(), 5, "{markdown}");
     let n = names.len().to_string();
 
     // The verdict.
@@ -446,6 +447,13 @@ fn hostile_codes_paths_and_catalog_text_stay_in_their_cells() {
         got,
         expected.iter().map(String::as_str).collect::<BTreeSet<_>>()
     );
+
+    // Inputs: every file, shown as written, each in its own row.
+    let inputs = &doc.tables[4];
+    assert_eq!(inputs.header, ["input", "hits", "lines", "codes"]);
+    let listed: BTreeSet<String> = inputs.rows.iter().map(|r| r[0].text.clone()).collect();
+    let expected: BTreeSet<String> = names.iter().map(|n| shown(n)).collect();
+    assert_eq!(listed, expected);
 
     // The chart: one fenced block, in Mermaid, one slice per category with its hits.
     assert_eq!(doc.code_blocks.len(), 1, "{:?}", doc.code_blocks);
@@ -583,4 +591,50 @@ fn a_scan_without_hits_says_so_and_draws_no_chart() {
     assert_eq!(doc.tables[0].rows[0][2].text, "0");
     assert!(markdown.contains("No error code was found."));
     assert!(doc.strong.iter().any(|s| s == "Result: passes."));
+}
+
+#[test]
+fn inputs_are_listed_and_a_line_is_one_place() {
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let a = dir.path().join("a.log");
+    let b = dir.path().join("b.log");
+    std::fs::write(
+        &a,
+        "DATABASE_TIMEOUT retry DATABASE_TIMEOUT\nok\nx DATABASE_TIMEOUT\n",
+    )
+    .unwrap();
+    std::fs::write(&b, "STORAGE_FILE_NONEXIST\n").unwrap();
+    let base = path_str(dir.path());
+    let (status, markdown) = run(&[
+        "scan",
+        path_str(&a),
+        path_str(&b),
+        "--format",
+        "markdown",
+        "--base-dir",
+        base,
+    ]);
+    assert_eq!(status, 1);
+    let doc = parse(&markdown);
+    let table = |column: &str| {
+        doc.tables
+            .iter()
+            .find(|t| t.header.iter().any(|h| h == column))
+            .unwrap_or_else(|| panic!("a table with a {column:?} column: {markdown}"))
+    };
+    let inputs = table("input");
+    assert_eq!(inputs.header, ["input", "hits", "lines", "codes"]);
+    assert_eq!(
+        inputs.texts("a.log"),
+        ["a.log", "3", "2", "DATABASE_TIMEOUT ×3"]
+    );
+    assert_eq!(
+        inputs.texts("b.log"),
+        ["b.log", "1", "1", "STORAGE_FILE_NONEXIST ×1"]
+    );
+    // Line 1 holds the code twice: it is one place, and no hit is lost from the count.
+    assert_eq!(
+        table("first places").texts("DATABASE_TIMEOUT"),
+        ["DATABASE_TIMEOUT", "a.log:1:1, a.log:3:3"]
+    );
 }

@@ -665,3 +665,28 @@ fn report_file_is_the_same_log() {
     let log: Value = serde_json::from_slice(&written).expect("JSON");
     assert_schema_valid(&log);
 }
+
+#[test]
+fn hits_held_back_by_max_hits_are_counted_as_left_out() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let log = write(
+        dir.path(),
+        "a.log",
+        b"DATABASE_TIMEOUT\nDATABASE_TIMEOUT\nDATABASE_TIMEOUT\nSTORAGE_FILE_NONEXIST\n",
+    );
+    let (log, _) = sarif(&[&log, "-m", "1"]);
+    assert_eq!(results(&log).len(), 1);
+    assert_eq!(run(&log)["properties"]["resultsLeftOut"], 3);
+    let notes: Vec<&str> = run(&log)["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("a notification")
+        .iter()
+        .filter_map(|n| n["message"]["text"].as_str())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("3 of 4 hits") && n.contains("--max-hits")),
+        "{notes:?}"
+    );
+}

@@ -61,6 +61,8 @@ pub struct InputFindings {
     pub codes: BTreeMap<CodeId, CodeSpots>,
     /// Whether it was read to its end.
     pub complete: bool,
+    /// Its lines with at least one hit.
+    pub lines_with_hits: u64,
     /// Why it was not, if an error stopped it.
     pub error: Option<String>,
 }
@@ -75,6 +77,8 @@ pub struct Findings {
     tiers: [Vec<Spot>; 3],
     /// Hits not kept in `tiers`.
     left_out: u64,
+    /// Hits handed over (fewer than found with `--max-hits`).
+    received: u64,
 }
 
 impl Findings {
@@ -84,6 +88,7 @@ impl Findings {
             info: info.clone(),
             codes: BTreeMap::new(),
             complete: false,
+            lines_with_hits: 0,
             error: None,
         });
     }
@@ -94,6 +99,7 @@ impl Findings {
             return;
         };
         input.complete = end.counts.files() > 0;
+        input.lines_with_hits = end.counts.lines_with_hits();
         input.error = end.error.map(|e| e.detail());
         for (code, counts) in end.counts.codes_by_count() {
             input.codes.entry(code).or_default().counts = counts;
@@ -105,6 +111,7 @@ impl Findings {
         let Some(input) = self.inputs.len().checked_sub(1) else {
             return;
         };
+        self.received += 1;
         let excerpt = &hit.excerpt;
         let char_column = (!excerpt.cut_before).then(|| {
             let before = excerpt.bytes.get(..excerpt.hit.start).unwrap_or_default();
@@ -167,6 +174,12 @@ impl Findings {
     /// How many hits were not kept (past [`MAX_RESULTS`]).
     pub fn left_out(&self) -> u64 {
         self.left_out
+    }
+
+    /// How many hits were handed over: all those found, but for what `--max-hits` held back
+    /// (the summary's count minus this).
+    pub fn received(&self) -> u64 {
+        self.received
     }
 }
 

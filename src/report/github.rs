@@ -245,7 +245,7 @@ impl GithubReport<'_> {
                     message.push_str(&input.info.name);
                 }
                 if let Some(first) = first {
-                    message.push_str(&format!(", first at line {}", group(first.line)));
+                    message.push_str(&format!(", first at line {}", first.line));
                 }
                 let meaning: Vec<&str> = [entry.zh.as_str(), entry.en.as_str()]
                     .into_iter()
@@ -330,8 +330,8 @@ impl Sink for GithubReport<'_> {
             let message = format!(
                 "cbscan left out {} ({}): GitHub shows at most {MAX_ERRORS_PER_STEP} errors, \
                  {MAX_WARNINGS_PER_STEP} warnings and {MAX_NOTICES_PER_STEP} notices per step. \
-                 Every code of every input is in the job summary (--format markdown) and in \
-                 SARIF (--format sarif).",
+                 Every input with its codes is in the job summary (--format markdown), and \
+                 every hit in SARIF (--format sarif).",
                 plural(total_left_out as u64, "annotation", "annotations"),
                 by_level.join(", ")
             );

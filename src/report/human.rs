@@ -320,13 +320,13 @@ impl<'a> HumanReport<'a> {
             self.paint(&format!("Against the baseline {base}"), |s| s.bold())
         )?;
         if new.is_empty() && grew.is_empty() {
-            writeln!(self.out, "  nothing new, nothing on more lines")?;
+            writeln!(self.out, "  nothing new, nothing grew")?;
         }
         if !new.is_empty() {
             writeln!(
                 self.out,
                 "  {}  {}",
-                self.paint("new", |s| s.red().bold()),
+                self.paint("new ", |s| s.red().bold()),
                 new.join(", ")
             )?;
         }
@@ -334,7 +334,7 @@ impl<'a> HumanReport<'a> {
             writeln!(
                 self.out,
                 "  {}  {}",
-                self.paint("more lines", |s| s.red().bold()),
+                self.paint("grew", |s| s.red().bold()),
                 grew.join(", ")
             )?;
         }
@@ -508,9 +508,53 @@ impl<'a> HumanReport<'a> {
                 escaped(&catalog.code(seen.code).code),
             )?;
         }
-        Ok(())
+        self.gate(summary)
+    }
+
+    /// The gate's verdict on the hits, with the rules it applied and the codes that failed
+    /// them: the exit status alone does not say why (`--fail-on 'DATABASE_TIMEOUT>3'`).
+    fn gate(&mut self, summary: &Summary) -> io::Result<()> {
+        let (catalog, policy) = (self.catalog, self.context.policy);
+        if summary.hits() == 0 {
+            return Ok(());
+        }
+        let rules = escaped(&policy.describe(catalog));
+        let failing: Vec<String> = summary
+            .codes_by_count()
+            .into_iter()
+            .filter(|&(code, _)| policy.fails_on(catalog, summary, code))
+            .map(|(code, counts)| {
+                format!(
+                    "{} ({} {})",
+                    escaped(&catalog.code(code).code),
+                    group(counts.lines),
+                    plural(counts.lines, "line", "lines")
+                )
+            })
+            .collect();
+        writeln!(self.out)?;
+        if failing.is_empty() {
+            return writeln!(
+                self.out,
+                "{} --fail-on {rules}: no code fails it",
+                self.paint("passes", |s| s.green().bold())
+            );
+        }
+        let shown = failing.len().min(SHOWN_FAILING);
+        let mut list = failing[..shown].join(", ");
+        if failing.len() > shown {
+            list.push_str(&format!(" and {} more", failing.len() - shown));
+        }
+        writeln!(
+            self.out,
+            "{} --fail-on {rules}: {list}",
+            self.paint("fails", |s| s.red().bold())
+        )
     }
 }
+
+/// Codes named on the gate's line; the rest are counted.
+const SHOWN_FAILING: usize = 5;
 
 impl Sink for HumanReport<'_> {
     fn wants_hits(&self) -> bool {

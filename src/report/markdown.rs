@@ -34,6 +34,10 @@ const PLACES_PER_CODE: usize = 5;
 /// Unreadable inputs listed; the rest are counted (a job summary holds at most 1 MiB).
 const UNREADABLE_LISTED: usize = 100;
 
+/// Inputs with hits listed in their table: a job summary holds at most 1 MiB (GitHub), and a
+/// folder of thousands of logs would fill it; the rest are counted.
+const INPUTS_LISTED: usize = 200;
+
 /// What a link destination must not hold raw: besides controls and space, whatever could end
 /// the destination or the link (`<`, `>`, `(`, `)`), a table cell (`|`), or start an escape or
 /// a code span (`\`, `` ` ``), plus `"`, the brackets and `$` (GitHub math). Non-ASCII is
@@ -159,12 +163,16 @@ impl MarkdownReport<'_> {
             .filter(|(_, level, _, _)| *level == Level::Error)
             .map(|(code, ..)| text(&catalog.code(*code).code))
             .collect();
+        let rules = code_span(&policy.describe(catalog));
         if failing.is_empty() {
-            out.push_str("**Result: passes.** No code fails the policy (`--fail-on`).\n\n");
+            let _ = write!(
+                out,
+                "**Result: passes.** No code fails --fail-on {rules}.\n\n"
+            );
         } else {
             let _ = write!(
                 out,
-                "**Result: fails.** {} the policy (`--fail-on`): {}.\n\n",
+                "**Result: fails.** {} --fail-on {rules}: {}.\n\n",
                 if failing.len() == 1 {
                     "1 code fails".to_string()
                 } else {
@@ -211,6 +219,7 @@ impl MarkdownReport<'_> {
             self.codes(&mut out, done, &codes);
             self.generic_advice(&mut out, done);
             self.places(&mut out, &codes);
+            self.inputs(&mut out, base_dir);
         }
         self.unreadable(&mut out, base_dir);
         out
@@ -348,16 +357,25 @@ impl MarkdownReport<'_> {
         header(out, &[("code", false), ("first places", false)]);
         for &(code, _, hits, _) in codes {
             let mut shown = Vec::new();
+            // Hits passed over, shown or not: a line with the code twice is shown once.
+            let mut seen = 0u64;
             'inputs: for input in &self.findings.inputs {
                 let Some(spots) = input.codes.get(&code) else {
                     continue;
                 };
                 let path =
                     relative_path(&input.info, base_dir).unwrap_or_else(|| input.info.name.clone());
+                let mut last_line = None;
                 for spot in &spots.first {
+                    if last_line == Some(spot.line) {
+                        seen += 1;
+                        continue;
+                    }
                     if shown.len() == PLACES_PER_CODE {
                         break 'inputs;
                     }
+                    seen += 1;
+                    last_line = Some(spot.line);
                     let mut place = format!("{}:{}", text(&path), spot.line);
                     if let Some(col) = spot.char_column {
                         let _ = write!(place, ":{col}");
@@ -366,7 +384,7 @@ impl MarkdownReport<'_> {
                 }
             }
             let mut cell = shown.join(", ");
-            let more = hits.saturating_sub(shown.len() as u64);
+            let more = hits.saturating_sub(seen);
             if more > 0 {
                 let _ = write!(
                     cell,
@@ -377,6 +395,68 @@ impl MarkdownReport<'_> {
                 );
             }
             row(out, &[text(&catalog.code(code).code), cell]);
+        }
+        out.push('\n');
+    }
+
+    /// Each input with hits: its hits and lines, and its codes, most hits first.
+    fn inputs(&self, out: &mut String, base_dir: &std::path::Path) {
+        let catalog = self.context.catalog;
+        let with_hits: Vec<_> = self
+            .findings
+            .inputs
+            .iter()
+            .filter(|input| input.codes.values().any(|c| c.counts.hits > 0))
+            .collect();
+        if with_hits.is_empty() {
+            return;
+        }
+        out.push_str("### Inputs with hits\n\n");
+        header(
+            out,
+            &[
+                ("input", false),
+                ("hits", true),
+                ("lines", true),
+                ("codes", false),
+            ],
+        );
+        for input in with_hits.iter().take(INPUTS_LISTED) {
+            let path =
+                relative_path(&input.info, base_dir).unwrap_or_else(|| input.info.name.clone());
+            let mut codes: Vec<_> = input
+                .codes
+                .iter()
+                .filter(|(_, c)| c.counts.hits > 0)
+                .collect();
+            codes.sort_by_key(|(code, c)| (std::cmp::Reverse(c.counts.hits), **code));
+            let hits: u64 = codes.iter().map(|(_, c)| c.counts.hits).sum();
+            let listed: Vec<String> = codes
+                .iter()
+                .map(|(code, c)| {
+                    format!(
+                        "{} ×{}",
+                        text(&catalog.code(**code).code),
+                        group(c.counts.hits)
+                    )
+                })
+                .collect();
+            row(
+                out,
+                &[
+                    text(&path),
+                    group(hits),
+                    group(input.lines_with_hits),
+                    listed.join(", "),
+                ],
+            );
+        }
+        if with_hits.len() > INPUTS_LISTED {
+            let _ = write!(
+                out,
+                "\nAnd {} more.\n",
+                plural((with_hits.len() - INPUTS_LISTED) as u64, "input", "inputs")
+            );
         }
         out.push('\n');
     }

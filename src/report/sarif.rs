@@ -169,7 +169,7 @@ impl SarifReport<'_> {
                         ("errors".to_string(), counts.errors().into()),
                         (
                             "resultsLeftOut".to_string(),
-                            self.findings.left_out().into(),
+                            (counts.hits() - self.findings.kept().count() as u64).into(),
                         ),
                     ]))
                     .build(),
@@ -211,6 +211,20 @@ impl SarifReport<'_> {
                         group(left_out),
                         group(counts.hits()),
                         group(MAX_RESULTS as u64),
+                    )))
+                    .build(),
+            );
+        }
+        let held_back = counts.hits().saturating_sub(self.findings.received());
+        if held_back > 0 {
+            notifications.push(
+                sarif::Notification::builder()
+                    .level("note")
+                    .message(message(format!(
+                        "{} of {} hits are not listed as results: --max-hits held them back; \
+                         the counts in the run's properties include every hit.",
+                        group(held_back),
+                        group(counts.hits()),
                     )))
                     .build(),
             );

@@ -106,10 +106,25 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
     let filter = code_filter(catalog, &args.categories, &args.codes, &args.exclude_codes)?;
     let mut policy = Policy::parse(catalog, &args.fail_on)?;
     if let Some(path) = &args.baseline {
-        policy = policy.with_baseline(Baseline::read(path)?);
+        let baseline = Baseline::read(path)?;
+        if baseline.unread > 0 {
+            // Its codes from those inputs are missing: they would all count as new.
+            crate::terminal::print_error(&format!(
+                "warning: baseline {}: the scan it was made from could not read {} input(s); \
+                 codes in them count as new",
+                path.display(),
+                baseline.unread
+            ));
+        }
+        policy = policy.with_baseline(baseline);
     }
     if let Some(dir) = args.base_dir.as_ref().filter(|dir| !dir.is_dir()) {
-        bail!("--base-dir {}: not a folder", dir.display());
+        let what = if dir.exists() {
+            "is not a folder"
+        } else {
+            "does not exist"
+        };
+        bail!("--base-dir {}: {what}", dir.display());
     }
     if let Some(size) = args.chunk_size.filter(|&size| size < MIN_CHUNK_SIZE) {
         bail!("--chunk-size {size}: must be at least {MIN_CHUNK_SIZE} bytes");

@@ -77,6 +77,20 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             options,
         ));
     }
+    // The baseline is an earlier scan's output, not a log: one kept in a scanned folder (as the
+    // README's workflow keeps it) would otherwise be scanned and count its own codes again.
+    if let Some(id) = policy
+        .baseline
+        .as_ref()
+        .and_then(|b| std::fs::metadata(&b.path).ok())
+        .as_ref()
+        .and_then(FileId::of)
+    {
+        sources.retain(|source| {
+            !matches!(source, Source::File { id: Some(sid), path, .. }
+                if *sid == id && !named.iter().any(|n| n == path))
+        });
+    }
     // `--format github` in a GitHub Actions job: the job summary gets the Markdown report,
     // appended (other steps write theirs there too), unless a `--report` already writes it.
     let step_summary = step_summary_path(stdout.map(|s| s.format), &files);
@@ -194,7 +208,13 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             ..scanner.options().clone()
         })
     };
-    let stdout_shows_summary = stdout.is_some_and(|s| s.format == Format::Human && s.show.summary);
+    // The formats that carry the generic-code advice whole: the human summary and the
+    // Markdown callout (GitHub annotations only say a code is generic).
+    let stdout_shows_summary = stdout.is_some_and(|s| match s.format {
+        Format::Human => s.show.summary,
+        Format::Markdown => true,
+        _ => false,
+    });
     let progress = match stdout {
         Some(s) if s.format == Format::Human => Progress::for_terminal(s.show.hits),
         _ => None,
