@@ -184,3 +184,50 @@ fn messages_on_stderr_are_defused() {
     assert!(stderr.contains("gone.log"), "{stderr}");
     assert!(processed(&stderr).is_empty(), "{stderr}");
 }
+
+#[test]
+fn the_job_summary_gets_the_markdown_report_appended() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("a.log"), "x DATABASE_TIMEOUT\n").unwrap();
+    let summary = dir.path().join("summary.md");
+    fs::write(&summary, "# An earlier step\n\n").unwrap();
+    let run = |extra: &[&str]| {
+        cbscan()
+            .current_dir(dir.path())
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .args(["scan", "a.log", "--format", "github"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.starts_with("::error file=a.log,line=1,col=3,"),
+        "{stdout}"
+    );
+    let text = fs::read_to_string(&summary).unwrap();
+    assert!(
+        text.starts_with("# An earlier step\n\n## cbscan: CloudBase error codes\n"),
+        "{text}"
+    );
+    // A second step appends again.
+    run(&[]);
+    let text = fs::read_to_string(&summary).unwrap();
+    assert_eq!(text.matches("## cbscan: CloudBase error codes").count(), 2);
+    // Written by a --report instead, it is written once, not also appended.
+    run(&["--report", "markdown=summary.md"]);
+    let text = fs::read_to_string(&summary).unwrap();
+    assert_eq!(text.matches("## cbscan: CloudBase error codes").count(), 1);
+    // Other formats leave it alone.
+    fs::write(&summary, "").unwrap();
+    cbscan()
+        .current_dir(dir.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["scan", "a.log", "--format", "jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(fs::read_to_string(&summary).unwrap(), "");
+}
