@@ -28,12 +28,13 @@ use std::cmp::Reverse;
 use std::io::{self, Write};
 
 use super::escape::{github_data, github_defuse, github_property};
-use super::findings::{relative_path, Findings};
+use super::findings::relative_path;
+use super::gathered::{EndOfScan, Gathered};
 use super::{group, Context};
 use crate::baseline::Change;
 use crate::catalog::CodeId;
 use crate::policy::Level;
-use crate::sink::{Hits, InputEnd, InputInfo, Report, ScanDone, Sink};
+use crate::sink::ScanDone;
 
 // GitHub shows at most 10 error, 10 warning and 10 notice annotations per step and 50 per job
 // (all steps together); the rest are dropped. Documented in actions/toolkit,
@@ -53,29 +54,9 @@ pub const MAX_PER_JOB: usize = 50;
 const _: () =
     assert!(MAX_ERRORS_PER_STEP + MAX_WARNINGS_PER_STEP + MAX_NOTICES_PER_STEP <= MAX_PER_JOB);
 
-/// The GitHub report.
-pub struct GithubReport<'a> {
-    out: Box<dyn Write + 'a>,
-    destination: String,
-    context: Context<'a>,
-    findings: Findings,
-}
-
-impl<'a> GithubReport<'a> {
-    /// A report writing to `out`.
-    pub fn new(
-        out: Box<dyn Write + 'a>,
-        destination: String,
-        context: Context<'a>,
-    ) -> GithubReport<'a> {
-        GithubReport {
-            out,
-            destination,
-            context,
-            findings: Findings::default(),
-        }
-    }
-}
+/// GitHub Actions annotations, written at the end of the scan by a
+/// [`GatheredReport`](super::gathered::GatheredReport).
+pub struct Github;
 
 /// What an annotation is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -151,14 +132,14 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", group(n), if n == 1 { one } else { many })
 }
 
-impl GithubReport<'_> {
+impl Github {
     /// Every annotation the scan calls for, most important first.
-    fn candidates(&self, done: &ScanDone<'_>) -> Vec<Candidate> {
+    fn candidates(&self, scan: &Gathered<'_>, done: &ScanDone<'_>) -> Vec<Candidate> {
         let Context {
             catalog, policy, ..
-        } = self.context;
+        } = scan.context;
         let mut all = Vec::new();
-        for (index, input) in self.findings.inputs.iter().enumerate() {
+        for (index, input) in scan.findings.inputs.iter().enumerate() {
             if input.error.is_some() {
                 all.push(Candidate {
                     level: Level::Error,
@@ -186,13 +167,18 @@ impl GithubReport<'_> {
     }
 
     /// Writes the annotation `candidate` stands for.
-    fn write_annotation(&mut self, done: &ScanDone<'_>, candidate: &Candidate) -> io::Result<()> {
+    fn write_annotation(
+        &self,
+        scan: &mut Gathered<'_>,
+        done: &ScanDone<'_>,
+        candidate: &Candidate,
+    ) -> io::Result<()> {
         let Context {
             catalog,
             policy,
             base_dir,
-        } = self.context;
-        let Some(input) = self.findings.inputs.get(candidate.input) else {
+        } = scan.context;
+        let Some(input) = scan.findings.inputs.get(candidate.input) else {
             return Ok(());
         };
         let path = relative_path(&input.info, base_dir);
@@ -209,7 +195,7 @@ impl GithubReport<'_> {
                     "{} could not be read to its end, so the scan is incomplete: {detail}",
                     path.as_deref().unwrap_or(&input.info.name)
                 );
-                write_command(&mut *self.out, name, &props, &message)
+                write_command(&mut *scan.out, name, &props, &message)
             }
             Subject::Code(code) => {
                 let Some(spots) = input.codes.get(&code) else {
@@ -261,30 +247,15 @@ impl GithubReport<'_> {
                         entry.code
                     ));
                 }
-                write_command(&mut *self.out, name, &props, &message)
+                write_command(&mut *scan.out, name, &props, &message)
             }
         }
     }
 }
 
-impl Sink for GithubReport<'_> {
-    fn begin_input(&mut self, input: &InputInfo) -> io::Result<()> {
-        self.findings.begin_input(input);
-        Ok(())
-    }
-    fn hits(&mut self, _input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
-        for hit in hits.iter() {
-            self.findings
-                .hit(self.context.catalog, self.context.policy, &hit);
-        }
-        Ok(())
-    }
-    fn end_input(&mut self, _input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
-        self.findings.end_input(end);
-        Ok(())
-    }
-    fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
-        let all = self.candidates(done);
+impl EndOfScan for Github {
+    fn write(&self, mut scan: Gathered<'_>, done: &ScanDone<'_>) -> io::Result<()> {
+        let all = self.candidates(&scan, done);
         let count = |level| all.iter().filter(|c| c.level == level).count();
         let (errors, warnings, notes) = (
             count(Level::Error),
@@ -311,7 +282,7 @@ impl Sink for GithubReport<'_> {
             };
             if written[slot] < room(candidate.level) {
                 written[slot] += 1;
-                self.write_annotation(done, candidate)?;
+                self.write_annotation(&mut scan, done, candidate)?;
             } else {
                 left_out[slot] += 1;
             }
@@ -337,14 +308,8 @@ impl Sink for GithubReport<'_> {
             );
             let mut props = String::new();
             push_property(&mut props, "title", "cbscan: more annotations");
-            write_command(&mut *self.out, "notice", &props, &message)?;
+            write_command(&mut *scan.out, "notice", &props, &message)?;
         }
-        self.out.flush()
-    }
-}
-
-impl Report for GithubReport<'_> {
-    fn destination(&self) -> String {
-        self.destination.clone()
+        Ok(())
     }
 }

@@ -7,67 +7,32 @@
 //! to `--base-dir`, as plain text (GitLab joins them to the repository, not as URIs);
 //! standard input is `<stdin>`. Fingerprints are SARIF's: stable across runs and line shifts.
 
-use std::io::{self, Write};
+use std::io;
 
 use serde::Serialize;
 
 use super::escape::json_to_writer;
-use super::findings::{self, Findings};
+use super::findings;
+use super::gathered::{EndOfScan, Gathered};
 use super::sarif::{shown_path, CodeFacts};
-use super::Context;
 use crate::policy::Level;
-use crate::sink::{Hits, InputEnd, InputInfo, Report, ScanDone, Sink};
+use crate::sink::ScanDone;
 use crate::summary::Counts;
 
-/// The GitLab Code Quality report.
-pub struct GitlabReport<'a> {
-    out: Box<dyn Write + 'a>,
-    destination: String,
-    context: Context<'a>,
-    findings: Findings,
-}
+/// GitLab Code Quality JSON, written at the end of the scan by a
+/// [`GatheredReport`](super::gathered::GatheredReport).
+pub struct Gitlab;
 
-impl<'a> GitlabReport<'a> {
-    /// A report writing to `out`.
-    pub fn new(
-        out: Box<dyn Write + 'a>,
-        destination: String,
-        context: Context<'a>,
-    ) -> GitlabReport<'a> {
-        GitlabReport {
-            out,
-            destination,
-            context,
-            findings: Findings::default(),
-        }
-    }
-}
-
-impl Sink for GitlabReport<'_> {
-    fn begin_input(&mut self, input: &InputInfo) -> io::Result<()> {
-        self.findings.begin_input(input);
-        Ok(())
-    }
-    fn hits(&mut self, _input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
-        for hit in hits.iter() {
-            self.findings
-                .hit(self.context.catalog, self.context.policy, &hit);
-        }
-        Ok(())
-    }
-    fn end_input(&mut self, _input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
-        self.findings.end_input(end);
-        Ok(())
-    }
-    fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
+impl EndOfScan for Gitlab {
+    fn write(&self, mut scan: Gathered<'_>, done: &ScanDone<'_>) -> io::Result<()> {
         let counts: &Counts = done.summary;
-        let catalog = self.context.catalog;
-        let codes = CodeFacts::of_scan(self.context, counts);
-        let paths: Vec<String> = self
+        let catalog = scan.context.catalog;
+        let codes = CodeFacts::of_scan(scan.context, counts);
+        let paths: Vec<String> = scan
             .findings
             .inputs
             .iter()
-            .map(|input| shown_path(&input.info, self.context))
+            .map(|input| shown_path(&input.info, scan.context))
             .collect();
         let messages: Vec<Option<String>> = (0..catalog.codes().len())
             .map(|code| {
@@ -77,9 +42,9 @@ impl Sink for GitlabReport<'_> {
                     .then(|| codes.message(catalog, code))
             })
             .collect();
-        self.out.write_all(b"[")?;
+        scan.out.write_all(b"[")?;
         let mut first = true;
-        for (spot, occurrence) in self.findings.by_level(|code| codes.level(code)) {
+        for (spot, occurrence) in scan.findings.by_level(|code| codes.level(code)) {
             let (Some(path), Some(Some(description))) =
                 (paths.get(spot.input), messages.get(spot.code))
             else {
@@ -98,19 +63,12 @@ impl Sink for GitlabReport<'_> {
                     lines: Lines { begin: spot.line },
                 },
             };
-            self.out.write_all(if first { b"\n" } else { b",\n" })?;
+            scan.out.write_all(if first { b"\n" } else { b",\n" })?;
             first = false;
-            json_to_writer(&mut self.out, &issue)?;
+            json_to_writer(&mut scan.out, &issue)?;
         }
-        self.out
-            .write_all(if first { b"]\n" as &[u8] } else { b"\n]\n" })?;
-        self.out.flush()
-    }
-}
-
-impl Report for GitlabReport<'_> {
-    fn destination(&self) -> String {
-        self.destination.clone()
+        scan.out
+            .write_all(if first { b"]\n" as &[u8] } else { b"\n]\n" })
     }
 }
 

@@ -37,17 +37,18 @@
 //! turn one in an attribute value into a space. Line breaks are only the ones this module
 //! puts between the lines of a case's text; none reaches an attribute.
 
-use std::io::{self, Write};
+use std::io;
 
-use quick_junit::{NonSuccessKind, Report as Junit, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Report as JunitXml, TestCase, TestCaseStatus, TestSuite};
 
 use super::escape;
-use super::findings::{relative_path, CodeSpots, Findings, InputFindings};
+use super::findings::{relative_path, CodeSpots, InputFindings};
+use super::gathered::{EndOfScan, Gathered};
 use super::{group, Context};
 use crate::baseline::Change;
 use crate::catalog::CodeId;
 use crate::policy::Level;
-use crate::sink::{Hits, InputEnd, InputInfo, Report, ScanDone, Sink};
+use crate::sink::ScanDone;
 use crate::summary::Counts;
 
 /// The name of the case an input without codes gets.
@@ -56,37 +57,33 @@ pub const NO_CODES: &str = "no CloudBase error codes";
 /// The name of the case that carries an input's read error.
 pub const READ_ERROR: &str = "input could not be read";
 
-/// The JUnit report.
-pub struct JunitReport<'a> {
-    out: Box<dyn Write + 'a>,
-    destination: String,
-    context: Context<'a>,
-    findings: Findings,
+/// JUnit XML, written at the end of the scan by a
+/// [`GatheredReport`](super::gathered::GatheredReport).
+pub struct Junit;
+
+impl EndOfScan for Junit {
+    fn write(&self, scan: Gathered<'_>, done: &ScanDone<'_>) -> io::Result<()> {
+        let mut report = JunitXml::new("cbscan");
+        for input in &scan.findings.inputs {
+            report.add_test_suite(self.suite(&scan, input, done.summary));
+        }
+        // Serialised into memory first, so that a write error reaches the caller as the
+        // `io::Error` it is (a closed pipe stays a closed pipe) instead of a wrapped one.
+        let mut xml = Vec::new();
+        report.serialize(&mut xml).map_err(io::Error::other)?;
+        scan.out.write_all(&xml)
+    }
 }
 
-impl<'a> JunitReport<'a> {
-    /// A report writing to `out`.
-    pub fn new(
-        out: Box<dyn Write + 'a>,
-        destination: String,
-        context: Context<'a>,
-    ) -> JunitReport<'a> {
-        JunitReport {
-            out,
-            destination,
-            context,
-            findings: Findings::default(),
-        }
-    }
-
+impl Junit {
     /// The suite of one input.
-    fn suite(&self, input: &InputFindings, summary: &Counts) -> TestSuite {
-        let path = relative_path(&input.info, self.context.base_dir)
+    fn suite(&self, scan: &Gathered<'_>, input: &InputFindings, summary: &Counts) -> TestSuite {
+        let path = relative_path(&input.info, scan.context.base_dir)
             .unwrap_or_else(|| input.info.name.clone());
         let shown = visible(&path);
         let mut suite = TestSuite::new(shown.as_str());
         for (&code, spots) in &input.codes {
-            suite.add_test_case(self.code_case(code, spots, &shown, summary));
+            suite.add_test_case(self.code_case(scan, code, spots, &shown, summary));
         }
         if let Some(error) = &input.error {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
@@ -110,10 +107,17 @@ impl<'a> JunitReport<'a> {
     }
 
     /// The case of `code` in the input shown as `path`.
-    fn code_case(&self, code: CodeId, spots: &CodeSpots, path: &str, summary: &Counts) -> TestCase {
+    fn code_case(
+        &self,
+        scan: &Gathered<'_>,
+        code: CodeId,
+        spots: &CodeSpots,
+        path: &str,
+        summary: &Counts,
+    ) -> TestCase {
         let Context {
             catalog, policy, ..
-        } = self.context;
+        } = scan.context;
         let entry = catalog.code(code);
         let category = catalog.category(entry.category);
         let level = policy.level(catalog, summary, code);
@@ -241,40 +245,4 @@ fn visible(s: &str) -> String {
         out = out.replace('\t', "\u{2409}");
     }
     out
-}
-
-impl Sink for JunitReport<'_> {
-    fn begin_input(&mut self, input: &InputInfo) -> io::Result<()> {
-        self.findings.begin_input(input);
-        Ok(())
-    }
-    fn hits(&mut self, _input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
-        for hit in hits.iter() {
-            self.findings
-                .hit(self.context.catalog, self.context.policy, &hit);
-        }
-        Ok(())
-    }
-    fn end_input(&mut self, _input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
-        self.findings.end_input(end);
-        Ok(())
-    }
-    fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
-        let mut report = Junit::new("cbscan");
-        for input in &self.findings.inputs {
-            report.add_test_suite(self.suite(input, done.summary));
-        }
-        // Serialised into memory first, so that a write error reaches the caller as the
-        // `io::Error` it is (a closed pipe stays a closed pipe) instead of a wrapped one.
-        let mut xml = Vec::new();
-        report.serialize(&mut xml).map_err(io::Error::other)?;
-        self.out.write_all(&xml)?;
-        self.out.flush()
-    }
-}
-
-impl Report for JunitReport<'_> {
-    fn destination(&self) -> String {
-        self.destination.clone()
-    }
 }

@@ -15,18 +15,19 @@
 //! a list or a quote either.
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 use super::escape::{markdown_text, mermaid_label, terminal};
-use super::findings::{relative_path, Findings};
+use super::findings::relative_path;
+use super::gathered::{EndOfScan, Gathered};
 use super::{group, Context};
 use crate::advice::generic_seen;
 use crate::baseline::Change;
 use crate::catalog::CodeId;
 use crate::policy::{Level, Verdict};
-use crate::sink::{Hits, InputEnd, InputInfo, Report, ScanDone, Sink};
+use crate::sink::ScanDone;
 
 /// First places listed per code; the rest are counted.
 const PLACES_PER_CODE: usize = 5;
@@ -59,29 +60,9 @@ const URL_UNSAFE: &AsciiSet = &CONTROLS
     .add(b'^')
     .add(b'$');
 
-/// The Markdown report.
-pub struct MarkdownReport<'a> {
-    out: Box<dyn Write + 'a>,
-    destination: String,
-    context: Context<'a>,
-    findings: Findings,
-}
-
-impl<'a> MarkdownReport<'a> {
-    /// A report writing to `out`.
-    pub fn new(
-        out: Box<dyn Write + 'a>,
-        destination: String,
-        context: Context<'a>,
-    ) -> MarkdownReport<'a> {
-        MarkdownReport {
-            out,
-            destination,
-            context,
-            findings: Findings::default(),
-        }
-    }
-}
+/// The Markdown summary, written at the end of the scan by a
+/// [`GatheredReport`](super::gathered::GatheredReport).
+pub struct Markdown;
 
 /// `s` escaped for a table cell or inline text.
 fn text(s: &str) -> String {
@@ -137,14 +118,14 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", group(n), if n == 1 { one } else { many })
 }
 
-impl MarkdownReport<'_> {
+impl Markdown {
     /// The whole summary.
-    fn render(&self, done: &ScanDone<'_>) -> String {
+    fn render(&self, scan: &Gathered<'_>, done: &ScanDone<'_>) -> String {
         let Context {
             catalog,
             policy,
             base_dir,
-        } = self.context;
+        } = scan.context;
         let summary = done.summary;
         let mut out = String::new();
         out.push_str("## cbscan: CloudBase error codes\n\n");
@@ -215,24 +196,25 @@ impl MarkdownReport<'_> {
         if codes.is_empty() {
             out.push_str("No error code was found.\n");
         } else {
-            self.categories(&mut out, done, &codes);
-            self.codes(&mut out, done, &codes);
-            self.generic_advice(&mut out, done);
-            self.places(&mut out, &codes);
-            self.inputs(&mut out, base_dir);
+            self.categories(scan, &mut out, done, &codes);
+            self.codes(scan, &mut out, done, &codes);
+            self.generic_advice(scan, &mut out, done);
+            self.places(scan, &mut out, &codes);
+            self.inputs(scan, &mut out, base_dir);
         }
-        self.unreadable(&mut out, base_dir);
+        self.unreadable(scan, &mut out, base_dir);
         out
     }
 
     /// Hits and lines per category, as a table and a pie chart.
     fn categories(
         &self,
+        scan: &Gathered<'_>,
         out: &mut String,
         done: &ScanDone<'_>,
         codes: &[(CodeId, Level, u64, u64)],
     ) {
-        let catalog = self.context.catalog;
+        let catalog = scan.context.catalog;
         let categories = done.summary.categories_by_count(catalog);
         let mut lines = vec![0u64; catalog.categories().len()];
         for &(code, _, _, code_lines) in codes {
@@ -275,10 +257,16 @@ impl MarkdownReport<'_> {
     }
 
     /// One row per code.
-    fn codes(&self, out: &mut String, done: &ScanDone<'_>, codes: &[(CodeId, Level, u64, u64)]) {
+    fn codes(
+        &self,
+        scan: &Gathered<'_>,
+        out: &mut String,
+        done: &ScanDone<'_>,
+        codes: &[(CodeId, Level, u64, u64)],
+    ) {
         let Context {
             catalog, policy, ..
-        } = self.context;
+        } = scan.context;
         let baseline = policy.baseline.is_some();
         out.push_str("### Codes\n\n");
         let mut columns = vec![
@@ -328,8 +316,8 @@ impl MarkdownReport<'_> {
     }
 
     /// The generic codes seen, as a GitHub alert.
-    fn generic_advice(&self, out: &mut String, done: &ScanDone<'_>) {
-        let catalog = self.context.catalog;
+    fn generic_advice(&self, scan: &Gathered<'_>, out: &mut String, done: &ScanDone<'_>) {
+        let catalog = scan.context.catalog;
         let seen = generic_seen(catalog, done.summary);
         if seen.is_empty() {
             return;
@@ -349,17 +337,17 @@ impl MarkdownReport<'_> {
     }
 
     /// The first places of each code, across inputs in scan order.
-    fn places(&self, out: &mut String, codes: &[(CodeId, Level, u64, u64)]) {
+    fn places(&self, scan: &Gathered<'_>, out: &mut String, codes: &[(CodeId, Level, u64, u64)]) {
         let Context {
             catalog, base_dir, ..
-        } = self.context;
+        } = scan.context;
         out.push_str("### Where each code was first seen\n\n");
         header(out, &[("code", false), ("first places", false)]);
         for &(code, _, hits, _) in codes {
             let mut shown = Vec::new();
             // Hits passed over, shown or not: a line with the code twice is shown once.
             let mut seen = 0u64;
-            'inputs: for input in &self.findings.inputs {
+            'inputs: for input in &scan.findings.inputs {
                 let Some(spots) = input.codes.get(&code) else {
                     continue;
                 };
@@ -400,9 +388,9 @@ impl MarkdownReport<'_> {
     }
 
     /// Each input with hits: its hits and lines, and its codes, most hits first.
-    fn inputs(&self, out: &mut String, base_dir: &std::path::Path) {
-        let catalog = self.context.catalog;
-        let with_hits: Vec<_> = self
+    fn inputs(&self, scan: &Gathered<'_>, out: &mut String, base_dir: &std::path::Path) {
+        let catalog = scan.context.catalog;
+        let with_hits: Vec<_> = scan
             .findings
             .inputs
             .iter()
@@ -462,8 +450,8 @@ impl MarkdownReport<'_> {
     }
 
     /// The inputs that could not be read.
-    fn unreadable(&self, out: &mut String, base_dir: &std::path::Path) {
-        let failed: Vec<_> = self
+    fn unreadable(&self, scan: &Gathered<'_>, out: &mut String, base_dir: &std::path::Path) {
+        let failed: Vec<_> = scan
             .findings
             .inputs
             .iter()
@@ -493,31 +481,9 @@ impl MarkdownReport<'_> {
     }
 }
 
-impl Sink for MarkdownReport<'_> {
-    fn begin_input(&mut self, input: &InputInfo) -> io::Result<()> {
-        self.findings.begin_input(input);
-        Ok(())
-    }
-    fn hits(&mut self, _input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
-        for hit in hits.iter() {
-            self.findings
-                .hit(self.context.catalog, self.context.policy, &hit);
-        }
-        Ok(())
-    }
-    fn end_input(&mut self, _input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
-        self.findings.end_input(end);
-        Ok(())
-    }
-    fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
-        let text = self.render(done);
-        self.out.write_all(text.as_bytes())?;
-        self.out.flush()
-    }
-}
-
-impl Report for MarkdownReport<'_> {
-    fn destination(&self) -> String {
-        self.destination.clone()
+impl EndOfScan for Markdown {
+    fn write(&self, scan: Gathered<'_>, done: &ScanDone<'_>) -> io::Result<()> {
+        let text = self.render(&scan, done);
+        scan.out.write_all(text.as_bytes())
     }
 }

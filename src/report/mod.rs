@@ -10,12 +10,14 @@
 //! - [`junit`]: JUnit XML, for CI test-report views.
 //! - [`markdown`]: a summary people read (a GitHub job summary, a merge-request note).
 //! - [`findings`]: what those end-of-scan formats keep of the hits, in bounded memory.
+//! - [`gathered`]: the one report that keeps them and has the format write at the end.
 //! - [`escape`]: the one text pipeline and an escaper per consumer.
 //!
 //! Every writer is a [`Report`]; [`crate::sink::Tee`] feeds several from one scan.
 
 pub mod escape;
 pub mod findings;
+pub mod gathered;
 pub mod github;
 pub mod gitlab;
 pub mod human;
@@ -34,6 +36,12 @@ use std::str::FromStr;
 use crate::catalog::Catalog;
 use crate::policy::Policy;
 pub use crate::sink::Report;
+use gathered::GatheredReport;
+use github::Github;
+use gitlab::Gitlab;
+use junit::Junit;
+use markdown::Markdown;
+use sarif::Sarif;
 
 /// `1234567` → `1,234,567`: counts as people read them.
 pub fn group(n: u64) -> String {
@@ -230,10 +238,10 @@ pub fn new_report<'a>(
             false,
             options.terminal,
         )),
-        Format::Sarif => Box::new(sarif::SarifReport::new(out, destination, context)),
-        Format::Github => Box::new(github::GithubReport::new(out, destination, context)),
-        Format::Gitlab => Box::new(gitlab::GitlabReport::new(out, destination, context)),
-        Format::Junit => Box::new(junit::JunitReport::new(out, destination, context)),
-        Format::Markdown => Box::new(markdown::MarkdownReport::new(out, destination, context)),
+        Format::Sarif => Box::new(GatheredReport::new(out, destination, context, Sarif)),
+        Format::Github => Box::new(GatheredReport::new(out, destination, context, Github)),
+        Format::Gitlab => Box::new(GatheredReport::new(out, destination, context, Gitlab)),
+        Format::Junit => Box::new(GatheredReport::new(out, destination, context, Junit)),
+        Format::Markdown => Box::new(GatheredReport::new(out, destination, context, Markdown)),
     }
 }

@@ -18,7 +18,7 @@
 //!   `new` (code not in the baseline), `updated` (on more lines), `unchanged`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{self, Write};
+use std::io;
 use std::path::PathBuf;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -26,7 +26,8 @@ use serde::{Serialize, Serializer};
 use serde_sarif::sarif;
 
 use super::escape::json_to_writer;
-use super::findings::{self, Findings, Spot};
+use super::findings::{self, Spot};
+use super::gathered::{EndOfScan, Gathered};
 use super::{group, Context};
 use crate::advice;
 use crate::baseline::Change;
@@ -34,7 +35,7 @@ use crate::catalog::{Catalog, CodeEntry, CodeId};
 use crate::input::STDIN_NAME;
 use crate::limits::MAX_RESULTS;
 use crate::policy::Level;
-use crate::sink::{Hits, InputEnd, InputInfo, Report, ScanDone, Sink};
+use crate::sink::{InputInfo, ScanDone};
 use crate::summary::Counts;
 
 /// The JSON schema the log names.
@@ -59,55 +60,20 @@ const URI_PATH: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b'/');
 
-/// The SARIF report.
-pub struct SarifReport<'a> {
-    out: Box<dyn Write + 'a>,
-    destination: String,
-    context: Context<'a>,
-    findings: Findings,
-}
+/// SARIF, written at the end of the scan by a
+/// [`GatheredReport`](super::gathered::GatheredReport).
+pub struct Sarif;
 
-impl<'a> SarifReport<'a> {
-    /// A report writing to `out`.
-    pub fn new(
-        out: Box<dyn Write + 'a>,
-        destination: String,
-        context: Context<'a>,
-    ) -> SarifReport<'a> {
-        SarifReport {
-            out,
-            destination,
-            context,
-            findings: Findings::default(),
-        }
-    }
-}
-
-impl Sink for SarifReport<'_> {
-    fn begin_input(&mut self, input: &InputInfo) -> io::Result<()> {
-        self.findings.begin_input(input);
-        Ok(())
-    }
-    fn hits(&mut self, _input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
-        for hit in hits.iter() {
-            self.findings
-                .hit(self.context.catalog, self.context.policy, &hit);
-        }
-        Ok(())
-    }
-    fn end_input(&mut self, _input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
-        self.findings.end_input(end);
-        Ok(())
-    }
-    fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
+impl EndOfScan for Sarif {
+    fn write(&self, mut scan: Gathered<'_>, done: &ScanDone<'_>) -> io::Result<()> {
         let counts: &Counts = done.summary;
-        let codes = CodeFacts::of_scan(self.context, counts);
-        let run = self.run(counts, &codes);
-        let places: Vec<Place> = self
+        let codes = CodeFacts::of_scan(scan.context, counts);
+        let run = self.run(&scan, counts, &codes);
+        let places: Vec<Place> = scan
             .findings
             .inputs
             .iter()
-            .map(|input| Place::of(&input.info, self.context))
+            .map(|input| Place::of(&input.info, scan.context))
             .collect();
         let log = Log {
             schema: SCHEMA,
@@ -115,29 +81,22 @@ impl Sink for SarifReport<'_> {
             runs: [RunOut {
                 run,
                 results: ResultsOut {
-                    catalog: self.context.catalog,
+                    catalog: scan.context.catalog,
                     codes: &codes,
                     places: &places,
-                    spots: self.findings.by_level(|code| codes.level(code)),
+                    spots: scan.findings.by_level(|code| codes.level(code)),
                 },
             }],
         };
-        json_to_writer(&mut self.out, &log)?;
-        self.out.write_all(b"\n")?;
-        self.out.flush()
+        json_to_writer(&mut scan.out, &log)?;
+        scan.out.write_all(b"\n")
     }
 }
 
-impl Report for SarifReport<'_> {
-    fn destination(&self) -> String {
-        self.destination.clone()
-    }
-}
-
-impl SarifReport<'_> {
+impl Sarif {
     /// The run, without its results.
-    fn run(&self, counts: &Counts, codes: &CodeFacts) -> sarif::Run {
-        let catalog = self.context.catalog;
+    fn run(&self, scan: &Gathered<'_>, counts: &Counts, codes: &CodeFacts) -> sarif::Run {
+        let catalog = scan.context.catalog;
         let rules: Vec<sarif::ReportingDescriptor> = codes
             .seen
             .iter()
@@ -150,10 +109,10 @@ impl SarifReport<'_> {
             .information_uri(INFORMATION_URI)
             .rules(rules)
             .build();
-        let base = base_uri(self.context);
+        let base = base_uri(scan.context);
         sarif::Run::builder()
             .tool(sarif::Tool::builder().driver(driver).build())
-            .invocations(vec![self.invocation(counts)])
+            .invocations(vec![self.invocation(scan, counts)])
             .column_kind("unicodeCodePoints")
             .original_uri_base_ids(BTreeMap::from([(
                 SRCROOT.to_string(),
@@ -169,7 +128,7 @@ impl SarifReport<'_> {
                         ("errors".to_string(), counts.errors().into()),
                         (
                             "resultsLeftOut".to_string(),
-                            (counts.hits() - self.findings.kept().count() as u64).into(),
+                            (counts.hits() - scan.findings.kept().count() as u64).into(),
                         ),
                     ]))
                     .build(),
@@ -178,11 +137,11 @@ impl SarifReport<'_> {
     }
 
     /// The invocation: whether every input was read, and why not.
-    fn invocation(&self, counts: &Counts) -> sarif::Invocation {
+    fn invocation(&self, scan: &Gathered<'_>, counts: &Counts) -> sarif::Invocation {
         let mut notifications = Vec::new();
-        for input in &self.findings.inputs {
+        for input in &scan.findings.inputs {
             if let Some(error) = &input.error {
-                let place = Place::of(&input.info, self.context);
+                let place = Place::of(&input.info, scan.context);
                 notifications.push(
                     sarif::Notification::builder()
                         .level("error")
@@ -198,7 +157,7 @@ impl SarifReport<'_> {
                 );
             }
         }
-        let left_out = self.findings.left_out();
+        let left_out = scan.findings.left_out();
         if left_out > 0 {
             notifications.push(
                 sarif::Notification::builder()
@@ -215,7 +174,7 @@ impl SarifReport<'_> {
                     .build(),
             );
         }
-        let held_back = counts.hits().saturating_sub(self.findings.received());
+        let held_back = counts.hits().saturating_sub(scan.findings.received());
         if held_back > 0 {
             notifications.push(
                 sarif::Notification::builder()
@@ -230,7 +189,7 @@ impl SarifReport<'_> {
             );
         }
         let successful = counts.errors() == 0
-            && self
+            && scan
                 .findings
                 .inputs
                 .iter()
