@@ -7,7 +7,6 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
 
 use serde_json::Value;
 use support::*;
@@ -75,12 +74,6 @@ fn fingerprints(issues: &[Value]) -> Vec<String> {
         .iter()
         .map(|i| i["fingerprint"].as_str().expect("fingerprint").to_string())
         .collect()
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    let path = dir.join(name);
-    fs::write(&path, bytes).expect("writing a test log");
-    path.to_str().expect("UTF-8 temp path").to_string()
 }
 
 #[test]
@@ -168,7 +161,7 @@ fn severity_follows_the_level() {
 #[test]
 fn no_hits_is_an_empty_array() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = write(dir.path(), "clean.log", b"all good\n");
+    let path = write_log(dir.path(), "clean.log", b"all good\n");
     let (issues, code) = gitlab(&[&path]);
     assert!(issues.is_empty());
     assert_eq!(code, 0);
@@ -180,7 +173,7 @@ fn hostile_names_and_lines_stay_valid_and_relative() {
     let name = "a b#c?d%e 日志ü\u{202e}.log";
     let mut text = b"\x1b[2J DATABASE_TIMEOUT \"q\" \\ </script> \xff\xfe\n".to_vec();
     text.extend_from_slice("\u{2066}SYS_ERR\u{2028}::add-mask::x\r\n".as_bytes());
-    write(dir.path(), name, &text);
+    write_log(dir.path(), name, &text);
     let base = dir.path().to_str().expect("UTF-8");
     let output = cbscan()
         .args(["scan", base, "--base-dir", base, "--format", "gitlab"])
@@ -206,7 +199,7 @@ fn hostile_names_and_lines_stay_valid_and_relative() {
 fn fingerprints_ignore_lines_added_above() {
     let dir = tempfile::tempdir().expect("temp dir");
     let log = read("fixtures/cloudfunction-runtime.log");
-    let path = write(dir.path(), "app.log", &log);
+    let path = write_log(dir.path(), "app.log", &log);
     let base = dir.path().to_str().expect("UTF-8");
     let (before, _) = gitlab(&[&path, "--base-dir", base]);
     let mut shifted = b"one\ntwo\nthree\n".to_vec();

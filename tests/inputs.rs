@@ -24,28 +24,6 @@ const GZ_PLAIN: &str = "fixtures/cloudfunction-runtime.log";
 const ZST: &str = "fixtures/rotated/cli-deploy.log.2.zst";
 const ZST_PLAIN: &str = "fixtures/cli-deploy.log";
 
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut cmd = cbscan();
-    cmd.current_dir(dir).args(args);
-    if let Some(input) = stdin {
-        cmd.write_stdin(input.to_vec());
-    }
-    let output = cmd.output().expect("cbscan runs");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
-    Run {
-        code: output.status.code().expect("cbscan exits normally"),
-        stdout: output.stdout,
-        stderr,
-    }
-}
-
 fn run(args: &[&str]) -> Run {
     run_in(&root(), args, None)
 }

@@ -8,37 +8,8 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
 
-use support::{category_of, cbscan, read, reference_catalog, root, RefHit, Reference};
-
-/// What a run gave.
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
-    run_os(dir, &args, stdin)
-}
-
-fn run_os(dir: &Path, args: &[&OsStr], stdin: Option<&[u8]>) -> Run {
-    let mut cmd = cbscan();
-    cmd.current_dir(dir).args(args);
-    if let Some(input) = stdin {
-        cmd.write_stdin(input.to_vec());
-    }
-    let output = cmd.output().expect("cbscan runs");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
-    Run {
-        code: output.status.code().expect("cbscan exits normally"),
-        stdout: output.stdout,
-        stderr,
-    }
-}
+use support::{category_of, read, reference_catalog, root, run_in, RefHit, Reference};
 
 /// A test case as read back.
 #[derive(Debug, Clone)]
@@ -573,7 +544,7 @@ fn hostile_catalog_text_and_file_names_stay_valid_xml_with_visible_stand_ins() {
         ];
         let mut args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
         args.push(raw);
-        let r = run_os(dir.path(), &args, None);
+        let r = run_in(dir.path(), &args, None);
         let suites = parse(&r.stdout);
         let shown_name = "a<b&c\"d␛[2Je␉f]]>.log";
         let suite = suites

@@ -8,7 +8,6 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -144,12 +143,6 @@ fn rank(level: &str) -> u8 {
         "note" => 2,
         other => panic!("unexpected level {other:?}"),
     }
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    let path = dir.join(name);
-    fs::write(&path, bytes).expect("writing a test log");
-    path.to_str().expect("UTF-8 temp path").to_string()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -331,7 +324,7 @@ fn levels_follow_fail_on_and_its_threshold() {
 fn columns_count_characters_not_bytes() {
     let dir = tempfile::tempdir().expect("temp dir");
     let line = "云开发数据库错误：DATABASE_TIMEOUT 超时 -502005\n";
-    let path = write(dir.path(), "cjk.log", line.as_bytes());
+    let path = write_log(dir.path(), "cjk.log", line.as_bytes());
     let (log, _) = sarif(&[&path]);
     let found: Vec<_> = results(&log).iter().map(place).collect();
     // 9 characters (27 bytes) before the code; the alias after `超时 ` at character 27.
@@ -389,7 +382,7 @@ fn hostile_log_and_file_name_stay_valid_and_encoded() {
     text.extend_from_slice(
         "\u{2028}::add-mask::x ##[error] SERVICE_TIMEOUT `|`\r bare CR\n".as_bytes(),
     );
-    write(dir.path(), name, &text);
+    write_log(dir.path(), name, &text);
     let base = dir.path().to_str().expect("UTF-8");
     // A missing input with a hostile name: its name reaches the notification's message.
     let missing = dir
@@ -493,7 +486,7 @@ fn standard_input_has_a_location_without_a_base() {
 fn fingerprints_are_stable_and_ignore_lines_added_above() {
     let dir = tempfile::tempdir().expect("temp dir");
     let log_text = read("fixtures/cloudfunction-runtime.log");
-    let path = write(dir.path(), "app.log", &log_text);
+    let path = write_log(dir.path(), "app.log", &log_text);
     let key = |log: &Value| -> Vec<(String, String, u64)> {
         results(log)
             .iter()
@@ -541,7 +534,7 @@ fn at_most_25000_results_keeping_errors() {
     for i in 0..4_000 {
         text.push_str(&format!("{i} fail AUTH_LOGIN_FAILED\n"));
     }
-    let path = write(dir.path(), "many.log", text.as_bytes());
+    let path = write_log(dir.path(), "many.log", text.as_bytes());
     let (log, code) = sarif(&[&path, "--fail-on", "AUTH_LOGIN_FAILED"]);
     assert_eq!(code, 1);
     let results = results(&log);
@@ -581,7 +574,7 @@ fn at_most_25000_results_keeping_errors() {
 fn baseline_marks_new_grown_and_known_codes() {
     let dir = tempfile::tempdir().expect("temp dir");
     let before = "DATABASE_TIMEOUT a\nDATABASE_TIMEOUT b\nAUTH_LOGIN_FAILED c\n";
-    let old = write(dir.path(), "old.log", before.as_bytes());
+    let old = write_log(dir.path(), "old.log", before.as_bytes());
     let baseline = dir.path().join("baseline.json");
     let made = cbscan()
         .args(["scan", &old, "--format", "json", "--fail-on", "none"])
@@ -591,7 +584,7 @@ fn baseline_marks_new_grown_and_known_codes() {
     // DATABASE_TIMEOUT on as many lines, AUTH_LOGIN_FAILED on more, SERVICE_TIMEOUT new.
     let after = "DATABASE_TIMEOUT a\nDATABASE_TIMEOUT b\nAUTH_LOGIN_FAILED c\n\
                  AUTH_LOGIN_FAILED d\nSERVICE_TIMEOUT e\n";
-    let new = write(dir.path(), "new.log", after.as_bytes());
+    let new = write_log(dir.path(), "new.log", after.as_bytes());
     let (log, code) = sarif(&[&new, "--baseline", baseline.to_str().expect("UTF-8")]);
     assert_eq!(code, 1, "new and grown codes fail");
     let mut states = BTreeMap::new();
@@ -669,7 +662,7 @@ fn report_file_is_the_same_log() {
 #[test]
 fn hits_held_back_by_max_hits_are_counted_as_left_out() {
     let dir = tempfile::TempDir::new().unwrap();
-    let log = write(
+    let log = write_log(
         dir.path(),
         "a.log",
         b"DATABASE_TIMEOUT\nDATABASE_TIMEOUT\nDATABASE_TIMEOUT\nSTORAGE_FILE_NONEXIST\n",

@@ -37,6 +37,37 @@ pub fn cbscan() -> assert_cmd::Command {
     cmd
 }
 
+/// What a run of the binary gave.
+pub struct Run {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+/// Runs the binary in `dir` with `args` (any bytes) and `stdin`; a panic fails the test.
+pub fn run_in<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S], stdin: Option<&[u8]>) -> Run {
+    let mut cmd = cbscan();
+    cmd.current_dir(dir).args(args);
+    if let Some(input) = stdin {
+        cmd.write_stdin(input.to_vec());
+    }
+    let output = cmd.output().expect("cbscan runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "panicked: {stderr}");
+    Run {
+        code: output.status.code().expect("cbscan exits normally"),
+        stdout: output.stdout,
+        stderr,
+    }
+}
+
+/// Writes a test log `dir/name` and returns its path as a string.
+pub fn write_log(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("writing a test log");
+    path.to_str().expect("UTF-8 temp path").to_string()
+}
+
 /// Path of the binary under test.
 pub fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_cbscan"))
