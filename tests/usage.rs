@@ -160,6 +160,15 @@ fn summary_options_conflict_with_per_input_lists() {
         &["scan", "--format", "files", "--no-summary"],
         "--no-summary cannot be used with --format files",
     );
+    for format in ["sarif", "github", "gitlab", "junit", "markdown"] {
+        assert_usage_error(
+            &["scan", "--format", format, "-s"],
+            &format!(
+                "--summary-only cannot be used with --format {format}: it is a whole report, \
+                 always with its summary"
+            ),
+        );
+    }
     // Each option still works on its own.
     for args in [&["scan", "-c"][..], &["scan", "-l"], &["scan", "-s"]] {
         let r = run(args, b"SYS_ERR\n");
