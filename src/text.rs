@@ -16,6 +16,16 @@ pub fn visible(bytes: &[u8]) -> String {
     out
 }
 
+/// Characters in `bytes`, counting each byte that is not part of valid UTF-8 as one (as lossy
+/// decoding makes each a U+FFFD): the unit of columns that count characters.
+pub fn count_chars(bytes: &[u8]) -> u64 {
+    let mut count = 0u64;
+    for chunk in bytes.utf8_chunks() {
+        count += chunk.valid().chars().count() as u64 + chunk.invalid().len() as u64;
+    }
+    count
+}
+
 /// Moves `pos` forward past UTF-8 continuation bytes (at most three), so a cut made at `pos`
 /// does not split a character. Never goes past `limit`.
 pub(crate) fn char_start_forward(bytes: &[u8], mut pos: usize, limit: usize) -> usize {
@@ -45,6 +55,12 @@ fn is_continuation(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chars_count_code_points_and_stray_bytes() {
+        assert_eq!(count_chars("云开发 ".as_bytes()), 4);
+        assert_eq!(count_chars(b"a\xffb"), 3);
+    }
 
     #[test]
     fn control_characters_become_visible() {

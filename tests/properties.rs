@@ -23,6 +23,7 @@ use cbscan::report::{Context, ReportOptions};
 use cbscan::scan::{Batch, Finish, OwnedHit, Resume, ScanOptions, Scanner};
 use cbscan::summary::wire::{read_jsonl, WireSummary};
 use cbscan::summary::{CodeCounts, Counts, Summary};
+use cbscan::text::count_chars;
 use cbscan::{CodeId, EngineChoice, Error, Matcher};
 use proptest::prelude::*;
 use regex::bytes::Regex;
@@ -188,6 +189,23 @@ fn odd_catalog() -> Catalog {
     catalog
 }
 
+/// Checks that every hit knows its character column and that it is right.
+fn check_char_columns(text: &[u8], hits: &[OwnedHit]) {
+    for h in hits {
+        let line_start = text[..h.byte_offset as usize]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let expected = count_chars(&text[line_start..h.byte_offset as usize]) + 1;
+        assert_eq!(
+            h.char_column,
+            Some(expected),
+            "the hit at {}",
+            h.byte_offset
+        );
+    }
+}
+
 fn located(hits: &[OwnedHit]) -> Vec<(u64, u64, u64, u32)> {
     hits.iter()
         .map(|h| (h.line, h.column, h.byte_offset, h.pattern))
@@ -260,7 +278,10 @@ proptest! {
         let (stream_hits, stream_summary) = Scanner::for_catalog(&catalog, streaming)
             .scan_reader(text.as_slice())
             .expect("reading memory cannot fail");
+        // Character columns: known and right for every hit, even on lines longer than a
+        // stream's blocks (the scanner counts what it drops of a line).
         prop_assert_eq!(&stream_hits, &hits);
+        check_char_columns(&text, &hits);
         prop_assert_eq!(stream_summary.total(), summary.total());
 
         let single = ScanOptions { threads: 1, chunk_min: u64::MAX, ..ScanOptions::default() };

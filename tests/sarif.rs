@@ -683,3 +683,31 @@ fn hits_held_back_by_max_hits_are_counted_as_left_out() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn columns_are_known_far_into_long_lines() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let text = format!(
+        "{} DATABASE_TIMEOUT\n{} DATABASE_TIMEOUT y DATABASE_TIMEOUT\n",
+        "x".repeat(300),
+        "错".repeat(200)
+    );
+    let log = write_log(dir.path(), "long.log", text.as_bytes());
+    let (log, _) = sarif(&[&log]);
+    let columns: Vec<(u64, Option<u64>, Option<u64>)> = results(&log)
+        .iter()
+        .map(|r| {
+            let (_, line, start, end) = place(r);
+            (line, start, end)
+        })
+        .collect();
+    // 300 x and a space; 200 CJK characters (600 bytes) and a space; then 16 + 3 more.
+    assert_eq!(
+        columns,
+        [
+            (1, Some(302), Some(318)),
+            (2, Some(202), Some(218)),
+            (2, Some(221), Some(237))
+        ]
+    );
+}

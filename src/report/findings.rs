@@ -19,6 +19,7 @@ use crate::policy::{Level, Policy};
 use crate::scan::Hit;
 use crate::sink::{InputEnd, InputInfo};
 use crate::summary::CodeCounts;
+use crate::text::count_chars;
 
 /// One hit, as the end-of-scan formats keep it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +33,7 @@ pub struct Spot {
     /// 1-based column in bytes.
     pub column: u64,
     /// 1-based column in characters (Unicode code points; a byte that is not UTF-8 counts as
-    /// one), when the line's start was at hand: a hit more than
-    /// [`crate::limits::EXCERPT_RADIUS`] bytes into a long line has none.
+    /// one): [`Hit::char_column`], which the scanner knows however long the line.
     pub char_column: Option<u64>,
     /// The matched text's length in characters (a code or a numeric alias), so a format that
     /// counts columns in characters can say where the hit ends.
@@ -113,10 +113,7 @@ impl Findings {
         };
         self.received += 1;
         let excerpt = &hit.excerpt;
-        let char_column = (!excerpt.cut_before).then(|| {
-            let before = excerpt.bytes.get(..excerpt.hit.start).unwrap_or_default();
-            count_chars(before) + 1
-        });
+        let char_column = hit.char_column();
         let spot = Spot {
             input,
             code: hit.code,
@@ -181,15 +178,6 @@ impl Findings {
     pub fn received(&self) -> u64 {
         self.received
     }
-}
-
-/// Characters in `bytes`, counting each byte that is not part of valid UTF-8 as one.
-fn count_chars(bytes: &[u8]) -> u64 {
-    let mut count = 0u64;
-    for chunk in bytes.utf8_chunks() {
-        count += chunk.valid().chars().count() as u64 + chunk.invalid().len() as u64;
-    }
-    count
 }
 
 /// FNV-1a, 64 bits: stable across runs, platforms and Rust versions (the standard library's
@@ -328,12 +316,6 @@ mod tests {
             text_hash(b"DATABASE_TIMEOUT in orders"),
             text_hash(b"DATABASE_TIMEOUT in users")
         );
-    }
-
-    #[test]
-    fn chars_count_code_points_and_stray_bytes() {
-        assert_eq!(count_chars("云开发 ".as_bytes()), 4);
-        assert_eq!(count_chars(b"a\xffb"), 3);
     }
 
     #[test]

@@ -761,6 +761,7 @@ mod tests {
                 hit: start..start + code.len(),
                 cut_before: false,
                 cut_after: false,
+                chars_before: Some(0),
             },
         };
         let input = InputInfo {

@@ -31,7 +31,12 @@ pub(crate) struct StoredHit {
     pub hit_len: u32,
     pub cut_before: bool,
     pub cut_after: bool,
+    /// Characters of the line before the excerpt ([`UNKNOWN_CHARS`]: not counted).
+    pub chars_before: u64,
 }
+
+/// [`StoredHit::chars_before`] when the scanner could not count them.
+pub(crate) const UNKNOWN_CHARS: u64 = u64::MAX;
 
 /// Hits and counts of a stretch of one input, in input order.
 #[derive(Debug)]
@@ -99,6 +104,7 @@ impl Batch {
                     hit: hit_start..hit_start + h.hit_len as usize,
                     cut_before: h.cut_before,
                     cut_after: h.cut_after,
+                    chars_before: (h.chars_before != UNKNOWN_CHARS).then_some(h.chars_before),
                 },
             }
         })

@@ -28,6 +28,7 @@ use super::region::{scan_region, Formatting, LineCodes, LineCursor, Out};
 use super::{InputStats, ScanSpec};
 use crate::limits::EXCERPT_RADIUS;
 use crate::matcher::MAX_LOOK_BEHIND;
+use crate::text::{char_start_forward, count_chars};
 
 /// Bytes of already-scanned context kept before the next window inside a long line.
 const KEEP_BEFORE: usize = EXCERPT_RADIUS + MAX_LOOK_BEHIND + 64;
@@ -61,6 +62,12 @@ pub struct Resume {
     /// Codes already counted on the current line (line `newlines + 1`), when the scan stopped
     /// inside a line longer than the buffer: that line is not counted twice for them.
     pub line_codes: Vec<u32>,
+    /// A place on the current line (`line_start <= mark`, a char boundary) whose characters
+    /// from the line start are counted in `mark_chars`: what a hit's character column is
+    /// counted from when its line started before the bytes still held.
+    pub mark: u64,
+    /// Characters in `line_start..mark`.
+    pub mark_chars: u64,
 }
 
 impl Resume {
@@ -75,6 +82,8 @@ impl Resume {
             newlines,
             pending: Vec::new(),
             line_codes: Vec::new(),
+            mark: offset,
+            mark_chars: 0,
         }
     }
 
@@ -156,9 +165,15 @@ impl<'s> LineScanner<'s> {
             base: start.base,
             scanned: 0,
             resume: 0,
-            cursor: LineCursor {
-                newlines: start.newlines,
-                line_start: start.line_start,
+            cursor: if start.mark >= start.line_start {
+                LineCursor {
+                    newlines: start.newlines,
+                    line_start: start.line_start,
+                    mark: start.mark,
+                    mark_chars: start.mark_chars,
+                }
+            } else {
+                LineCursor::at(start.newlines, start.line_start)
             },
             capacity: capacity.max(start.pending.len() + block_size),
             lookahead,
@@ -325,6 +340,7 @@ impl<'s> LineScanner<'s> {
             lines: self.cursor.newlines - self.origin_newlines + u64::from(unterminated),
         };
         let keep = self.keep_from().min(self.filled);
+        self.save_mark(keep);
         let state = Resume {
             base: self.base + keep as u64,
             scanned: self.base + self.scanned as u64,
@@ -333,6 +349,8 @@ impl<'s> LineScanner<'s> {
             newlines: self.cursor.newlines,
             pending: self.buf[keep..self.filled].to_vec(),
             line_codes: self.line_codes.on_line(self.cursor.newlines + 1).to_vec(),
+            mark: self.cursor.mark,
+            mark_chars: self.cursor.mark_chars,
         };
         Ok((stats, state))
     }
@@ -417,6 +435,25 @@ impl<'s> LineScanner<'s> {
         line_start.max(self.scanned.saturating_sub(KEEP_BEFORE))
     }
 
+    /// Counts the characters of the current line that are about to be dropped (the buffer's
+    /// bytes before `keep`), so that a hit further on a line longer than the buffer still
+    /// knows its character column. Only lines that long pay for it.
+    fn save_mark(&mut self, keep: usize) {
+        let Some(mark) = self.cursor.mark.checked_sub(self.base) else {
+            return;
+        };
+        let mark = mark as usize;
+        if mark >= keep {
+            return;
+        }
+        // Invariant: no line break lies in `mark..keep` (the mark is on the current line and
+        // `keep` is at most `scanned`); stepping over continuation bytes to a char start
+        // crosses none either.
+        let to = char_start_forward(&self.buf, keep, self.filled);
+        self.cursor.mark_chars += count_chars(&self.buf[mark..to]);
+        self.cursor.mark = self.base + to as u64;
+    }
+
     /// Drops the bytes no longer needed, making room at the end of the buffer.
     fn compact(&mut self) {
         self.reserve();
@@ -424,6 +461,7 @@ impl<'s> LineScanner<'s> {
         if keep == 0 {
             return;
         }
+        self.save_mark(keep);
         self.buf.copy_within(keep..self.filled, 0);
         self.filled -= keep;
         self.scanned -= keep;

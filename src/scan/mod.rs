@@ -66,6 +66,10 @@ pub struct Excerpt<'a> {
     pub cut_before: bool,
     /// Whether the line goes on after `bytes`.
     pub cut_after: bool,
+    /// Characters of the line before `bytes`: 0 when the excerpt starts the line; counted by
+    /// the scanner when it is cut and the line's start was still at hand; `None` when not
+    /// (a line longer than the scanner's buffer, with no earlier hit on it).
+    pub chars_before: Option<u64>,
 }
 
 /// A [`Hit`] that owns its excerpt (for collecting hits, in tests and library use).
@@ -89,9 +93,19 @@ pub struct OwnedHit {
     pub cut_before: bool,
     /// Whether the line goes on after the excerpt.
     pub cut_after: bool,
+    /// 1-based column in characters, when known ([`Hit::char_column`]).
+    pub char_column: Option<u64>,
 }
 
 impl Hit<'_> {
+    /// The 1-based column in characters (see [`crate::text::count_chars`]), when known: what
+    /// SARIF, GitHub and other CI tools count (the `column` field counts bytes, as grep does).
+    pub fn char_column(&self) -> Option<u64> {
+        let before = self.excerpt.chars_before?;
+        let here = self.excerpt.bytes.get(..self.excerpt.hit.start)?;
+        Some(before + crate::text::count_chars(here) + 1)
+    }
+
     /// A copy that owns its excerpt.
     pub fn to_owned(&self) -> OwnedHit {
         OwnedHit {
@@ -104,6 +118,7 @@ impl Hit<'_> {
             hit: self.excerpt.hit.clone(),
             cut_before: self.excerpt.cut_before,
             cut_after: self.excerpt.cut_after,
+            char_column: self.char_column(),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use memchr::{memchr, memrchr};
 
-use super::batch::{Batch, Recycler, StoredHit};
+use super::batch::{Batch, Recycler, StoredHit, UNKNOWN_CHARS};
 use super::{Excerpt, Hit, ScanSpec};
 use crate::limits::{BATCH_BYTES, EXCERPT_RADIUS, SEARCH_SLICE};
 use crate::matcher::RawMatch;
@@ -21,6 +21,34 @@ pub(crate) struct LineCursor {
     pub newlines: u64,
     /// Absolute offset where the current line starts.
     pub line_start: u64,
+    /// A place on the current line whose characters from the line start are counted
+    /// (`mark_chars`), so that each hit on a long line counts only from the hit before it.
+    /// Invariant: `line_start <= mark`, and both are char boundaries (a line start or a hit).
+    pub mark: u64,
+    /// Characters in `line_start..mark`.
+    pub mark_chars: u64,
+}
+
+impl LineCursor {
+    /// A cursor at the start of a line.
+    pub(crate) fn at(newlines: u64, line_start: u64) -> LineCursor {
+        LineCursor {
+            newlines,
+            line_start,
+            mark: line_start,
+            mark_chars: 0,
+        }
+    }
+
+    /// Characters of the current line before absolute offset `at` (a hit's start, in
+    /// `haystack`), or `None` when the bytes from the last mark are no longer held.
+    fn chars_to(&mut self, haystack: &[u8], haystack_offset: u64, at: usize) -> Option<u64> {
+        let from = usize::try_from(self.mark.checked_sub(haystack_offset)?).ok()?;
+        let counted = crate::text::count_chars(haystack.get(from..at)?);
+        self.mark = haystack_offset + at as u64;
+        self.mark_chars += counted;
+        Some(self.mark_chars)
+    }
 }
 
 /// The codes seen so far on the line of the last hit, to count each line once per code and
@@ -196,6 +224,15 @@ fn scan_slice(
             out.hand_on();
         }
         let line = cursor.newlines + 1;
+        // Only an excerpt that does not start its line needs the characters before it; they
+        // are counted from the last hit on the line, so a line is counted once in all.
+        let chars_before = if cut.cut_before {
+            cursor
+                .chars_to(haystack, haystack_offset, cut.range.start)
+                .unwrap_or(UNKNOWN_CHARS)
+        } else {
+            0
+        };
         out.count(&spec, code, line);
         let batch = &mut out.batch;
         let text_start = batch.push_excerpt(haystack, haystack_offset, cut.range.clone());
@@ -211,6 +248,7 @@ fn scan_slice(
             hit_len: (m.end - m.start) as u32,
             cut_before: cut.cut_before,
             cut_after: cut.cut_after,
+            chars_before,
         };
         batch.hits.push(stored);
         if let Some(formatting) = out.formatting {
@@ -240,6 +278,7 @@ fn format_hit(formatting: Formatting<'_>, batch: &mut Batch, stored: &StoredHit,
             hit: hit_start..hit_start + stored.hit_len as usize,
             cut_before: stored.cut_before,
             cut_after: stored.cut_after,
+            chars_before: (stored.chars_before != UNKNOWN_CHARS).then_some(stored.chars_before),
         },
     };
     if batch.formatted.len() < formatting.formatters.len() {
@@ -272,6 +311,8 @@ pub(crate) fn advance(
         cursor.newlines += count;
         if let Some(last) = memrchr(b'\n', bytes) {
             cursor.line_start = haystack_offset + (from + last + 1) as u64;
+            cursor.mark = cursor.line_start;
+            cursor.mark_chars = 0;
         }
     }
 }
