@@ -19,6 +19,10 @@ pub fn visible(bytes: &[u8]) -> String {
 /// Characters in `bytes`, counting each byte that is not part of valid UTF-8 as one (as lossy
 /// decoding makes each a U+FFFD): the unit of columns that count characters.
 pub fn count_chars(bytes: &[u8]) -> u64 {
+    // Most log text is ASCII, checked a word at a time.
+    if bytes.is_ascii() {
+        return bytes.len() as u64;
+    }
     let mut count = 0u64;
     for chunk in bytes.utf8_chunks() {
         count += chunk.valid().chars().count() as u64 + chunk.invalid().len() as u64;
