@@ -217,9 +217,11 @@ fn the_job_summary_gets_the_markdown_report_appended() {
     run(&[]);
     let text = fs::read_to_string(&summary).unwrap();
     assert_eq!(text.matches("## cbscan: CloudBase error codes").count(), 2);
-    // Written by a --report instead, it is written once, not also appended.
+    // Written by a --report instead, it is appended once, not twice.
+    fs::write(&summary, "# An earlier step\n\n").unwrap();
     run(&["--report", "markdown=summary.md"]);
     let text = fs::read_to_string(&summary).unwrap();
+    assert!(text.starts_with("# An earlier step\n\n## cbscan"), "{text}");
     assert_eq!(text.matches("## cbscan: CloudBase error codes").count(), 1);
     // Other formats leave it alone.
     fs::write(&summary, "").unwrap();
@@ -230,4 +232,41 @@ fn the_job_summary_gets_the_markdown_report_appended() {
         .output()
         .unwrap();
     assert_eq!(fs::read_to_string(&summary).unwrap(), "");
+}
+
+#[test]
+fn paths_are_relative_to_the_workspace_and_through_links() {
+    let dir = TempDir::new().unwrap();
+    let sub = dir.path().join("sub");
+    fs::create_dir(&sub).unwrap();
+    fs::write(sub.join("a.log"), "DATABASE_TIMEOUT\n").unwrap();
+    let annotation = |cwd: &std::path::Path, envs: &[(&str, &std::path::Path)], args: &[&str]| {
+        let mut cmd = cbscan();
+        cmd.current_dir(cwd)
+            .args(["scan", "--format", "github"])
+            .args(args);
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // A step with its own working directory: paths stay relative to the checkout.
+    let text = annotation(
+        &sub,
+        &[
+            ("GITHUB_ACTIONS", "true".as_ref()),
+            ("GITHUB_WORKSPACE", dir.path()),
+        ],
+        &["a.log"],
+    );
+    assert!(text.starts_with("::error file=sub/a.log,"), "{text}");
+    // Outside GitHub Actions the workspace variable means nothing.
+    let text = annotation(&sub, &[("GITHUB_WORKSPACE", dir.path())], &["a.log"]);
+    assert!(text.starts_with("::error file=a.log,"), "{text}");
+    // The base reached through a symbolic link.
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(dir.path(), &link).unwrap();
+    let text = annotation(dir.path(), &[], &["--base-dir", "link", "sub/a.log"]);
+    assert!(text.starts_with("::error file=sub/a.log,"), "{text}");
 }

@@ -260,10 +260,22 @@ pub fn relative_path(input: &InputInfo, base: &Path) -> Option<String> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let absolute = lexical(&cwd.join(path));
     let base = lexical(&cwd.join(base));
-    let shown = match absolute.strip_prefix(&base) {
-        Ok(relative) if !relative.as_os_str().is_empty() => relative.to_path_buf(),
-        _ => absolute,
+    let relative = |path: &Path, base: &Path| {
+        path.strip_prefix(base)
+            .ok()
+            .filter(|r| !r.as_os_str().is_empty())
+            .map(Path::to_path_buf)
     };
+    // By name first; then with symbolic links resolved, for a base or a path reached through
+    // a link (a workspace under a linked /tmp, as on macOS runners).
+    let resolved = || {
+        let path = std::fs::canonicalize(&absolute).ok()?;
+        let base = std::fs::canonicalize(&base).ok()?;
+        relative(&path, &base)
+    };
+    let shown = relative(&absolute, &base)
+        .or_else(resolved)
+        .unwrap_or(absolute);
     let parts: Vec<String> = shown
         .components()
         .filter_map(|c| match c {

@@ -33,6 +33,9 @@ pub fn cbscan() -> assert_cmd::Command {
         // Tests run inside GitHub Actions too; what changes there is tested explicitly.
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_WORKSPACE")
+        .env_remove("GITLAB_CI")
+        .env_remove("CI_PROJECT_DIR")
         .timeout(std::time::Duration::from_secs(30));
     cmd
 }

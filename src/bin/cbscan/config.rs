@@ -94,6 +94,23 @@ fn load_catalog(args: &CatalogArgs) -> anyhow::Result<Catalog> {
     Ok(catalog)
 }
 
+/// Where CI formats' paths are relative to without `--base-dir`: the repository checkout in a
+/// GitHub Actions job (`GITHUB_WORKSPACE`) or a GitLab CI job (`CI_PROJECT_DIR`), since
+/// annotations and Code Quality reports only attach to repository-relative paths, even in a
+/// step with its own `working-directory`; else the current folder.
+fn default_base_dir() -> PathBuf {
+    let from = |flag: &str, value: &str, dir: &str| {
+        (std::env::var_os(flag).is_some_and(|v| v == value))
+            .then(|| std::env::var_os(dir))
+            .flatten()
+            .map(PathBuf::from)
+            .filter(|d| d.is_dir())
+    };
+    from("GITHUB_ACTIONS", "true", "GITHUB_WORKSPACE")
+        .or_else(|| from("GITLAB_CI", "true", "CI_PROJECT_DIR"))
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
 fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<ScanConfig> {
     let choice = match args.engine {
         EngineArg::Auto => EngineChoice::Auto,
@@ -207,7 +224,7 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
         stdout,
         files: args.reports,
         policy,
-        base_dir: args.base_dir.unwrap_or_else(|| PathBuf::from(".")),
+        base_dir: args.base_dir.unwrap_or_else(default_base_dir),
         color: args.color,
         stdin_from_terminal: stdin_from_terminal && !args.quiet,
     })

@@ -149,7 +149,16 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
         }
     }
     for spec in &files {
-        let file = match File::create(&spec.path) {
+        // The job summary gathers what every step appends; a report there adds to it.
+        let opened = if is_step_summary(&spec.path) {
+            std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(&spec.path)
+        } else {
+            File::create(&spec.path)
+        };
+        let file = match opened {
             Ok(file) => file,
             Err(error) => {
                 print_error(&format!(
@@ -247,15 +256,26 @@ fn step_summary_path(format: Option<Format>, files: &[ReportSpec]) -> Option<Pat
     if format != Some(Format::Github) {
         return None;
     }
-    let path = PathBuf::from(std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())?);
-    let same = |spec: &ReportSpec| {
-        spec.path == path
+    let path = step_summary()?;
+    (!files.iter().any(|spec| is_step_summary(&spec.path))).then_some(path)
+}
+
+/// `GITHUB_STEP_SUMMARY`, when set.
+fn step_summary() -> Option<PathBuf> {
+    std::env::var_os("GITHUB_STEP_SUMMARY")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Whether `path` is the job summary file (`--report markdown=$GITHUB_STEP_SUMMARY`).
+fn is_step_summary(path: &std::path::Path) -> bool {
+    step_summary().is_some_and(|summary| {
+        *path == summary
             || matches!(
-                (std::fs::canonicalize(&spec.path), std::fs::canonicalize(&path)),
+                (std::fs::canonicalize(path), std::fs::canonicalize(&summary)),
                 (Ok(a), Ok(b)) if a == b
             )
-    };
-    (!files.iter().any(same)).then_some(path)
+    })
 }
 
 fn scan_into(
