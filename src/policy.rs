@@ -256,7 +256,7 @@ impl Policy {
     }
 
     /// The rules as `--fail-on` takes them (`any`, `DATABASE_TIMEOUT>3`, `database`; `none`
-    /// for no rule), comma-separated, with `, beyond the baseline` when there is one.
+    /// for no rule), comma-separated. (Whether a baseline applies is `self.baseline`.)
     pub fn describe(&self, catalog: &Catalog) -> String {
         let mut rules: Vec<String> = self
             .rules
@@ -278,11 +278,26 @@ impl Policy {
         if rules.is_empty() {
             rules.push("none".to_string());
         }
-        let mut text = rules.join(", ");
-        if self.baseline.is_some() {
-            text.push_str(", beyond the baseline");
-        }
-        text
+        rules.join(", ")
+    }
+
+    /// The rules that cover no code `filter` reports, as `--fail-on` names them: they can
+    /// never fail a scan (`--exclude-code X --fail-on X`), which is worth a warning.
+    pub fn unreachable_rules(&self, catalog: &Catalog, filter: &CodeFilter) -> Vec<String> {
+        self.rules
+            .iter()
+            .filter(|rule| {
+                !(0..catalog.codes().len())
+                    .any(|code| filter.keeps(code) && Self::covers(catalog, rule, code))
+            })
+            .map(|rule| {
+                Policy {
+                    rules: vec![rule.clone()],
+                    baseline: None,
+                }
+                .describe(catalog)
+            })
+            .collect()
     }
 
     /// The same rules, failing only on what `baseline` does not have.

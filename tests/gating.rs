@@ -212,8 +212,8 @@ fn the_human_summary_names_what_is_new() {
     assert_eq!(
         text.lines().last(),
         Some(
-            "fails --fail-on any, beyond the baseline: STORAGE_FILE_NONEXIST (3 lines), \
-             AUTH_LOGIN_FAILED (1 line)"
+            "fails --fail-on any, beyond the baseline: STORAGE_FILE_NONEXIST (3 lines, 1 more \
+             than the baseline), AUTH_LOGIN_FAILED (1 line, new)"
         ),
         "{text}"
     );
@@ -345,4 +345,34 @@ fn a_bad_baseline_is_an_error_naming_the_file_and_line() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.json"));
+}
+
+#[test]
+fn a_rule_the_filters_make_unreachable_is_warned_about() {
+    let dir = TempDir::new().unwrap();
+    let log = write(&dir, "app.log", LOG);
+    let out = cbscan()
+        .args([
+            "scan",
+            &log,
+            "-s",
+            "--exclude-code",
+            "FUNCTIONS_EXECUTE_FAIL",
+        ])
+        .args([
+            "--fail-on",
+            "FUNCTIONS_EXECUTE_FAIL",
+            "--fail-on",
+            "storage",
+        ])
+        .output()
+        .unwrap();
+    // The storage rule still fails the scan; the other one never could.
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: --fail-on FUNCTIONS_EXECUTE_FAIL: --code, --category or --exclude-code leave out every code it covers"),
+        "{err}"
+    );
+    assert!(!err.contains("--fail-on storage"), "{err}");
 }

@@ -301,8 +301,9 @@ impl EndOfScan for Github {
             let message = format!(
                 "cbscan left out {} ({}): GitHub shows at most {MAX_ERRORS_PER_STEP} errors, \
                  {MAX_WARNINGS_PER_STEP} warnings and {MAX_NOTICES_PER_STEP} notices per step. \
-                 Every input with its codes is in the job summary (--format markdown), and \
-                 every hit in SARIF (--format sarif).",
+                 Every input with its codes is in the Markdown report (--format markdown, \
+                 in the job summary when GITHUB_STEP_SUMMARY is set), and every hit in SARIF \
+                 (--format sarif).",
                 plural(total_left_out as u64, "annotation", "annotations"),
                 by_level.join(", ")
             );

@@ -515,28 +515,47 @@ impl<'a> HumanReport<'a> {
     /// them: the exit status alone does not say why (`--fail-on 'DATABASE_TIMEOUT>3'`).
     fn gate(&mut self, summary: &Summary) -> io::Result<()> {
         let (catalog, policy) = (self.catalog, self.context.policy);
-        if summary.hits() == 0 {
+        // An unreadable input makes the status 2 whatever the hits say.
+        if summary.errors() > 0 {
             return Ok(());
         }
-        let rules = escaped(&policy.describe(catalog));
+        let mut rules = escaped(&policy.describe(catalog));
+        if policy.baseline.is_some() && !policy.rules.is_empty() {
+            rules.push_str(", beyond the baseline");
+        }
         let failing: Vec<String> = summary
             .codes_by_count()
             .into_iter()
             .filter(|&(code, _)| policy.fails_on(catalog, summary, code))
             .map(|(code, counts)| {
-                format!(
-                    "{} ({} {})",
-                    escaped(&catalog.code(code).code),
+                let lines = format!(
+                    "{} {}",
                     group(counts.lines),
                     plural(counts.lines, "line", "lines")
-                )
+                );
+                let name = escaped(&catalog.code(code).code);
+                match policy.change(catalog, summary, code) {
+                    Some(Change::New) => format!("{name} ({lines}, new)"),
+                    Some(Change::Grew { was }) => {
+                        format!(
+                            "{name} ({lines}, {} more than the baseline)",
+                            group(counts.lines - was)
+                        )
+                    }
+                    _ => format!("{name} ({lines})"),
+                }
             })
             .collect();
         writeln!(self.out)?;
         if failing.is_empty() {
+            let why = if summary.hits() == 0 {
+                "no hits"
+            } else {
+                "no code fails it"
+            };
             return writeln!(
                 self.out,
-                "{} --fail-on {rules}: no code fails it",
+                "{} --fail-on {rules}: {why}",
                 self.paint("passes", |s| s.green().bold())
             );
         }

@@ -144,7 +144,10 @@ impl Markdown {
             .filter(|(_, level, _, _)| *level == Level::Error)
             .map(|(code, ..)| text(&catalog.code(*code).code))
             .collect();
-        let rules = code_span(&policy.describe(catalog));
+        let mut rules = code_span(&policy.describe(catalog));
+        if policy.baseline.is_some() && !policy.rules.is_empty() {
+            rules.push_str(" beyond the baseline");
+        }
         if failing.is_empty() {
             let _ = write!(
                 out,

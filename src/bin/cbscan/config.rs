@@ -122,6 +122,12 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
         .context("--engine words: this catalog has codes that are not identifier-shaped")?;
     let filter = code_filter(catalog, &args.categories, &args.codes, &args.exclude_codes)?;
     let mut policy = Policy::parse(catalog, &args.fail_on)?;
+    for rule in policy.unreachable_rules(catalog, &filter) {
+        crate::terminal::print_error(&format!(
+            "warning: --fail-on {rule}: --code, --category or --exclude-code leave out every \
+             code it covers, so it can never fail the scan"
+        ));
+    }
     if let Some(path) = &args.baseline {
         let baseline = Baseline::read(path)?;
         if baseline.unread > 0 {
