@@ -215,3 +215,35 @@ fn fingerprints_ignore_lines_added_above() {
         );
     }
 }
+
+#[test]
+fn an_unreadable_input_is_an_issue_of_its_own() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let good = write_log(dir.path(), "good.log", b"DATABASE_TIMEOUT\n");
+    let gone = dir.path().join("gone.log");
+    std::os::unix::fs::symlink(dir.path().join("nowhere"), &gone).unwrap();
+    let base = dir.path().to_str().unwrap();
+    let (issues, status) = gitlab(&[&good, gone.to_str().unwrap(), "--base-dir", base]);
+    assert_eq!(status, 2);
+    let names: Vec<(&str, &str)> = issues
+        .iter()
+        .map(|i| {
+            (
+                i["check_name"].as_str().unwrap(),
+                i["location"]["path"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("cbscan/input-not-read", "gone.log"),
+            ("DATABASE_TIMEOUT", "good.log")
+        ]
+    );
+    assert_eq!(issues[0]["severity"], "major");
+    assert!(issues[0]["description"]
+        .as_str()
+        .unwrap()
+        .contains("could not be read"));
+}

@@ -6,6 +6,10 @@
 //! `critical` and `blocker` are left for what a log scanner cannot judge. Paths are relative
 //! to `--base-dir`, as plain text (GitLab joins them to the repository, not as URIs);
 //! standard input is `<stdin>`. Fingerprints are SARIF's: stable across runs and line shifts.
+//!
+//! An input that could not be read comes first, as a `major` issue of check
+//! `cbscan/input-not-read` at its line 1: its codes are missing from the report, which the
+//! widget should say rather than show a clean file.
 
 use std::io;
 
@@ -44,6 +48,28 @@ impl EndOfScan for Gitlab {
             .collect();
         scan.out.write_all(b"[")?;
         let mut first = true;
+        for (input, path) in scan.findings.inputs.iter().zip(&paths) {
+            let Some(error) = &input.error else { continue };
+            let description = format!(
+                "{}: could not be read ({error}); its error codes are missing from this report",
+                input.info.name
+            );
+            let issue = Issue {
+                kind: "issue",
+                check_name: NOT_READ,
+                description: &description,
+                categories: ["Bug Risk"],
+                severity: severity(Level::Error),
+                fingerprint: findings::fingerprint(path, NOT_READ, 0, 0),
+                location: IssueLocation {
+                    path,
+                    lines: Lines { begin: 1 },
+                },
+            };
+            scan.out.write_all(if first { b"\n" } else { b",\n" })?;
+            first = false;
+            json_to_writer(&mut scan.out, &issue)?;
+        }
         for (spot, occurrence) in scan.findings.by_level(|code| codes.level(code)) {
             let (Some(path), Some(Some(description))) =
                 (paths.get(spot.input), messages.get(spot.code))
@@ -71,6 +97,9 @@ impl EndOfScan for Gitlab {
             .write_all(if first { b"]\n" as &[u8] } else { b"\n]\n" })
     }
 }
+
+/// The check name of an input that could not be read.
+const NOT_READ: &str = "cbscan/input-not-read";
 
 /// GitLab's severity for a level.
 fn severity(level: Level) -> &'static str {
