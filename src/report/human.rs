@@ -559,7 +559,23 @@ impl<'a> HumanReport<'a> {
                 self.paint("passes", |s| s.green().bold())
             );
         }
-        let shown = failing.len().min(SHOWN_FAILING);
+        // As many codes as fit the terminal (at least one), at most SHOWN_FAILING.
+        let prefix = format!("fails --fail-on {rules}: ");
+        let room = self.format.width.unwrap_or(usize::MAX);
+        let mut shown = 1;
+        while shown < failing.len().min(SHOWN_FAILING) {
+            let more = failing.len() - shown - 1;
+            let tail = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            let next = prefix.width() + failing[..=shown].join(", ").width() + tail.width();
+            if next > room {
+                break;
+            }
+            shown += 1;
+        }
         let mut list = failing[..shown].join(", ");
         if failing.len() > shown {
             list.push_str(&format!(" and {} more", failing.len() - shown));
