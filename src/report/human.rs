@@ -903,6 +903,7 @@ mod tests {
             for _ in 0..n {
                 counts.add_hit(id);
                 counts.add_code_line(id);
+                counts.add_line_with_hits();
             }
         }
         let mut summary = crate::summary::Summary::new(catalog.codes().len());
@@ -1072,5 +1073,46 @@ mod tests {
         assert_eq!(fit("ab", 2), "ab");
         assert_eq!(pad("错误", 6), "错误  ");
         assert_eq!(pad("ab", 1), "ab");
+    }
+
+    #[test]
+    fn the_gate_line_names_what_fits_and_counts_the_rest() {
+        let catalog = Catalog::builtin().unwrap();
+        let summary = summary_of(
+            &catalog,
+            &[
+                ("DATABASE_COLLECTION_NOT_EXIST", 3),
+                ("STORAGE_FILE_NONEXIST", 2),
+                ("AUTH_LOGIN_FAILED", 1),
+            ],
+        );
+        let last = |width: Option<usize>| {
+            let options = ReportOptions {
+                width,
+                ..ReportOptions::default()
+            };
+            rendered(&catalog, &summary, options)
+                .lines()
+                .last()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(
+            last(None),
+            "fails --fail-on any: DATABASE_COLLECTION_NOT_EXIST (3 lines), \
+             STORAGE_FILE_NONEXIST (2 lines), AUTH_LOGIN_FAILED (1 line)"
+        );
+        let narrow = last(Some(105));
+        assert_eq!(
+            narrow,
+            "fails --fail-on any: DATABASE_COLLECTION_NOT_EXIST (3 lines), \
+             STORAGE_FILE_NONEXIST (2 lines) and 1 more"
+        );
+        assert!(narrow.width() <= 105 && last(None).width() > 105);
+        // One code is always named, however narrow.
+        assert_eq!(
+            last(Some(20)),
+            "fails --fail-on any: DATABASE_COLLECTION_NOT_EXIST (3 lines) and 2 more"
+        );
     }
 }
