@@ -36,6 +36,23 @@ pub struct FailRule {
     pub more_than: u64,
 }
 
+impl FailRule {
+    /// The rule as `--fail-on` takes it: `any`, `database`, `DATABASE_TIMEOUT>3`.
+    pub fn describe(&self, catalog: &Catalog) -> String {
+        let name = match self.on {
+            FailOn::Any => "any",
+            FailOn::Generic => "generic",
+            FailOn::Specific => "specific",
+            FailOn::Category(c) => catalog.category(c).id.as_str(),
+            FailOn::Code(c) => catalog.code(c).code.as_str(),
+        };
+        match self.more_than {
+            0 => name.to_string(),
+            n => format!("{name}>{n}"),
+        }
+    }
+}
+
 /// How serious a code's hits are, the same in every format: an error when they fail the scan,
 /// else a note for a generic code and a warning for a specific one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -258,26 +275,10 @@ impl Policy {
     /// The rules as `--fail-on` takes them (`any`, `DATABASE_TIMEOUT>3`, `database`; `none`
     /// for no rule), comma-separated. (Whether a baseline applies is `self.baseline`.)
     pub fn describe(&self, catalog: &Catalog) -> String {
-        let mut rules: Vec<String> = self
-            .rules
-            .iter()
-            .map(|rule| {
-                let name = match rule.on {
-                    FailOn::Any => "any",
-                    FailOn::Generic => "generic",
-                    FailOn::Specific => "specific",
-                    FailOn::Category(c) => catalog.category(c).id.as_str(),
-                    FailOn::Code(c) => catalog.code(c).code.as_str(),
-                };
-                match rule.more_than {
-                    0 => name.to_string(),
-                    n => format!("{name}>{n}"),
-                }
-            })
-            .collect();
-        if rules.is_empty() {
-            rules.push("none".to_string());
+        if self.rules.is_empty() {
+            return "none".to_string();
         }
+        let rules: Vec<String> = self.rules.iter().map(|r| r.describe(catalog)).collect();
         rules.join(", ")
     }
 
@@ -290,13 +291,7 @@ impl Policy {
                 !(0..catalog.codes().len())
                     .any(|code| filter.keeps(code) && Self::covers(catalog, rule, code))
             })
-            .map(|rule| {
-                Policy {
-                    rules: vec![rule.clone()],
-                    baseline: None,
-                }
-                .describe(catalog)
-            })
+            .map(|rule| rule.describe(catalog))
             .collect()
     }
 

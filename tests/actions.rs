@@ -223,6 +223,18 @@ fn the_job_summary_gets_the_markdown_report_appended() {
     let text = fs::read_to_string(&summary).unwrap();
     assert!(text.starts_with("# An earlier step\n\n## cbscan"), "{text}");
     assert_eq!(text.matches("## cbscan: CloudBase error codes").count(), 1);
+    // A job summary that cannot be written is a report that failed: status 2, said why.
+    let out = cbscan()
+        .current_dir(dir.path())
+        .env(
+            "GITHUB_STEP_SUMMARY",
+            dir.path().join("no-such-folder/summary.md"),
+        )
+        .args(["scan", "a.log", "--format", "github"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-folder"));
     // Other formats leave it alone.
     fs::write(&summary, "").unwrap();
     cbscan()

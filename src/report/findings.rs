@@ -77,8 +77,6 @@ pub struct Findings {
     tiers: [Vec<Spot>; 3],
     /// Hits not kept in `tiers`.
     left_out: u64,
-    /// Hits handed over (fewer than found with `--max-hits`).
-    received: u64,
 }
 
 impl Findings {
@@ -111,7 +109,6 @@ impl Findings {
         let Some(input) = self.inputs.len().checked_sub(1) else {
             return;
         };
-        self.received += 1;
         let excerpt = &hit.excerpt;
         let char_column = hit.char_column();
         let spot = Spot {
@@ -176,7 +173,7 @@ impl Findings {
     /// How many hits were handed over: all those found, but for what `--max-hits` held back
     /// (the summary's count minus this).
     pub fn received(&self) -> u64 {
-        self.received
+        self.kept().count() as u64 + self.left_out
     }
 }
 

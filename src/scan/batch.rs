@@ -38,6 +38,29 @@ pub(crate) struct StoredHit {
 /// [`StoredHit::chars_before`] when the scanner could not count them.
 pub(crate) const UNKNOWN_CHARS: u64 = u64::MAX;
 
+impl StoredHit {
+    /// The hit as sinks see it, with its excerpt's `bytes` and `line_base` added to its line
+    /// (the one place a stored hit is turned back into a [`Hit`]).
+    #[inline]
+    pub(crate) fn hit<'a>(&self, bytes: &'a [u8], line_base: u64) -> Hit<'a> {
+        let hit_start = self.hit_start as usize;
+        Hit {
+            line: self.line + line_base,
+            column: self.column,
+            byte_offset: self.byte_offset,
+            code: self.code as CodeId,
+            pattern: self.pattern,
+            excerpt: Excerpt {
+                bytes,
+                hit: hit_start..hit_start + self.hit_len as usize,
+                cut_before: self.cut_before,
+                cut_after: self.cut_after,
+                chars_before: (self.chars_before != UNKNOWN_CHARS).then_some(self.chars_before),
+            },
+        }
+    }
+}
+
 /// Hits and counts of a stretch of one input, in input order.
 #[derive(Debug)]
 pub struct Batch {
@@ -91,22 +114,7 @@ impl Batch {
     pub fn hits(&self, line_base: u64) -> impl Iterator<Item = Hit<'_>> + '_ {
         self.hits.iter().map(move |h| {
             let start = h.text_start as usize;
-            let bytes = &self.text[start..start + h.text_len as usize];
-            let hit_start = h.hit_start as usize;
-            Hit {
-                line: h.line + line_base,
-                column: h.column,
-                byte_offset: h.byte_offset,
-                code: h.code as CodeId,
-                pattern: h.pattern,
-                excerpt: Excerpt {
-                    bytes,
-                    hit: hit_start..hit_start + h.hit_len as usize,
-                    cut_before: h.cut_before,
-                    cut_after: h.cut_after,
-                    chars_before: (h.chars_before != UNKNOWN_CHARS).then_some(h.chars_before),
-                },
-            }
+            h.hit(&self.text[start..start + h.text_len as usize], line_base)
         })
     }
 

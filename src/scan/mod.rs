@@ -66,9 +66,12 @@ pub struct Excerpt<'a> {
     pub cut_before: bool,
     /// Whether the line goes on after `bytes`.
     pub cut_after: bool,
-    /// Characters of the line before `bytes`: 0 when the excerpt starts the line; counted by
-    /// the scanner when it is cut and the line's start was still at hand; `None` when not
-    /// (a line longer than the scanner's buffer, with no earlier hit on it).
+    /// Characters of the line before `bytes`: 0 when the excerpt starts the line, else counted
+    /// by the scanner (from the last hit on the line, and over what it drops of a line longer
+    /// than its buffer); `None` only when it lost count (a scan resumed from a [`Resume`]
+    /// whose mark was not on its line).
+    ///
+    /// [`Resume`]: crate::scan::Resume
     pub chars_before: Option<u64>,
 }
 

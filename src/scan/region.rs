@@ -7,7 +7,7 @@ use std::ops::Range;
 use memchr::{memchr, memrchr};
 
 use super::batch::{Batch, Recycler, StoredHit, UNKNOWN_CHARS};
-use super::{Excerpt, Hit, ScanSpec};
+use super::ScanSpec;
 use crate::limits::{BATCH_BYTES, EXCERPT_RADIUS, SEARCH_SLICE};
 use crate::matcher::RawMatch;
 use crate::sink::{FormatHits, InputInfo};
@@ -266,21 +266,7 @@ fn scan_slice(
 
 /// Runs every formatter on a hit just stored in `batch`.
 fn format_hit(formatting: Formatting<'_>, batch: &mut Batch, stored: &StoredHit, excerpt: &[u8]) {
-    let hit_start = stored.hit_start as usize;
-    let hit = Hit {
-        line: stored.line,
-        column: stored.column,
-        byte_offset: stored.byte_offset,
-        code: stored.code as usize,
-        pattern: stored.pattern,
-        excerpt: Excerpt {
-            bytes: excerpt,
-            hit: hit_start..hit_start + stored.hit_len as usize,
-            cut_before: stored.cut_before,
-            cut_after: stored.cut_after,
-            chars_before: (stored.chars_before != UNKNOWN_CHARS).then_some(stored.chars_before),
-        },
-    };
+    let hit = stored.hit(excerpt, 0);
     if batch.formatted.len() < formatting.formatters.len() {
         batch
             .formatted

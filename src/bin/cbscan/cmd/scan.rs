@@ -7,19 +7,18 @@
 //! follows the policy on what was found.
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal};
 use std::path::PathBuf;
 
 use cbscan::advice::generic_seen;
 use cbscan::catalog::Catalog;
 use cbscan::input::{FileId, Source};
-use cbscan::report::escape::terminal;
 use cbscan::report::{new_report, Context, Format, Report, ReportOptions, ReportSpec, Show};
 use cbscan::scan::{ScanOptions, Scanner};
 use cbscan::sink::Tee;
 use cbscan::Summary;
 
-use crate::actions::{defuse, in_github_actions, Defuse};
+use crate::actions::{in_github_actions, Defuse};
 use crate::config::ScanConfig;
 use crate::exit;
 use crate::terminal::{print_error, stdout_width, stdout_writer, use_color, CliSink, Progress};
@@ -33,7 +32,7 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
         mut sources,
         named,
         stdout,
-        files,
+        mut files,
         policy,
         base_dir,
         color,
@@ -91,9 +90,14 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
                 if *sid == id && !named.iter().any(|n| n == path))
         });
     }
-    // `--format github` in a GitHub Actions job: the job summary gets the Markdown report,
-    // appended (other steps write theirs there too), unless a `--report` already writes it.
-    let step_summary = step_summary_path(stdout.map(|s| s.format), &files);
+    // `--format github` in a GitHub Actions job: the job summary gets the Markdown report (a
+    // report like any other, appended to as below), unless a `--report` already writes it.
+    if let Some(path) = step_summary_path(stdout.map(|s| s.format), &files) {
+        files.push(ReportSpec {
+            format: Format::Markdown,
+            path,
+        });
+    }
     // Every report's folder is checked before any file is created, so that one bad path does
     // not leave the others emptied.
     let stdout_file = FileId::of_stdout();
@@ -149,7 +153,8 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
         }
     }
     for spec in &files {
-        // The job summary gathers what every step appends; a report there adds to it.
+        // The job summary (`GITHUB_STEP_SUMMARY`) gathers what the step's commands append; a
+        // report there adds to it.
         let opened = if is_step_summary(&spec.path) {
             std::fs::OpenOptions::new()
                 .append(true)
@@ -183,31 +188,6 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             context,
             options,
         ));
-    }
-    if let Some(path) = &step_summary {
-        match std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(path)
-        {
-            Ok(file) => {
-                if let Some(id) = file.metadata().ok().as_ref().and_then(FileId::of) {
-                    outputs.push(id);
-                }
-                reports.push(new_report(
-                    Format::Markdown,
-                    Box::new(BufWriter::new(file)),
-                    format!("GITHUB_STEP_SUMMARY ({})", path.display()),
-                    context,
-                    ReportOptions::default(),
-                ));
-            }
-            // The annotations still matter more than the summary: say so and go on.
-            Err(error) => print_error(&format!(
-                "GITHUB_STEP_SUMMARY {}: cannot append the job summary: {error}",
-                path.display()
-            )),
-        }
     }
     let scanner = if outputs.len() == scanner.options().outputs.len() {
         scanner
@@ -295,17 +275,11 @@ fn scan_into(
 
 /// When no human summary is printed, the generic-code advice still reaches a person.
 fn generic_warning_on_stderr(catalog: &Catalog, summary: &Summary) {
-    let mut err = io::stderr().lock();
     for seen in generic_seen(catalog, summary) {
-        let mut text = String::new();
-        terminal(&seen.sentence(catalog), &mut text);
-        if in_github_actions() {
-            text = defuse(&text);
-        }
-        let _ = writeln!(
-            err,
-            "cbscan: warning: {text}; see cbscan explain {}",
+        print_error(&format!(
+            "warning: {}; see cbscan explain {}",
+            seen.sentence(catalog),
             catalog.code(seen.code).code
-        );
+        ));
     }
 }
