@@ -234,7 +234,10 @@ fn the_job_summary_gets_the_markdown_report_appended() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-folder"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("GITHUB_STEP_SUMMARY=")
+            && String::from_utf8_lossy(&out.stderr).contains("no-such-folder does not exist")
+    );
     // Other formats leave it alone.
     fs::write(&summary, "").unwrap();
     cbscan()

@@ -109,9 +109,8 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             && existing.as_ref().and_then(FileId::of) == stdout_file
         {
             print_error(&format!(
-                "--report {}={}: that file is standard output too; use --format {} instead, or another file",
-                spec.format,
-                spec.path.display(),
+                "{}: that file is standard output too; use --format {} instead, or another file",
+                named_as(spec),
                 spec.format
             ));
             return exit::ERROR;
@@ -124,9 +123,8 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             });
             if named_input {
                 print_error(&format!(
-                    "--report {}={}: that file is also an input; writing the report would erase it",
-                    spec.format,
-                    spec.path.display()
+                    "{}: that file is also an input; writing the report would erase it",
+                    named_as(spec)
                 ));
                 return exit::ERROR;
             }
@@ -143,12 +141,7 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             } else {
                 "does not exist"
             };
-            print_error(&format!(
-                "--report {}={}: {} {what}",
-                spec.format,
-                spec.path.display(),
-                parent.display()
-            ));
+            print_error(&format!("{}: {} {what}", named_as(spec), parent.display()));
             return exit::ERROR;
         }
     }
@@ -167,9 +160,8 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             Ok(file) => file,
             Err(error) => {
                 print_error(&format!(
-                    "--report {}={}: cannot create the file: {error}",
-                    spec.format,
-                    spec.path.display()
+                    "{}: cannot create the file: {error}",
+                    named_as(spec)
                 ));
                 return exit::ERROR;
             }
@@ -238,6 +230,15 @@ fn step_summary_path(format: Option<Format>, files: &[ReportSpec]) -> Option<Pat
     }
     let path = step_summary()?;
     (!files.iter().any(|spec| is_step_summary(&spec.path))).then_some(path)
+}
+
+/// How messages name a report file: as the option that asked for it, or as the job summary.
+fn named_as(spec: &ReportSpec) -> String {
+    if is_step_summary(&spec.path) {
+        format!("GITHUB_STEP_SUMMARY={}", spec.path.display())
+    } else {
+        format!("--report {}={}", spec.format, spec.path.display())
+    }
 }
 
 /// `GITHUB_STEP_SUMMARY`, when set.
