@@ -64,12 +64,11 @@ impl Change {
     }
 }
 
-/// The one-document JSON output: only the summary is read; hits are skipped as they stream by.
+/// The one-document JSON output: only the schema and the summary are read; hits and the other
+/// fields are skipped as they stream by (serde ignores fields a struct does not name).
 #[derive(Deserialize)]
 struct JsonDocument {
     schema: Option<u64>,
-    #[allow(dead_code)]
-    hits: Option<IgnoredAny>,
     /// Read as a value first, so that a newer schema is reported as such, not as a field
     /// this version misses.
     summary: Option<serde_json::Value>,

@@ -69,10 +69,14 @@ impl<W: Write> Write for Defuse<W> {
             };
             if !matches!(b, b'\n' | b'\r' | b' ' | b'\t') {
                 self.at_line_start = false;
-                self.hashes = if b == b'#' {
-                    (self.hashes + 1).min(2)
-                } else {
-                    0
+                // A byte of a non-ASCII char does not separate `##` from `[`: the runner's
+                // culture-aware search skips chars that collate as nothing (variation
+                // selectors, …), as `cbscan::report::escape::github_defuse` explains; on bytes
+                // this treats every non-ASCII char so, which only defuses a few more.
+                self.hashes = match b {
+                    b'#' => (self.hashes + 1).min(2),
+                    0x80.. => self.hashes,
+                    _ => 0,
                 };
             }
             if let Some(replacement) = replacement {
@@ -105,8 +109,9 @@ mod tests {
 
     #[test]
     fn commands_are_defused_wherever_writes_split_them() {
-        let text = "::add-mask::x\n  ::set-env::y\rok ##[error]z ###[w a:b\n#[ ## [\n";
-        let want = "：:add-mask::x\n  ：:set-env::y\rok ##［error]z ###［w a:b\n#[ ## [\n";
+        let text = "::add-mask::x\n  ::set-env::y\rok ##[error]z ###[w a:b\n#[ ## [ #\u{fe0f}#[\n";
+        let want =
+            "：:add-mask::x\n  ：:set-env::y\rok ##［error]z ###［w a:b\n#[ ## [ #\u{fe0f}#［\n";
         assert_eq!(defuse(text), want);
         for cut in 0..text.len() {
             let mut out = Defuse::new(Vec::new());
