@@ -33,6 +33,7 @@ pub mod advice;
 pub mod baseline;
 pub mod catalog;
 pub mod error;
+pub mod follow;
 pub mod input;
 pub mod limits;
 pub mod matcher;

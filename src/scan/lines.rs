@@ -199,6 +199,23 @@ impl<'s> LineScanner<'s> {
         self
     }
 
+    /// Bytes fed since this scanner was created, and line breaks scanned since its input's
+    /// start: what a live input counts as read so far.
+    pub(crate) fn progress(&self) -> (u64, u64) {
+        (self.fed, self.cursor.newlines)
+    }
+
+    /// Where this scanner stands, without ending it: the state [`LineScanner::finish`] with
+    /// [`Finish::Pending`] would return, after handing on the hits found so far (a
+    /// checkpoint of a followed log).
+    pub fn checkpoint(
+        &mut self,
+        on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
+    ) -> io::Result<Resume> {
+        self.finish_in_place(Finish::Pending, on_batch)
+            .map(|(_, state)| state)
+    }
+
     fn reserve(&mut self) {
         if self.buf.len() < self.capacity {
             self.buf.resize(self.capacity, 0);

@@ -37,6 +37,12 @@ pub struct CatalogArgs {
 pub enum CommandArgs {
     /// Scan logs (files, folders, `-` for stdin; stdin if none) for error codes.
     Scan(Box<ScanArgs>),
+    /// Follow logs as they grow, by name, as `tail -F` does (rotation, truncation, new files
+    /// matching a glob), reporting each hit as its line arrives.
+    Follow(Box<FollowArgs>),
+    /// Run a command, passing its output through unchanged, and scan its stdout and stderr
+    /// as they arrive: `cbscan run -- npm run deploy`.
+    Run(Box<RunArgs>),
     /// Explain codes: category, meanings, numeric aliases (`cbscan explain -- -502005`).
     Explain {
         /// Codes in any letter case, or numeric aliases.
@@ -104,31 +110,8 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 
-    /// Report only codes of this category (repeatable).
-    #[arg(long = "category", value_name = "ID")]
-    pub categories: Vec<String>,
-
-    /// Report only this code (repeatable; any case or a numeric alias).
-    #[arg(long = "code", value_name = "CODE", allow_negative_numbers = true)]
-    pub codes: Vec<String>,
-
-    /// Do not report this code (repeatable).
-    #[arg(
-        long = "exclude-code",
-        value_name = "CODE",
-        allow_negative_numbers = true
-    )]
-    pub exclude_codes: Vec<String>,
-
-    /// Exit 1 when a reported hit matches: any, none, generic, specific, a category or a code
-    /// (repeatable, except none; default any); `WHAT>N` fails only past N lines with hits.
-    #[arg(long = "fail-on", value_name = "WHAT", allow_negative_numbers = true)]
-    pub fail_on: Vec<String>,
-
-    /// Fail only on codes that this earlier scan (its JSON or JSON-lines output) did not
-    /// have, or had on fewer lines; reports mark them.
-    #[arg(long = "baseline", value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
 
     /// Show paths in CI formats (sarif, github, gitlab, junit, markdown) relative to this
     /// folder (default: the current folder).
@@ -168,6 +151,156 @@ pub struct ScanArgs {
     /// Files at least this large are split into chunks scanned in parallel (for tests).
     #[arg(long = "chunk-min", hide = true, value_name = "BYTES")]
     pub chunk_min: Option<u64>,
+}
+
+/// Durations: `250ms`, `5s`, `1m30s`, `2h` (or ISO 8601, `PT5S`).
+fn parse_duration(value: &str) -> Result<std::time::Duration, String> {
+    let parsed: jiff::SignedDuration = value
+        .parse()
+        .map_err(|_| format!("`{value}` is not a duration (write it as 250ms, 5s, 1m30s or 2h)"))?;
+    std::time::Duration::try_from(parsed).map_err(|_| format!("`{value}`: must not be negative"))
+}
+
+#[derive(Debug, Args)]
+pub struct FollowArgs {
+    /// Files to follow, or quoted globs (`'logs/*.log'`) whose new matches are followed as they
+    /// appear; a file that does not exist yet is waited for.
+    #[arg(value_name = "PATH|GLOB", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Read the files there are at the start from their beginning (default: from their end,
+    /// as `tail -F` does; files that appear later are always read whole).
+    #[arg(long = "from-start")]
+    pub from_start: bool,
+
+    /// Format of standard output, written as hits arrive: human, jsonl or github.
+    #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = parse_format)]
+    pub format: Format,
+
+    /// Also write a report to a file, in any format, when following stops (repeatable).
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub reports: Vec<ReportSpec>,
+
+    /// Save where each file was read to, and the running summary, in FILE (at intervals and
+    /// at exit), and resume from it when it exists: no line is missed while cbscan is stopped.
+    #[arg(long = "state", value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
+    /// How often files are checked when no filesystem event came (events wake cbscan at
+    /// once; the check catches what they miss).
+    #[arg(long = "poll-interval", value_name = "DURATION", default_value = "250ms", value_parser = parse_duration)]
+    pub poll_interval: std::time::Duration,
+
+    /// How long a rotated-away file is still read for lines its writer appends after the
+    /// rotation (extended while it keeps growing).
+    #[arg(long = "rotate-wait", value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub rotate_wait: std::time::Duration,
+
+    /// Print the running summary this often.
+    #[arg(long = "summary-interval", value_name = "DURATION", value_parser = parse_duration)]
+    pub summary_interval: Option<std::time::Duration>,
+
+    /// Stop when process PID ends (as `tail --pid` does).
+    #[arg(long = "pid", value_name = "PID")]
+    pub pid: Option<u32>,
+
+    /// Check files only every --poll-interval, without filesystem events (network filesystems,
+    /// where events do not arrive).
+    #[arg(long = "no-watch")]
+    pub no_watch: bool,
+
+    /// Print hits but no summary at exit.
+    #[arg(long = "no-summary")]
+    pub no_summary: bool,
+
+    /// Print nothing on stdout; only the exit status tells (errors still go to stderr).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    /// Show paths in CI formats relative to this folder (default: the current folder).
+    #[arg(long = "base-dir", value_name = "DIR")]
+    pub base_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The command and its arguments (after `--`).
+    #[arg(
+        value_name = "COMMAND",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<std::ffi::OsString>,
+
+    /// Format of cbscan's own output (on stderr unless --stdout): human, jsonl or github.
+    #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = parse_format)]
+    pub format: Format,
+
+    /// Write cbscan's own output on standard output, among the command's (default: standard
+    /// error, so the command's standard output stays its own).
+    #[arg(long = "stdout")]
+    pub to_stdout: bool,
+
+    /// Also write a report to a file, in any format, when the command ends (repeatable).
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub reports: Vec<ReportSpec>,
+
+    /// Print hits but no summary at the end.
+    #[arg(long = "no-summary")]
+    pub no_summary: bool,
+
+    /// Print no hits and no summary; the exit status still tells.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    /// Show paths in CI formats relative to this folder (default: the current folder).
+    #[arg(long = "base-dir", value_name = "DIR")]
+    pub base_dir: Option<PathBuf>,
+}
+
+/// Which codes are reported and which fail the run: shared by `scan`, `follow` and `run`.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Report only codes of this category (repeatable).
+    #[arg(long = "category", value_name = "ID")]
+    pub categories: Vec<String>,
+
+    /// Report only this code (repeatable; any case or a numeric alias).
+    #[arg(long = "code", value_name = "CODE", allow_negative_numbers = true)]
+    pub codes: Vec<String>,
+
+    /// Do not report this code (repeatable).
+    #[arg(
+        long = "exclude-code",
+        value_name = "CODE",
+        allow_negative_numbers = true
+    )]
+    pub exclude_codes: Vec<String>,
+
+    /// Exit 1 when a reported hit matches: any, none, generic, specific, a category or a code
+    /// (repeatable, except none; default any); `WHAT>N` fails only past N lines with hits.
+    #[arg(long = "fail-on", value_name = "WHAT", allow_negative_numbers = true)]
+    pub fail_on: Vec<String>,
+
+    /// Fail only on codes that this earlier scan (its JSON or JSON-lines output) did not
+    /// have, or had on fewer lines; reports mark them.
+    #[arg(long = "baseline", value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 fn parse_format(value: &str) -> Result<Format, String> {

@@ -12,10 +12,13 @@ use cbscan::input::{resolve_inputs, FileId, Source, WalkOptions};
 use cbscan::limits::MIN_CHUNK_SIZE;
 use cbscan::policy::{code_filter, Policy};
 use cbscan::report::{Format, ReportSpec, Show};
-use cbscan::scan::{ScanOptions, Scanner};
+use cbscan::scan::{CodeFilter, ScanOptions, Scanner};
 use cbscan::{EngineChoice, Matcher};
 
-use crate::args::{CatalogArgs, Cli, CodesFormat, ColorChoice, CommandArgs, EngineArg, ScanArgs};
+use crate::args::{
+    CatalogArgs, Cli, CodesFormat, ColorChoice, CommandArgs, EngineArg, FilterArgs, FollowArgs,
+    RunArgs, ScanArgs,
+};
 
 /// A command, resolved.
 pub struct Config {
@@ -23,12 +26,18 @@ pub struct Config {
     pub catalog: Catalog,
     /// What to run.
     pub command: Command,
+    /// Worker threads asked for (0: one per core).
+    pub threads: usize,
 }
 
 /// The subcommands.
 pub enum Command {
     /// `cbscan scan`.
     Scan(Box<ScanConfig>),
+    /// `cbscan follow` (resolved by [`crate::cmd::follow`]).
+    Follow(Box<FollowArgs>),
+    /// `cbscan run` (resolved by [`crate::cmd::run`]).
+    Run(Box<RunArgs>),
     /// `cbscan explain`.
     Explain { codes: Vec<String> },
     /// `cbscan codes`.
@@ -72,10 +81,16 @@ impl Config {
             CommandArgs::Scan(args) => {
                 Command::Scan(Box::new(scan_config(&catalog, *args, threads)?))
             }
+            CommandArgs::Follow(args) => Command::Follow(args),
+            CommandArgs::Run(args) => Command::Run(args),
             CommandArgs::Explain { codes } => Command::Explain { codes },
             CommandArgs::Codes { categories, format } => Command::Codes { categories, format },
         };
-        Ok(Config { catalog, command })
+        Ok(Config {
+            catalog,
+            command,
+            threads,
+        })
     }
 }
 
@@ -98,7 +113,7 @@ fn load_catalog(args: &CatalogArgs) -> anyhow::Result<Catalog> {
 /// GitHub Actions job (`GITHUB_WORKSPACE`) or a GitLab CI job (`CI_PROJECT_DIR`), since
 /// annotations and Code Quality reports only attach to repository-relative paths, even in a
 /// step with its own `working-directory`; else the current folder.
-fn default_base_dir() -> PathBuf {
+pub fn default_base_dir() -> PathBuf {
     let from = |flag: &str, value: &str, dir: &str| {
         (std::env::var_os(flag).is_some_and(|v| v == value))
             .then(|| std::env::var_os(dir))
@@ -111,15 +126,11 @@ fn default_base_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<ScanConfig> {
-    let choice = match args.engine {
-        EngineArg::Auto => EngineChoice::Auto,
-        EngineArg::Words => EngineChoice::Words,
-        EngineArg::WordsTeddy => EngineChoice::WordsTeddy,
-        EngineArg::General => EngineChoice::General,
-    };
-    let matcher = Matcher::with_engine(catalog, choice)
-        .context("--engine words: this catalog has codes that are not identifier-shaped")?;
+/// The code filter and the fail policy (with its baseline) of `scan`, `follow` and `run`.
+pub fn filter_and_policy(
+    catalog: &Catalog,
+    args: &FilterArgs,
+) -> anyhow::Result<(CodeFilter, Policy)> {
     let filter = code_filter(catalog, &args.categories, &args.codes, &args.exclude_codes)?;
     let mut policy = Policy::parse(catalog, &args.fail_on)?;
     for rule in policy.unreachable_rules(catalog, &filter) {
@@ -141,7 +152,12 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
         }
         policy = policy.with_baseline(baseline);
     }
-    if let Some(dir) = args.base_dir.as_ref().filter(|dir| !dir.is_dir()) {
+    Ok((filter, policy))
+}
+
+/// `--base-dir` must be a folder.
+pub fn check_base_dir(dir: Option<&std::path::Path>) -> anyhow::Result<()> {
+    if let Some(dir) = dir.filter(|dir| !dir.is_dir()) {
         let what = if dir.exists() {
             "is not a folder"
         } else {
@@ -149,14 +165,13 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
         };
         bail!("--base-dir {}: {what}", dir.display());
     }
-    if let Some(size) = args.chunk_size.filter(|&size| size < MIN_CHUNK_SIZE) {
-        bail!("--chunk-size {size}: must be at least {MIN_CHUNK_SIZE} bytes");
-    }
-    if args.max_hits == Some(0) {
-        bail!("--max-hits 0 would show nothing; use --quiet or --summary-only");
-    }
+    Ok(())
+}
+
+/// No two `--report`s may write the same file.
+pub fn check_reports(reports: &[ReportSpec]) -> anyhow::Result<()> {
     let mut seen: Vec<&PathBuf> = Vec::new();
-    for spec in &args.reports {
+    for spec in reports {
         if seen.contains(&&spec.path) {
             bail!(
                 "--report {}: two reports cannot write the same file",
@@ -165,6 +180,27 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
         }
         seen.push(&spec.path);
     }
+    Ok(())
+}
+
+fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Result<ScanConfig> {
+    let choice = match args.engine {
+        EngineArg::Auto => EngineChoice::Auto,
+        EngineArg::Words => EngineChoice::Words,
+        EngineArg::WordsTeddy => EngineChoice::WordsTeddy,
+        EngineArg::General => EngineChoice::General,
+    };
+    let matcher = Matcher::with_engine(catalog, choice)
+        .context("--engine words: this catalog has codes that are not identifier-shaped")?;
+    let (filter, policy) = filter_and_policy(catalog, &args.filters)?;
+    check_base_dir(args.base_dir.as_deref())?;
+    if let Some(size) = args.chunk_size.filter(|&size| size < MIN_CHUNK_SIZE) {
+        bail!("--chunk-size {size}: must be at least {MIN_CHUNK_SIZE} bytes");
+    }
+    if args.max_hits == Some(0) {
+        bail!("--max-hits 0 would show nothing; use --quiet or --summary-only");
+    }
+    check_reports(&args.reports)?;
     let format = if args.count {
         Format::Count
     } else if args.files_with_hits {

@@ -8,6 +8,7 @@ mod args;
 mod cmd;
 mod config;
 mod exit;
+mod signals;
 mod terminal;
 
 use std::io::{self, Write};
@@ -46,6 +47,8 @@ fn run() -> i32 {
     };
     let outcome = Config::from_cli(cli).and_then(|config| match config.command {
         Command::Scan(scan) => Ok(cmd::scan::run(&config.catalog, *scan)),
+        Command::Follow(args) => cmd::follow::run(&config.catalog, *args, config.threads),
+        Command::Run(args) => cmd::run::run(&config.catalog, *args, config.threads),
         Command::Explain { codes } => cmd::explain::run(&config.catalog, &codes),
         Command::Codes { categories, format } => {
             cmd::codes::run(&config.catalog, &categories, format)

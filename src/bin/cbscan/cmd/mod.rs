@@ -2,4 +2,6 @@
 
 pub mod codes;
 pub mod explain;
+pub mod follow;
+pub mod run;
 pub mod scan;
