@@ -29,6 +29,7 @@ use watch::{folder_of, is_glob, Watch};
 
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
+use crate::input::FileId;
 use crate::limits::STATE_SAVE_INTERVAL;
 use crate::scan::{InputStats, Scanner};
 use crate::sink::{InputEnd, InputInfo, ScanDone, Sink};
@@ -48,6 +49,9 @@ pub struct FollowOptions {
     pub watch: bool,
     /// Where to save and resume from.
     pub state: Option<PathBuf>,
+    /// Files the follow writes to (standard output redirected to a file, reports): a glob
+    /// matching one is not followed, or cbscan would read its own output, endlessly.
+    pub outputs: Vec<FileId>,
 }
 
 impl Default for FollowOptions {
@@ -58,6 +62,7 @@ impl Default for FollowOptions {
             rotate_wait: Duration::from_secs(5),
             watch: true,
             state: None,
+            outputs: Vec::new(),
         }
     }
 }
@@ -157,6 +162,7 @@ impl<'s> Follower<'s> {
         let mut stopped = self.start(sink).err();
         let mut state_error = None;
         let mut last_save = Instant::now();
+        let mut saved_mark = self.state_mark();
         let mut last_names = Instant::now();
         let mut more = false;
         while stopped.is_none() {
@@ -211,9 +217,12 @@ impl<'s> Follower<'s> {
             if stop {
                 break;
             }
-            if self.options.state.is_some() && now.duration_since(last_save) >= STATE_SAVE_INTERVAL
+            if self.options.state.is_some()
+                && now.duration_since(last_save) >= STATE_SAVE_INTERVAL
+                && self.state_mark() != saved_mark
             {
                 last_save = now;
+                saved_mark = self.state_mark();
                 match self.save_state(sink) {
                     Ok(()) => {}
                     Err(StateFailure::Sink(e)) => {
@@ -352,6 +361,15 @@ impl<'s> Follower<'s> {
             more |= name.look(&mut ctx, at_startup)?;
         }
         Ok(more)
+    }
+
+    /// Changes whenever what a state file would hold changes (bytes read, files opened or
+    /// closed), so an idle follow does not write and sync its state every second.
+    fn state_mark(&self) -> u64 {
+        self.names
+            .iter()
+            .map(|n| n.counts.bytes().wrapping_add(n.files_held() << 48))
+            .fold(self.names.len() as u64, u64::wrapping_add)
     }
 
     /// The summary so far: every name that was read, in the order they were first read.

@@ -66,6 +66,9 @@ pub(crate) struct Name<'s> {
     draining: Vec<Draining<'s>>,
     /// The last waiting or unreadable notice given, so it is not repeated at every look.
     told: Option<(FollowEvent, String)>,
+    /// Whether the name was followed by an earlier run (a state file): any file found under it
+    /// now is news, read from its start.
+    restored: bool,
 }
 
 impl<'s> Name<'s> {
@@ -78,7 +81,13 @@ impl<'s> Name<'s> {
             current: None,
             draining: Vec::new(),
             told: None,
+            restored: false,
         }
+    }
+
+    /// Files held open: the current one and those draining.
+    pub fn files_held(&self) -> u64 {
+        self.draining.len() as u64 + u64::from(self.current.is_some())
     }
 
     fn path(&self) -> &Path {
@@ -112,7 +121,7 @@ impl<'s> Name<'s> {
                 );
             }
             Step::Appeared => {
-                let at_end = starts_at_end(at_startup, ctx.options.from_start);
+                let at_end = starts_at_end(at_startup && !self.restored, ctx.options.from_start);
                 if self.open(ctx, at_end)? && !at_startup {
                     self.tell(
                         ctx,
@@ -134,10 +143,11 @@ impl<'s> Name<'s> {
                 }
             }
         }
+        // The files rotated away hold the older lines: they go first.
+        more |= self.drain(ctx, false)?;
         if let Some(reading) = &mut self.current {
             more |= reading.read(ctx, &self.info, &mut self.counts)?;
         }
-        more |= self.drain(ctx, false)?;
         Ok(more)
     }
 
@@ -368,6 +378,7 @@ impl<'s> Name<'s> {
         current: Option<&FileState>,
         draining: &[FileState],
     ) -> io::Result<()> {
+        self.restored = true;
         self.begin(ctx)?;
         for saved in draining {
             self.restore_one(ctx, saved, false)?;
@@ -614,7 +625,7 @@ fn find_file(path: &Path, saved: &FileState) -> Option<(PathBuf, File)> {
 }
 
 /// The regular files in the folder of `path`, with their metadata.
-fn siblings(path: &Path) -> impl Iterator<Item = (PathBuf, fs::Metadata)> {
+fn siblings(path: &Path) -> impl Iterator<Item = (PathBuf, fs::Metadata)> + '_ {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -624,7 +635,8 @@ fn siblings(path: &Path) -> impl Iterator<Item = (PathBuf, fs::Metadata)> {
         .flatten()
         .flatten()
         .filter_map(|entry| {
-            let p = entry.path();
+            // Named as the followed name is (`app.log.1` beside `app.log`, not `./app.log.1`).
+            let p = path.with_file_name(entry.file_name());
             let meta = fs::metadata(&p).ok()?;
             meta.is_file().then_some((p, meta))
         })

@@ -65,12 +65,22 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
         policy: &policy,
         base_dir: &base_dir,
     };
+    let mut outputs: Vec<FileId> = Vec::new();
+    let mut reports: Vec<Box<dyn Report + '_>> = Vec::new();
+    match open_report_files(&args.reports, context, &mut outputs) {
+        Ok(opened) => reports.extend(opened),
+        Err(status) => return Ok(status),
+    }
+    if !args.quiet {
+        outputs.extend(FileId::of_stdout());
+    }
     let follow = FollowOptions {
         from_start: args.from_start,
         poll_interval: args.poll_interval,
         rotate_wait: args.rotate_wait,
         watch: !args.no_watch,
         state: args.state.clone(),
+        outputs,
     };
     let mut follower = Follower::new(&scanner, catalog, &args.paths, follow)?;
     if let Some(why) = &follower.watch_error {
@@ -81,7 +91,6 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
         ));
     }
 
-    let mut reports: Vec<Box<dyn Report + '_>> = Vec::new();
     if !args.quiet {
         let color = use_color(args.color) && args.format == Format::Human;
         colored::control::set_override(color);
@@ -100,18 +109,10 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
         } else {
             stdout_writer()
         };
-        reports.push(new_report(
-            args.format,
-            writer,
-            STDOUT.to_string(),
-            context,
-            options,
-        ));
-    }
-    let mut outputs: Vec<FileId> = Vec::new();
-    match open_report_files(&args.reports, context, &mut outputs) {
-        Ok(opened) => reports.extend(opened),
-        Err(status) => return Ok(status),
+        reports.insert(
+            0,
+            new_report(args.format, writer, STDOUT.to_string(), context, options),
+        );
     }
 
     let control = follower.controller();
