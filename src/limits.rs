@@ -110,3 +110,8 @@ pub const FOLLOW_SLICE: u64 = 8 << 20;
 /// How often `follow --state` saves where it stands while files keep changing (and at exit):
 /// what a crash can make it read again is at most this much of the logs' growth.
 pub const STATE_SAVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Size of one read of a followed file, and of each followed file's line buffer: a log grows by
+/// lines, not megabytes, between two looks, and a follow of hundreds of files keeps one buffer
+/// per file (a longer line is still scanned whole, in bounded memory, as any line is).
+pub const FOLLOW_BLOCK_SIZE: usize = 64 << 10;

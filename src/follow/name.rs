@@ -320,20 +320,15 @@ impl<'s> Name<'s> {
         Ok(more)
     }
 
-    /// Ends following: reads what there is, and ends every scan — or, when `keep` (a state
-    /// is saved), keeps the scans' places for the next run and returns them.
-    pub fn stop(
-        &mut self,
-        ctx: &mut Ctx<'_, 's>,
-        keep: bool,
-    ) -> io::Result<Option<(Option<FileState>, Vec<FileState>)>> {
+    /// Ends following: reads what there is, and ends every scan — unless `keep` (a state is
+    /// saved): the files are then left where they are, for [`Name::save`] and the next run.
+    pub fn stop(&mut self, ctx: &mut Ctx<'_, 's>, keep: bool) -> io::Result<()> {
         if let Some(reading) = &mut self.current {
             reading.size = reading.file.metadata()?.len();
             while reading.read(ctx, &self.info, &mut self.counts)? {}
         }
         if keep {
-            let saved = self.save(ctx)?;
-            return Ok(Some(saved));
+            return Ok(());
         }
         self.drain(ctx, true)?;
         if let Some(reading) = self.current.take() {
@@ -345,7 +340,7 @@ impl<'s> Name<'s> {
                 )?;
             }
         }
-        Ok(None)
+        Ok(())
     }
 
     /// The places of the current file and of those being drained, for a state file.
@@ -569,7 +564,7 @@ fn matches_head(file: &File, head: Head) -> bool {
 /// so that a line being written when following starts is reported whole. A last line longer
 /// than a block starts at the end.
 fn last_line_start(file: &File, size: u64) -> io::Result<u64> {
-    let from = size.saturating_sub(crate::limits::BLOCK_SIZE as u64);
+    let from = size.saturating_sub(crate::limits::FOLLOW_BLOCK_SIZE as u64);
     let mut tail = vec![0; (size - from) as usize];
     file.read_exact_at(&mut tail, from)?;
     Ok(match memchr::memrchr(b'\n', &tail) {

@@ -10,6 +10,7 @@ use anyhow::bail;
 use cbscan::catalog::Catalog;
 use cbscan::follow::{Control, FollowOptions, Follower};
 use cbscan::input::FileId;
+use cbscan::limits::FOLLOW_BLOCK_SIZE;
 use cbscan::report::{new_report, Context, Format, Report, ReportOptions, Show};
 use cbscan::scan::{ScanOptions, Scanner};
 use cbscan::sink::Tee;
@@ -56,6 +57,7 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
     let (filter, policy) = filter_and_policy(catalog, &args.filters)?;
     let options = ScanOptions {
         threads,
+        block_size: FOLLOW_BLOCK_SIZE,
         ..ScanOptions::default()
     };
     let scanner = Scanner::new(catalog, Matcher::new(catalog), filter, options)?;
@@ -127,6 +129,18 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
         tick(every, control);
     }
 
+    if io::stderr().is_terminal() && !args.quiet {
+        // Like the stdin hint of `scan`: a person should know it is working, and how it ends.
+        let from = if args.from_start { "their start" } else { "their end" };
+        print_error(&format!(
+            "following {} (files there now from {from}); Ctrl-C stops and prints the summary",
+            args.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     let mut tee = Tee::new(reports);
     let end = follower.run(&mut tee);
     let mut output_failed = false;
