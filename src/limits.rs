@@ -96,3 +96,13 @@ pub const FIRST_SPOTS: usize = 20;
 /// ingests at most 25,000 results per run and drops the rest, so more would only be lost
 /// where it is read most; it also bounds the memory those reports keep.
 pub const MAX_RESULTS: usize = 25_000;
+
+/// Size of one read from a child's pipe (`cbscan run`) or a live standard input. A pipe holds
+/// 64 KiB on Linux, so a read rarely returns more; each read is passed through and scanned at
+/// once, so a larger buffer would only delay nothing and cost memory.
+pub const STREAM_READ: usize = 64 << 10;
+
+/// Reads of a child's pipes or a live standard input waiting to be scanned. When the scan
+/// falls behind, the readers wait (and so does the writer, as in any pipeline) instead of
+/// piling up the stream in memory: at most this many times [`STREAM_READ`], 1 MiB.
+pub const STREAM_READS_IN_FLIGHT: usize = 16;

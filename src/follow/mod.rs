@@ -2,4 +2,5 @@
 //! command's output ([`command`]). Both scan bytes as they arrive with [`live::LiveScan`] and
 //! hand hits to the same sinks as `scan`.
 
+pub mod command;
 pub mod live;
