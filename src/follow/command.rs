@@ -57,6 +57,9 @@ impl Stream {
 /// A writer the bytes of a stream are passed through to (cbscan's own stdout or stderr).
 pub type PassWriter = Box<dyn Write + Send>;
 
+/// A pipe to read, as its reader thread gets it.
+type Pipe = Box<dyn Read + Send>;
+
 /// Where each stream's bytes go besides the scan: `None` passes nothing on.
 #[derive(Default)]
 pub struct Passthrough {
@@ -130,7 +133,7 @@ impl RunningCommand {
         let mut child = command.spawn().map_err(failed)?;
         let (sender, events) = mpsc::sync_channel(STREAM_READS_IN_FLIGHT);
         let mut readers = Vec::with_capacity(2);
-        let pipes: [(Stream, Option<Box<dyn Read + Send>>, Option<PassWriter>); 2] = [
+        let pipes: [(Stream, Option<Pipe>, Option<PassWriter>); 2] = [
             (
                 Stream::Stdout,
                 child
@@ -323,12 +326,7 @@ impl<'a> Delivery<'a> {
 /// A pipe's reader thread: reads until the command closes the pipe, passing each read on
 /// (written whole and flushed, so the bytes come out as the command wrote them and at once),
 /// then sending it to be scanned.
-fn pump(
-    mut pipe: Box<dyn Read + Send>,
-    stream: Stream,
-    out: Option<PassWriter>,
-    events: &SyncSender<Event>,
-) {
+fn pump(mut pipe: Pipe, stream: Stream, out: Option<PassWriter>, events: &SyncSender<Event>) {
     let mut out = out;
     let mut buffer = vec![0; STREAM_READ];
     loop {

@@ -200,6 +200,8 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
         Some(s) if s.format == Format::Human => Progress::for_terminal(s.show.hits),
         _ => None,
     };
+    // Ctrl-C on a stdin that never ends by itself prints the summary instead of losing it.
+    crate::stdin::stoppable(&mut sources);
     let mut tee = Tee::new(reports);
     let summary = scan_into(&scanner, sources, &mut tee, progress);
     let mut output_failed = false;
@@ -275,7 +277,7 @@ fn scan_into(
 }
 
 /// When no human summary is printed, the generic-code advice still reaches a person.
-fn generic_warning_on_stderr(catalog: &Catalog, summary: &Summary) {
+pub(crate) fn generic_warning_on_stderr(catalog: &Catalog, summary: &Summary) {
     for seen in generic_seen(catalog, summary) {
         print_error(&format!(
             "warning: {}; see cbscan explain {}",
