@@ -198,7 +198,9 @@ fn hits_go_to_stderr_by_default_and_to_stdout_when_asked() {
         "echo 'a SYS_ERR'",
     );
     let text = String::from_utf8(on_stdout.stdout).unwrap();
-    assert!(text.starts_with("a SYS_ERR\n"), "{text}");
+    // Among cbscan's records, wherever the reads fell: the command's line, whole.
+    let theirs: Vec<&str> = text.lines().filter(|l| !l.starts_with('{')).collect();
+    assert_eq!(theirs, ["a SYS_ERR"], "{text}");
     assert!(text.contains(r#""type":"summary""#), "{text}");
     assert!(!on_stdout.stderr.contains(r#""type""#));
 
@@ -455,4 +457,24 @@ fn scan_of_a_pipe_prints_the_human_summary_on_sigterm() {
     assert_eq!(exit_code(&mut child), 1);
     let text = String::from_utf8(stdout.all()).unwrap();
     assert!(text.contains("1 hit"), "{text}");
+}
+
+#[test]
+fn in_github_actions_cbscans_own_output_is_defused_and_the_commands_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cbscan()
+        .current_dir(dir.path())
+        .env("GITHUB_ACTIONS", "true")
+        .args(["run", "--", "sh", "-c", "echo '::add-mask::SYS_ERR'"])
+        .output()
+        .unwrap();
+    // The command's output is what it would be without cbscan.
+    assert_eq!(out.stdout, b"::add-mask::SYS_ERR\n");
+    // cbscan's quotes of it are not workflow commands.
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("：:add-mask::SYS_ERR"), "{stderr}");
+    assert!(
+        !stderr.lines().any(|l| l.trim_start().starts_with("::")),
+        "{stderr}"
+    );
 }
