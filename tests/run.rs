@@ -478,3 +478,36 @@ fn in_github_actions_cbscans_own_output_is_defused_and_the_commands_left_alone()
         "{stderr}"
     );
 }
+
+#[test]
+fn a_report_cbscan_cannot_write_stops_it_before_the_command_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("ran");
+    let script = format!("touch {}", marker.display());
+    // The file the command's output goes to.
+    let command = format!(
+        "{} run --report jsonl=out.txt -- sh -c '{script}' > out.txt",
+        bin().display()
+    );
+    let status = Command::new("sh")
+        .current_dir(dir.path())
+        .args(["-c", &command])
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    assert!(
+        stderr.contains("the command's output goes to that file too"),
+        "{stderr}"
+    );
+    // A folder that does not exist.
+    let missing = run_sh(dir.path(), &["--report", "jsonl=no/such/r.jsonl"], &script);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("cannot create the file"),
+        "{}",
+        missing.stderr
+    );
+    assert!(!marker.exists(), "the command did not run");
+}

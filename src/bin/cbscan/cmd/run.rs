@@ -24,7 +24,7 @@ use cbscan::Matcher;
 
 use crate::actions::{in_github_actions, Defuse};
 use crate::args::RunArgs;
-use crate::cmd::scan::generic_warning_on_stderr;
+use crate::cmd::scan::{generic_warning_on_stderr, named_as, open_report_files};
 use crate::config::{check_base_dir, check_reports, default_base_dir, filter_and_policy};
 use crate::exit;
 use crate::signals::{self, SIGINT, SIGTERM};
@@ -78,8 +78,10 @@ pub fn run(catalog: &Catalog, args: RunArgs, threads: usize) -> anyhow::Result<i
     }
     // Created before the command starts, so that a report that cannot be written stops
     // cbscan before the command has done anything.
-    for spec in &reports {
-        tee_reports.push(report_file(spec, context)?);
+    check_not_standard_streams(&reports)?;
+    match open_report_files(&reports, context, &mut Vec::new()) {
+        Ok(opened) => tee_reports.extend(opened),
+        Err(status) => return Ok(status),
     }
     let mut tee = Tee::new(tee_reports);
 
@@ -216,45 +218,26 @@ fn own_report<'a>(
     new_report(format, writer, destination.to_string(), context, options)
 }
 
-/// A `--report` file, created now.
-fn report_file<'a>(
-    spec: &ReportSpec,
-    context: Context<'a>,
-) -> anyhow::Result<Box<dyn Report + 'a>> {
-    let named = format!("--report {}={}", spec.format, spec.path.display());
-    // The command's output goes to cbscan's stdout and stderr: a report there would garble it.
-    if let Some(id) = std::fs::metadata(&spec.path)
-        .ok()
-        .as_ref()
-        .and_then(FileId::of)
-    {
-        if regular_file_of(&io::stdout()) == Some(id) || regular_file_of(&io::stderr()) == Some(id)
-        {
-            bail!("{named}: the command's output goes to that file too; use another file");
+/// The command's output goes to cbscan's stdout and stderr: a report written to the same
+/// file would garble it.
+fn check_not_standard_streams(reports: &[ReportSpec]) -> anyhow::Result<()> {
+    let streams = [
+        regular_file_of(&io::stdout()),
+        regular_file_of(&io::stderr()),
+    ];
+    for spec in reports {
+        let id = std::fs::metadata(&spec.path)
+            .ok()
+            .as_ref()
+            .and_then(FileId::of);
+        if id.is_some() && streams.contains(&id) {
+            bail!(
+                "{}: the command's output goes to that file too; use another file",
+                named_as(spec)
+            );
         }
     }
-    let parent = spec.path.parent().filter(|p| !p.as_os_str().is_empty());
-    if let Some(parent) = parent.filter(|p| !p.is_dir()) {
-        let what = if parent.exists() {
-            "is not a folder"
-        } else {
-            "does not exist"
-        };
-        bail!("{named}: {} {what}", parent.display());
-    }
-    let file = File::create(&spec.path)
-        .map_err(|error| anyhow::anyhow!("{named}: cannot create the file: {error}"))?;
-    let options = ReportOptions {
-        show: Show::ALL,
-        ..ReportOptions::default()
-    };
-    Ok(new_report(
-        spec.format,
-        Box::new(BufWriter::with_capacity(256 * 1024, file)),
-        spec.path.display().to_string(),
-        context,
-        options,
-    ))
+    Ok(())
 }
 
 /// The regular file an open standard stream writes to, if it writes to one.
