@@ -9,8 +9,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::bail;
 use cbscan::catalog::Catalog;
@@ -87,14 +86,15 @@ pub fn run(catalog: &Catalog, args: RunArgs, threads: usize) -> anyhow::Result<i
 
     // Installed before the command starts: a SIGTERM in between must not leave it running
     // with no one reading its output.
-    let pid = Arc::new(AtomicU32::new(0));
-    let pending = Arc::new(AtomicI32::new(0));
+    let target = Arc::new(Mutex::new(Target::Starting(Vec::new())));
     {
-        let (pid, pending) = (Arc::clone(&pid), Arc::clone(&pending));
-        signals::on_stop(move |signal| match pid.load(Ordering::SeqCst) {
-            0 => pending.store(signal, Ordering::SeqCst),
-            DONE => {}
-            pid => pass_on(pid, signal),
+        let target = Arc::clone(&target);
+        signals::on_stop(move |signal| {
+            match &mut *target.lock().unwrap_or_else(|p| p.into_inner()) {
+                Target::Starting(pending) => pending.push(signal),
+                Target::Running(pid) => pass_on(*pid, signal),
+                Target::Done => {}
+            }
         })?;
     }
     let mut child = std::process::Command::new(program);
@@ -109,14 +109,10 @@ pub fn run(catalog: &Catalog, args: RunArgs, threads: usize) -> anyhow::Result<i
         Err(Error::Command { source, .. }) => return Ok(cannot_start(&name, &source)),
         Err(error) => return Err(error.into()),
     };
-    pid.store(running.id(), Ordering::SeqCst);
-    match pending.swap(0, Ordering::SeqCst) {
-        0 => {}
-        signal => pass_on(running.id(), signal),
-    }
+    set_target(&target, Target::Running(running.id()));
     let end = running.scan(&scanner, &mut tee);
     // Waited for: its pid may be another process's from now on.
-    pid.store(DONE, Ordering::SeqCst);
+    set_target(&target, Target::Done);
     let end = end?;
 
     let mut output_failed = false;
@@ -160,8 +156,26 @@ pub fn run(catalog: &Catalog, args: RunArgs, threads: usize) -> anyhow::Result<i
     })
 }
 
-/// The command's pid once it has been waited for: signals are no longer passed on.
-const DONE: u32 = u32::MAX;
+/// Where a SIGINT or SIGTERM to cbscan goes.
+enum Target {
+    /// The command is not started yet: the signals wait for it.
+    Starting(Vec<i32>),
+    /// To the command (see [`pass_on`]).
+    Running(u32),
+    /// The command has been waited for: nowhere.
+    Done,
+}
+
+/// Moves on to `next`, passing on the signals that waited for the command to start.
+fn set_target(target: &Mutex<Target>, next: Target) {
+    let mut target = target.lock().unwrap_or_else(|p| p.into_inner());
+    if let (Target::Starting(pending), Target::Running(pid)) = (&*target, &next) {
+        for &signal in pending {
+            pass_on(*pid, signal);
+        }
+    }
+    *target = next;
+}
 
 /// Where cbscan's own report goes, in messages.
 const STDOUT: &str = "standard output";
@@ -270,7 +284,7 @@ fn pass_on(pid: u32, signal: i32) {
     if signal == SIGINT || signal == SIGTERM {
         if let Ok(pid) = libc::pid_t::try_from(pid) {
             // SAFETY: kill(2) touches no memory of ours. The pid is the child's until it is
-            // waited for (then `DONE` replaces it, a moment later).
+            // waited for (then `Target::Done` replaces it, a moment later).
             unsafe {
                 libc::kill(pid, signal);
             }
