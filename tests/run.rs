@@ -511,3 +511,33 @@ fn a_report_cbscan_cannot_write_stops_it_before_the_command_runs() {
     );
     assert!(!marker.exists(), "the command did not run");
 }
+
+#[test]
+fn sigint_sent_to_cbscan_alone_is_passed_on_and_the_summary_printed() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    // A process group of its own, in no terminal's foreground: a Ctrl-C would not have
+    // reached the command, so cbscan passes the SIGINT on.
+    let mut child = Command::new(bin())
+        .current_dir(dir.path())
+        .args(["run", "--format", "jsonl", "--", "sh", "-c"])
+        .arg("echo 'x SYS_ERR'; exec sleep 60")
+        .env_remove("GITHUB_ACTIONS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let mut stderr = Collected::new(child.stderr.take().unwrap());
+    stderr.wait_for(r#""type":"hit""#);
+    signal(&child, libc::SIGINT);
+    assert_eq!(exit_code(&mut child), 128 + libc::SIGINT);
+    let text = String::from_utf8(stderr.all()).unwrap();
+    assert!(text.contains("sh was killed by SIGINT"), "{text}");
+    let summary = text
+        .lines()
+        .find(|l| l.contains(r#""type":"summary""#))
+        .expect("the summary");
+    assert!(summary.contains(r#""hits":1"#), "{summary}");
+}
