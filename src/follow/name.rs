@@ -249,8 +249,8 @@ impl<'s> Name<'s> {
             ctx,
             FollowEvent::Truncated,
             &format!(
-                "was cut below the {read} bytes read (copytruncate?){recovered}; reading it \
-                 again from its start"
+                "was cut below the {read} bytes read (copytruncate), or replaced by a new file \
+                 that got its inode{recovered}; reading it from its start"
             ),
         )?;
         self.open(ctx, false)?;

@@ -18,14 +18,11 @@ use cbscan::Matcher;
 
 use crate::actions::{in_github_actions, Defuse};
 use crate::args::FollowArgs;
-use crate::cmd::scan::{generic_warning_on_stderr, open_report_files};
+use crate::cmd::scan::{generic_warning_on_stderr, open_report_files, report_outcomes, STDOUT};
 use crate::config::{check_base_dir, check_reports, default_base_dir, filter_and_policy};
 use crate::exit;
 use crate::signals;
 use crate::terminal::{print_error, stdout_width, stdout_writer, use_color};
-
-/// Where standard output's report says it goes, in messages.
-const STDOUT: &str = "standard output";
 
 /// The formats that can be written as hits arrive.
 pub fn check_live_format(format: Format, command: &str) -> anyhow::Result<()> {
@@ -147,17 +144,7 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
     }
     let mut tee = Tee::new(reports);
     let end = follower.run(&mut tee);
-    let mut output_failed = false;
-    let mut stdout_closed = false;
-    for (destination, error) in tee.outcomes() {
-        let Some(error) = error else { continue };
-        if destination == STDOUT && error.kind() == io::ErrorKind::BrokenPipe {
-            stdout_closed = true;
-            continue;
-        }
-        print_error(&format!("writing {destination}: {error}"));
-        output_failed = true;
-    }
+    let (mut output_failed, stdout_closed) = report_outcomes(&tee);
     if let Some(error) = &end.stopped {
         if error.kind() != io::ErrorKind::BrokenPipe && !output_failed {
             print_error(&format!("following stopped: {error}"));
