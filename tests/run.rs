@@ -541,3 +541,37 @@ fn sigint_sent_to_cbscan_alone_is_passed_on_and_the_summary_printed() {
         .expect("the summary");
     assert!(summary.contains(r#""hits":1"#), "{summary}");
 }
+
+#[test]
+fn github_format_in_actions_also_writes_the_job_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("step-summary.md");
+    std::fs::write(&summary, "# earlier step\n").unwrap();
+    let out = cbscan()
+        .current_dir(dir.path())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["run", "--format", "github", "--", "sh", "-c"])
+        .arg("echo 'deploy failed: DATABASE_TIMEOUT'")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("::error"),
+        "annotations on stderr: {stderr}"
+    );
+    let written = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        written.starts_with("# earlier step\n"),
+        "appended: {written}"
+    );
+    assert!(
+        written.contains("## cbscan: CloudBase error codes"),
+        "the Markdown report: {written}"
+    );
+    assert!(
+        written.contains("DATABASE\\_TIMEOUT"),
+        "its code: {written}"
+    );
+}

@@ -23,7 +23,7 @@ use cbscan::Matcher;
 
 use crate::actions::{in_github_actions, Defuse};
 use crate::args::RunArgs;
-use crate::cmd::scan::{generic_warning_on_stderr, named_as, open_report_files};
+use crate::cmd::scan::{generic_warning_on_stderr, named_as, open_report_files, step_summary_path};
 use crate::config::{check_base_dir, check_reports, default_base_dir, filter_and_policy};
 use crate::exit;
 use crate::signals::{self, SIGINT, SIGTERM};
@@ -59,6 +59,14 @@ pub fn run(catalog: &Catalog, args: RunArgs, threads: usize) -> anyhow::Result<i
     let (filter, policy) = filter_and_policy(catalog, &filters)?;
     check_base_dir(base_dir.as_deref())?;
     check_reports(&reports)?;
+    let mut reports = reports;
+    // As `scan --format github` does: the job summary gets the Markdown report.
+    if let Some(path) = step_summary_path((!quiet).then_some(format), &reports) {
+        reports.push(ReportSpec {
+            format: Format::Markdown,
+            path,
+        });
+    }
     let base_dir = base_dir.unwrap_or_else(default_base_dir);
     let options = ScanOptions {
         threads,

@@ -248,7 +248,7 @@ pub fn report_outcomes(tee: &Tee<'_>) -> (bool, bool) {
 
 /// Where `--format github` appends the job summary: `GITHUB_STEP_SUMMARY`, when set and not
 /// already the path of a `--report`.
-fn step_summary_path(format: Option<Format>, files: &[ReportSpec]) -> Option<PathBuf> {
+pub fn step_summary_path(format: Option<Format>, files: &[ReportSpec]) -> Option<PathBuf> {
     if format != Some(Format::Github) {
         return None;
     }
