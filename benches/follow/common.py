@@ -122,17 +122,33 @@ def reap(proc):
     return proc.returncode, ru.ru_utime, ru.ru_stime, ru.ru_maxrss
 
 
+def peak_rss_kib(pid):
+    """VmHWM of a live process. Not wait4's ru_maxrss: a child forked from this Python
+    process starts with the parent's high-water mark, which hides a smaller peak."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def stop(proc, timeout=30.0):
-    """SIGTERM, then wait4 with a deadline (SIGKILL after it); returns reap()'s tuple.
+    """SIGTERM, then wait4 with a deadline (SIGKILL after it). Returns (status, user s,
+    sys s, peak RSS KiB read just before the signal).
 
     Never calls Popen.poll()/wait(): they would reap the child and lose its rusage.
     """
+    hwm = peak_rss_kib(proc.pid) if proc.returncode is None else 0
     if proc.returncode is None:
         try:
             os.kill(proc.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
-    return reap_or_kill(proc, time.monotonic() + timeout)
+    status, user, system, _ = reap_or_kill(proc, time.monotonic() + timeout)
+    return status, user, system, hwm
 
 
 def exited(proc):

@@ -146,6 +146,7 @@ def one_round(n, cb, rg, pat, corpus, repeat, chunk, catchup, want_hits, want_li
             done["rg"] = now
         time.sleep(0.05)
     cb_stat = common.stop(cbp)
+    rg_hwm = common.peak_rss_kib(rgp.pid)  # before tail stops and rg ends
     tail_stat = common.stop(tailp)
     rg_stat = common.stop(rgp)
     hits.update(), lines.update()
@@ -167,7 +168,7 @@ def one_round(n, cb, rg, pat, corpus, repeat, chunk, catchup, want_hits, want_li
         "tail_cpu": tail_stat[1] + tail_stat[2],
         "rg_cpu": rg_stat[1] + rg_stat[2],
         "cb_rss": cb_stat[3] / 1024,
-        "rg_rss": rg_stat[3] / 1024,
+        "rg_rss": rg_hwm / 1024,
         "gb": gb,
     }
 
