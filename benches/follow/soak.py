@@ -12,11 +12,13 @@ BENCH_SOAK_ROTATE bytes it rotates, alternating:
 N counts rotations (app.log.1, app.log.2, ...); rotated files are kept.
 
 Meanwhile `cbscan follow --state S --format jsonl app.log` runs; BENCH_SOAK_RESTARTS times it
-is stopped with SIGTERM and started again from S. While it is down the writer makes one
-extra rename rotation (so a restart must find a file rotated while cbscan was down) and
-postpones a due copytruncate until cbscan is back: lines between cbscan's last read and a
-truncation exist only in the copy, which no follower of app.log can read, so that case
-measures the rotation scheme, not the follower.
+is stopped with SIGTERM and started again from S. From just before the SIGTERM until cbscan
+is back the writer postpones its scheduled rotations and makes instead the rotations
+BENCH_SOAK_DOWN_ROTATIONS names, in order (default "rename": a restart must find the file
+it was reading, rotated while it was down), so what happens while cbscan is down is the
+same on every run. Other sequences probe harder cases: "copytruncate" (the unread end is
+only in the copy), "copytruncate,rename", "rename,rename" (a file created and rotated away
+entirely while cbscan is down).
 
 When the writer is done and cbscan has caught up, the hits of all runs are compared with
 what was written. The check table counts lines lost, duplicated, unexpected, with a wrong
@@ -35,6 +37,8 @@ Environment:
   BENCH_SOAK_ROTATE     bytes per file before a rotation (default 5242880, 5 MiB)
   BENCH_SOAK_RESTARTS   SIGTERM + restart from --state during the run (default 2)
   BENCH_SOAK_DOWNTIME   seconds cbscan stays down at each restart (default 0.5)
+  BENCH_SOAK_DOWN_ROTATIONS  rotations while cbscan is down, per restart (default "rename")
+  BENCH_SOAK_ARGS       more options for cbscan follow, e.g. "--no-watch" (default none)
   BENCH_SOAK_KEEP       1 keeps the working folder (logs, outputs, manifest) and prints it
 """
 
@@ -50,6 +54,7 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 
@@ -69,19 +74,20 @@ def code_of(seq, codes):
 
 # --- writer ---------------------------------------------------------------------------------
 
-def writer(folder, rate, seconds, rotate_bytes, codes):
+def writer(folder, rate, seconds, rotate_bytes, codes, t_driver):
     path = os.path.join(folder, "app.log")
     down = os.path.join(folder, "down")
     manifest = open(os.path.join(folder, "manifest.jsonl"), "a", buffering=1)
     rng = random.Random(9)
-    forced = {"rotate": False}
+    forced = []  # rotations asked for by the driver (SIGUSR1: rename, SIGUSR2: copytruncate)
     stopping = {"now": False}
-    signal.signal(signal.SIGUSR1, lambda *_: forced.update(rotate=True))
+    signal.signal(signal.SIGUSR1, lambda *_: forced.append("rename"))
+    signal.signal(signal.SIGUSR2, lambda *_: forced.append("copytruncate"))
     signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
 
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     seq, size, gen, first, rot = 0, 0, 1, 1, 0
-    next_kind, postponed = "rename", 0
+    next_kind, postponed, postponing = "rename", 0, False
     t0 = time.monotonic()
 
     def lines(a, b):
@@ -100,7 +106,7 @@ def writer(folder, rate, seconds, rotate_bytes, codes):
         nonlocal fd, seq, size, gen, first, rot
         rot += 1
         name = f"app.log.{rot}"
-        t = time.monotonic() - t0
+        t = time.monotonic() - t_driver  # on the driver's clock, as its restart times are
         late = 0
         if kind == "rename":
             os.rename(path, os.path.join(folder, name))
@@ -130,13 +136,14 @@ def writer(folder, rate, seconds, rotate_bytes, codes):
         os.write(fd, data)
         seq += n
         size += len(data)
-        if forced["rotate"]:
-            forced["rotate"] = False
-            rotate("rename", True)
+        if forced:
+            rotate(forced.pop(0), True)
         elif size >= rotate_bytes:
-            if next_kind == "copytruncate" and os.path.exists(down):
-                postponed += 1
+            if os.path.exists(down):
+                postponed += 0 if postponing else 1
+                postponing = True
                 continue
+            postponing = False
             rotate(next_kind, False)
             next_kind = "copytruncate" if next_kind == "rename" else "rename"
     elapsed = time.monotonic() - t0
@@ -198,7 +205,7 @@ def start_cbscan(cb, folder, run, outs):
     out = os.path.join(folder, f"out{run}.jsonl")
     err = os.path.join(folder, f"err{run}.txt")
     cmd = [cb, "follow", "--state", os.path.join(folder, "state"), "--format", "jsonl",
-           os.path.join(folder, "app.log")]
+           *os.environ.get("BENCH_SOAK_ARGS", "").split(), os.path.join(folder, "app.log")]
     with open(out, "wb") as o, open(err, "wb") as e:
         p = subprocess.Popen(cmd, stdout=o, stderr=e)
     CHILDREN.append(p)
@@ -255,8 +262,8 @@ def verify_files(folder, gens, total):
 
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--writer":
-        folder, rate, seconds, rotate_bytes, codes = sys.argv[2:7]
-        writer(folder, float(rate), float(seconds), int(rotate_bytes), codes.split(","))
+        folder, rate, seconds, rotate_bytes, codes, t_driver = sys.argv[2:8]
+        writer(folder, float(rate), float(seconds), int(rotate_bytes), codes.split(","), float(t_driver))
         return
 
     seconds = common.env_float("BENCH_SOAK_SECONDS", 60, SCRIPT)
@@ -264,16 +271,19 @@ def main():
     rotate_bytes = common.env_int("BENCH_SOAK_ROTATE", 5 * 1024 * 1024, SCRIPT)
     restarts = common.env_int("BENCH_SOAK_RESTARTS", 2, SCRIPT, minimum=0)
     downtime = common.env_float("BENCH_SOAK_DOWNTIME", 0.5, SCRIPT)
+    down_rotations = [k for k in os.environ.get("BENCH_SOAK_DOWN_ROTATIONS", "rename").split(",") if k]
+    if any(k not in ("rename", "copytruncate") for k in down_rotations):
+        common.die(SCRIPT, "BENCH_SOAK_DOWN_ROTATIONS is a comma-separated list of rename and copytruncate")
     keep = os.environ.get("BENCH_SOAK_KEEP") == "1"
     cb = common.cbscan(SCRIPT)
     common.machine(cb, [f"scale:   BENCH_SOAK_SECONDS={seconds:g} BENCH_SOAK_RATE={rate:g} "
                         f"BENCH_SOAK_ROTATE={rotate_bytes} BENCH_SOAK_RESTARTS={restarts} "
-                        f"BENCH_SOAK_DOWNTIME={downtime:g}"])
+                        f"BENCH_SOAK_DOWNTIME={downtime:g} BENCH_SOAK_DOWN_ROTATIONS={','.join(down_rotations)} BENCH_SOAK_ARGS='{os.environ.get('BENCH_SOAK_ARGS', '')}'"])
     codes = common.catalog_codes(cb)[:24]
 
     folder = tempfile.mkdtemp(prefix="cbscan-follow-soak.")
     try:
-        failed = run(cb, folder, seconds, rate, rotate_bytes, restarts, downtime, codes)
+        failed = run(cb, folder, seconds, rate, rotate_bytes, restarts, downtime, down_rotations, codes)
     finally:
         for p in CHILDREN:
             if p.returncode is None and not common.exited(p):
@@ -286,16 +296,16 @@ def main():
     sys.exit(1 if failed else 0)
 
 
-def run(cb, folder, seconds, rate, rotate_bytes, restarts, downtime, codes):
+def run(cb, folder, seconds, rate, rotate_bytes, restarts, downtime, down_rotations, codes):
     open(os.path.join(folder, "app.log"), "wb").close()
     outs = Outputs()
     print(f"\n== soak: {rate:g} lines/s for {seconds:g} s, rotating every {rotate_bytes} bytes, "
-          f"{restarts} restarts", flush=True)
+          f"{restarts} restarts with {'+'.join(down_rotations) or 'no rotation'} while down", flush=True)
     cbp = start_cbscan(cb, folder, 1, outs)
-    wr = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--writer", folder, str(rate),
-                           str(seconds), str(rotate_bytes), ",".join(codes)])
-    CHILDREN.append(wr)
     t0 = time.monotonic()
+    wr = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--writer", folder, str(rate),
+                           str(seconds), str(rotate_bytes), ",".join(codes), repr(t0)])
+    CHILDREN.append(wr)
     cpu = 0.0
     downs = []
     run_no = 1
@@ -303,17 +313,19 @@ def run(cb, folder, seconds, rate, rotate_bytes, restarts, downtime, codes):
         time.sleep(max(0.0, t0 + seconds * k / (restarts + 1) - time.monotonic()))
         if common.exited(wr):
             break
+        open(os.path.join(folder, "down"), "wb").close()
+        t_down = time.monotonic() - t0
         st = finish_cbscan(cbp, run_no, folder)
         cpu += st[1] + st[2]
-        t_down = time.monotonic() - t0
-        open(os.path.join(folder, "down"), "wb").close()
-        before = len(read_manifest(folder)[0])
-        wr.send_signal(signal.SIGUSR1)
-        deadline = time.monotonic() + 10
-        while not any(g["forced"] for g in read_manifest(folder)[0][before:]):
-            if time.monotonic() > deadline:
-                raise SystemExit(f"{SCRIPT}: the writer did not rotate on request")
-            time.sleep(0.01)
+        shutil.copyfile(os.path.join(folder, "state"), os.path.join(folder, f"state.after-run{run_no}"))
+        for kind in down_rotations:
+            before = len(read_manifest(folder)[0])
+            wr.send_signal(signal.SIGUSR1 if kind == "rename" else signal.SIGUSR2)
+            deadline = time.monotonic() + 10
+            while not any(g["forced"] for g in read_manifest(folder)[0][before:]):
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{SCRIPT}: the writer did not rotate on request")
+                time.sleep(0.01)
         time.sleep(downtime)
         run_no += 1
         cbp = start_cbscan(cb, folder, run_no, outs)
@@ -377,12 +389,14 @@ def run(cb, folder, seconds, rate, rotate_bytes, restarts, downtime, codes):
 
     kinds = collections.Counter((g["end"], g["forced"]) for g in gens[:-1])
     rename_n = kinds[("rename", False)] + kinds[("rename", True)]
+    copy_n = kinds[("copytruncate", False)] + kinds[("copytruncate", True)]
     notices = collections.Counter()
     for (_, kind), n in outs.notices.items():
         notices[kind] += n
     print(f"  caught up {caught_up:.1f} s after the writer stopped; cbscan CPU {cpu:.1f} s over {run_no} runs")
     print(f"  rotations: {rename_n} rename ({kinds[('rename', True)]} while cbscan was down), "
-          f"{kinds[('copytruncate', False)]} copytruncate ({done['postponed']} batches postponed while down)")
+          f"{copy_n} copytruncate ({kinds[('copytruncate', True)]} while cbscan was down); "
+          f"scheduled rotations postponed while down: {done['postponed']}")
     print("  notices: " + (", ".join(f"{k} {n}" for k, n in sorted(notices.items())) or "none"))
     if lost:
         print("  lost lines by generation (first 10 generations):")
@@ -393,7 +407,8 @@ def run(cb, folder, seconds, rate, rotate_bytes, restarts, downtime, codes):
             m = gens[g - 1]
             while_down = any(a <= m["t"] <= b for a, b in downs)
             print(f"    generation {g} ({m['file']}, lines {m['first']}..{m['last']}, ended by {m['end']} at "
-                  f"{m['t']:.1f} s{', cbscan down' if while_down else ''}): {len(seqs)} lost, "
+                  f"{m['t']:.1f} s{', cbscan down' if while_down else ''}"
+                  f"{', forced' if m['forced'] else ''}): {len(seqs)} lost, "
                   f"seq {seqs[0]}..{seqs[-1]}")
     if dup_seqs:
         print(f"  duplicated seqs (first 10): {dup_seqs[:10]}, in generations "
@@ -415,9 +430,12 @@ def run(cb, folder, seconds, rate, rotate_bytes, restarts, downtime, codes):
                 achieved >= min(rate, 50000) * 0.95)
     if rate < 50000:
         print(f"  note: BENCH_SOAK_RATE={rate:g} is below the issue's 50,000 lines/s")
-    ok &= check("rotations (rename + copytruncate)", f"{rename_n} + {kinds[('copytruncate', False)]}", "≥ 1 each",
-                rename_n >= 1 and kinds[("copytruncate", False)] >= 1)
+    ok &= check("rotations (rename + copytruncate)", f"{rename_n} + {copy_n}", "≥ 1 each",
+                rename_n >= 1 and copy_n >= 1)
     ok &= check("restarts from --state", run_no - 1, restarts, run_no - 1 == restarts)
+    forced_n = kinds[("rename", True)] + kinds[("copytruncate", True)]
+    ok &= check("rotations while cbscan was down", forced_n, (run_no - 1) * len(down_rotations),
+                forced_n == (run_no - 1) * len(down_rotations))
     ok &= check("writer's files hold every line once", "yes" if not file_problems else "NO", "yes",
                 not file_problems)
     ok &= check("code lines written (cbscan scan of the files)", f"{len(expected)} ({scan_hits})",
