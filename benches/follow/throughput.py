@@ -25,8 +25,14 @@ Environment:
   BENCH_RUNS      rounds, each with both followers side by side (default 1)
   BENCH_CHUNK     bytes per write(2) of the writer (default 65536)
   BENCH_CATCHUP   seconds the followers get to finish after the writer (default 300)
+  BENCH_PACE_MBS  write at this many MB/s instead of full speed (default 0: full speed); with
+                  BENCH_CHUNK=8192 it looks like a busy service, where the cost per wake-up
+                  matters more than the cost per byte
+  BENCH_LIMIT_MB  stop after this many MB of the corpus (default: all of it, BENCH_REPEAT
+                  times); the counts expected are then taken from the part written
 """
 
+import atexit
 import json
 import os
 import statistics
@@ -94,7 +100,7 @@ def expected_counts(cb, rg, pat, corpus):
     return hits, lines
 
 
-def one_round(n, cb, rg, pat, corpus, repeat, chunk, catchup, want_hits, want_lines, tmp):
+def one_round(n, cb, rg, pat, corpus, repeat, chunk, catchup, want_hits, want_lines, tmp, pace):
     log = os.path.join(tmp, f"app{n}.log")
     open(log, "wb").close()
     cb_out, rg_out = os.path.join(tmp, f"cbscan{n}.out"), os.path.join(tmp, f"rg{n}.out")
@@ -131,6 +137,10 @@ def one_round(n, cb, rg, pat, corpus, repeat, chunk, catchup, want_hits, want_li
                     break
                 os.write(fd, memoryview(buf)[:k])
                 total += k
+                if pace:
+                    ahead = t0 + total / pace - time.monotonic()
+                    if ahead > 0:
+                        time.sleep(ahead)
         if not newline_at_end:
             total += os.write(fd, b"\n")
     os.close(fd)
@@ -179,14 +189,26 @@ def main():
     runs = common.env_int("BENCH_RUNS", 1, SCRIPT)
     chunk = common.env_int("BENCH_CHUNK", 65536, SCRIPT)
     catchup = common.env_float("BENCH_CATCHUP", 300, SCRIPT)
+    pace = float(os.environ.get("BENCH_PACE_MBS") or 0) * 1e6
+    limit = int(float(os.environ.get("BENCH_LIMIT_MB") or 0) * 1e6)
     cb = common.cbscan(SCRIPT, examples=["gen_corpus"])
     rg = common.ripgrep(SCRIPT)
     corpus = corpus_path(SCRIPT)
+    if limit and limit < os.path.getsize(corpus):
+        # The first LIMIT bytes, cut after a newline, so the counts expected stay exact.
+        part = os.path.join(tempfile.gettempdir(), f"cbscan-follow-throughput-part.{os.getpid()}.log")
+        with open(corpus, "rb") as f:
+            data = f.read(limit)
+        with open(part, "wb") as f:
+            f.write(data[:data.rfind(b"\n") + 1])
+        atexit.register(os.remove, part)
+        corpus = part
     rg_ver = subprocess.run([rg, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     common.machine(cb, [f"ripgrep: {rg_ver} ({rg})",
                         f"tail:    {subprocess.run(['tail', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}",
                         f"corpus:  {corpus} ({os.path.getsize(corpus)} bytes) x {repeat}",
-                        f"scale:   BENCH_REPEAT={repeat} BENCH_RUNS={runs} BENCH_CHUNK={chunk}"])
+                        f"scale:   BENCH_REPEAT={repeat} BENCH_RUNS={runs} BENCH_CHUNK={chunk} "
+                        f"BENCH_PACE_MBS={pace / 1e6:g} BENCH_LIMIT_MB={limit / 1e6:g}"])
 
     with tempfile.TemporaryDirectory(prefix="cbscan-follow-throughput.") as tmp:
         pat = os.path.join(tmp, "patterns.txt")
@@ -203,7 +225,7 @@ def main():
         results = []
         for n in range(1, runs + 1):
             print(f"\n== round {n}/{runs}: both followers side by side", flush=True)
-            r = one_round(n, cb, rg, pat, corpus, repeat, chunk, catchup, want_hits, want_lines, tmp)
+            r = one_round(n, cb, rg, pat, corpus, repeat, chunk, catchup, want_hits, want_lines, tmp, pace)
             fmt = lambda t: "not done" if t is None else f"{t:.1f} s"  # noqa: E731
             print(f"  writer: {r['bytes']} bytes in {r['write_s']:.1f} s ({r['bytes'] / r['write_s'] / 1e6:.0f} MB/s)")
             print(f"  cbscan: {r['cb_hits']}/{want_hits} hits, all printed at {fmt(r['cb_done'])}, "
