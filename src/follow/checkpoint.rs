@@ -8,7 +8,6 @@
 //!
 //! Counts are saved as a summary keyed by code name (the JSON-lines summary's form).
 
-use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};

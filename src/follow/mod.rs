@@ -1,5 +1,5 @@
 //! Following live inputs: files by name with `tail -F` semantics ([`Follower`]), and a
-//! command's output (`command`). Both scan bytes as they arrive with [`live::LiveScan`] and
+//! command's output ([`command`]). Both scan bytes as they arrive with [`live::LiveScan`] and
 //! hand hits to the same sinks as `scan`.
 //!
 //! - `track`: what happened to a name between two looks (pure: rotation, truncation,
@@ -13,6 +13,7 @@
 //! the flush, so that a saved place never runs ahead of what was printed.
 
 pub mod checkpoint;
+pub mod command;
 pub mod live;
 mod name;
 pub mod track;

@@ -11,14 +11,16 @@ use cbscan::catalog::Catalog;
 use cbscan::follow::{Control, FollowOptions, Follower};
 use cbscan::input::FileId;
 use cbscan::limits::FOLLOW_BLOCK_SIZE;
-use cbscan::report::{new_report, Context, Format, Report, ReportOptions, Show};
+use cbscan::report::{new_report, Context, Format, Report, ReportOptions, ReportSpec, Show};
 use cbscan::scan::{ScanOptions, Scanner};
 use cbscan::sink::Tee;
 use cbscan::Matcher;
 
 use crate::actions::{in_github_actions, Defuse};
 use crate::args::FollowArgs;
-use crate::cmd::scan::{generic_warning_on_stderr, open_report_files, report_outcomes, STDOUT};
+use crate::cmd::scan::{
+    generic_warning_on_stderr, open_report_files, report_outcomes, step_summary_path, STDOUT,
+};
 use crate::config::{check_base_dir, check_reports, default_base_dir, filter_and_policy};
 use crate::exit;
 use crate::signals;
@@ -66,7 +68,15 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
     };
     let mut outputs: Vec<FileId> = Vec::new();
     let mut reports: Vec<Box<dyn Report + '_>> = Vec::new();
-    match open_report_files(&args.reports, context, &mut outputs) {
+    let mut files = args.reports.clone();
+    // As `scan --format github` does: the job summary gets the Markdown report.
+    if let Some(path) = step_summary_path((!args.quiet).then_some(args.format), &files) {
+        files.push(ReportSpec {
+            format: Format::Markdown,
+            path,
+        });
+    }
+    match open_report_files(&files, context, &mut outputs) {
         Ok(opened) => reports.extend(opened),
         Err(status) => return Ok(status),
     }

@@ -168,6 +168,8 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
         Some(s) if s.format == Format::Human => Progress::for_terminal(s.show.hits),
         _ => None,
     };
+    // Ctrl-C on a stdin that never ends by itself prints the summary instead of losing it.
+    crate::stdin::stoppable(&mut sources);
     let mut tee = Tee::new(reports);
     let summary = scan_into(&scanner, sources, &mut tee, progress);
     let (output_failed, stdout_closed) = report_outcomes(&tee);
@@ -246,7 +248,7 @@ pub fn report_outcomes(tee: &Tee<'_>) -> (bool, bool) {
 
 /// Where `--format github` appends the job summary: `GITHUB_STEP_SUMMARY`, when set and not
 /// already the path of a `--report`.
-fn step_summary_path(format: Option<Format>, files: &[ReportSpec]) -> Option<PathBuf> {
+pub fn step_summary_path(format: Option<Format>, files: &[ReportSpec]) -> Option<PathBuf> {
     if format != Some(Format::Github) {
         return None;
     }
