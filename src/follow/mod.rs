@@ -108,6 +108,8 @@ struct Env<'s> {
     options: FollowOptions,
     /// The read buffer, shared by every file.
     buf: Vec<u8>,
+    /// When the state resumed from was saved.
+    saved_at: Option<std::time::SystemTime>,
 }
 
 impl<'s> Env<'s> {
@@ -120,6 +122,7 @@ impl<'s> Env<'s> {
             sink,
             buf: &mut self.buf,
             now: Instant::now(),
+            saved_at: self.saved_at,
         }
     }
 }
@@ -172,6 +175,7 @@ impl<'s> Follower<'s> {
                 catalog,
                 options,
                 buf: Vec::new(),
+                saved_at: saved.as_ref().and_then(State::saved_time),
             },
             targets,
             names: Vec::new(),
@@ -338,7 +342,7 @@ impl<'s> Follower<'s> {
 
     /// Adds the names not followed yet: the targets' names, and the files matching the globs
     /// now; watches their folders.
-    fn find_names(&mut self, _sink: &mut dyn Sink, at_startup: bool) -> std::io::Result<()> {
+    fn find_names(&mut self, sink: &mut dyn Sink, at_startup: bool) -> std::io::Result<()> {
         let mut found = Vec::new();
         for target in &self.targets {
             match target {
@@ -356,13 +360,33 @@ impl<'s> Follower<'s> {
             }
         }
         for path in found {
-            if !self
-                .names
-                .iter()
-                .any(|n| n.info.path.as_deref() == Some(&path))
+            let meta = std::fs::metadata(&path).ok();
+            let output = meta
+                .as_ref()
+                .and_then(FileId::of)
+                .is_some_and(|id| self.env.options.outputs.contains(&id));
+            if output
+                || self
+                    .names
+                    .iter()
+                    .any(|n| n.info.path.as_deref() == Some(&path))
             {
-                let counts = self.env.scanner.new_summary().total().clone();
-                self.add_name(&path, counts);
+                continue;
+            }
+            let counts = self.env.scanner.new_summary().total().clone();
+            let index = self.add_name(&path, counts);
+            // A file rotated to a name the glob also matches (`app.log` to `app-1.log` under
+            // `*.log`) is the file another name is reading: it goes on from there, once.
+            let Some(key) = meta.as_ref().map(name::key_of) else {
+                continue;
+            };
+            for other in 0..index {
+                if let Some(reading) = self.names[other].give_up(key) {
+                    let from = self.names[other].info.name.clone();
+                    let mut ctx = self.env.ctx(&mut *sink);
+                    self.names[index].adopt(&mut ctx, reading, &from)?;
+                    break;
+                }
             }
         }
         if let Some(watch) = &mut self.watch {

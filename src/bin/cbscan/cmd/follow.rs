@@ -83,6 +83,16 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
     if !args.quiet {
         outputs.extend(FileId::of_stdout());
     }
+    for path in &args.paths {
+        let id = std::fs::metadata(path).ok().as_ref().and_then(FileId::of);
+        if id.is_some_and(|id| outputs.contains(&id)) {
+            bail!(
+                "{}: that file is where cbscan's output goes (standard output or a --report); \
+                 following it would read cbscan's own output back, for ever",
+                path.display()
+            );
+        }
+    }
     let follow = FollowOptions {
         from_start: args.from_start,
         poll_interval: args.poll_interval,
