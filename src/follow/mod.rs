@@ -199,6 +199,18 @@ impl<'s> Follower<'s> {
         let started = Instant::now();
         let mut stopped = self.start(sink).err();
         let mut state_error = None;
+        // Saved at once: a restart is a change, and a state file that cannot be written is
+        // found out now, not at the end of a day of following.
+        if stopped.is_none() && self.env.options.state.is_some() {
+            match self.save_state(sink) {
+                Ok(()) => {}
+                Err(StateFailure::Sink(e)) => stopped = Some(e),
+                Err(StateFailure::State(e)) => {
+                    state_error = Some(e);
+                    stopped = Some(std::io::Error::other("the state file cannot be saved"));
+                }
+            }
+        }
         let mut last_save = Instant::now();
         let mut saved_mark = self.state_mark();
         let mut last_names = Instant::now();
@@ -317,6 +329,21 @@ impl<'s> Follower<'s> {
         sink.flush()
     }
 
+    /// Whether a glob match is not a log to follow: the state file (or its temporary file: it
+    /// holds code names), or an archive (a compressed rotation: gzip, zstd).
+    fn is_own(&self, path: &Path) -> bool {
+        let state = self.env.options.state.as_deref();
+        let own = state.is_some_and(|state| {
+            let name = state.file_name().unwrap_or_default().as_encoded_bytes();
+            path == state
+                || (path.parent() == state.parent()
+                    && path
+                        .file_name()
+                        .is_some_and(|f| f.as_encoded_bytes().starts_with(name)))
+        });
+        own || is_archive(path)
+    }
+
     /// Whether `path` is one of the names followed, or matches a glob followed.
     fn is_target(&self, path: &Path) -> bool {
         self.targets.iter().any(|target| match target {
@@ -366,6 +393,7 @@ impl<'s> Follower<'s> {
                 .and_then(FileId::of)
                 .is_some_and(|id| self.env.options.outputs.contains(&id));
             if output
+                || self.is_own(&path)
                 || self
                     .names
                     .iter()
@@ -505,6 +533,36 @@ impl<'s> Follower<'s> {
                 Err(StateFailure::State(e)) => state_error = Some(e),
             }
         }
+        let mut never_read = Vec::new();
+        for name in &self.names {
+            let Some(why) = name.never_read() else {
+                continue;
+            };
+            let failure = Error::Input {
+                path: name.info.name.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, why),
+            };
+            let mut counts = self.env.scanner.new_summary().total().clone();
+            counts.add_error();
+            let end = InputEnd {
+                stats: InputStats::default(),
+                counts: &counts,
+                error: Some(&failure),
+            };
+            let told = sink
+                .begin_input(&name.info)
+                .and_then(|()| sink.end_input(&name.info, &end));
+            if let Err(e) = told {
+                error.get_or_insert(e);
+            }
+            let mut row = InputSummary::from_counts(
+                name.info.name.clone(),
+                name.info.distinct_path_bytes(),
+                &counts,
+            );
+            row.error = Some(failure.detail());
+            never_read.push((counts, row));
+        }
         for name in self.names.iter().filter(|n| n.begun) {
             let mut counts = name.counts.clone();
             counts.add_file();
@@ -520,7 +578,10 @@ impl<'s> Follower<'s> {
                 error.get_or_insert(e);
             }
         }
-        let summary = self.summary();
+        let mut summary = self.summary();
+        for (counts, row) in never_read {
+            summary.add_input(&counts, row);
+        }
         let done = ScanDone {
             summary: &summary,
             elapsed: started.elapsed(),
@@ -540,6 +601,16 @@ enum StateFailure {
 fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {
     use std::os::unix::ffi::OsStringExt;
     PathBuf::from(std::ffi::OsString::from_vec(bytes))
+}
+
+/// Whether the file at `path` starts as a gzip or zstd archive does.
+fn is_archive(path: &Path) -> bool {
+    let mut prefix = [0u8; 4];
+    let read = std::fs::File::open(path).and_then(|mut f| {
+        use std::io::Read;
+        f.read(&mut prefix)
+    });
+    read.is_ok_and(|n| crate::input::decode::sniff(&prefix[..n]) != crate::input::Encoding::Plain)
 }
 
 /// A duration for people: `5s`, `250ms`.

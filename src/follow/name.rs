@@ -118,6 +118,17 @@ impl<'s> Name<'s> {
         )
     }
 
+    /// Why the name was never read, if it was not: it never appeared, or could not be read.
+    pub fn never_read(&self) -> Option<String> {
+        if self.begun || self.from_glob {
+            return None;
+        }
+        Some(match &self.told {
+            Some((FollowEvent::Unreadable, why)) => why.clone(),
+            _ => "it never appeared while cbscan followed it".to_string(),
+        })
+    }
+
     /// Files held open: the current one and those draining.
     pub fn files_held(&self) -> u64 {
         self.draining.len() as u64 + u64::from(self.current.is_some())
@@ -367,8 +378,11 @@ impl<'s> Name<'s> {
     /// saved): the files are then left where they are, for [`Name::save`] and the next run.
     pub fn stop(&mut self, ctx: &mut Ctx<'_, 's>, keep: bool) -> io::Result<()> {
         if let Some(reading) = &mut self.current {
-            reading.size = reading.file.metadata()?.len();
-            while reading.read(ctx, &self.info, &mut self.counts)? {}
+            // What the file holds now, not what a writer adds while it is read: a file written
+            // faster than it is read would never let following end.
+            let until = reading.file.metadata()?.len();
+            reading.size = until;
+            while reading.offset < until && reading.read(ctx, &self.info, &mut self.counts)? {}
         }
         if keep {
             return Ok(());

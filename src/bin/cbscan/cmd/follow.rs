@@ -48,7 +48,16 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
     if args.summary_interval.is_some_and(|d| d.is_zero()) {
         bail!("--summary-interval must be more than 0");
     }
+    if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        bail!(
+            "follow reads files by name; for standard input, use `cbscan scan -` (it reports \
+             each hit as its line arrives, and Ctrl-C prints the summary)"
+        );
+    }
     if let Some(pid) = args.pid {
+        if pid == 0 {
+            bail!("--pid 0: not a process (give the PID of the process to wait for)");
+        }
         if !process_exists(pid) {
             bail!("--pid {pid}: no such process");
         }
