@@ -575,3 +575,52 @@ fn github_format_in_actions_also_writes_the_job_summary() {
         "its code: {written}"
     );
 }
+
+#[test]
+fn a_second_sigint_ends_cbscan_at_once_and_does_not_leave_the_command_running() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    // The command ignores SIGINT (as a shell script with `trap '' INT` does) and says its pid.
+    let mut child = Command::new(bin())
+        .current_dir(dir.path())
+        .args(["run", "--stdout", "--", "sh", "-c"])
+        .arg("trap '' INT; echo \"pid $$\"; while :; do sleep 0.05; done")
+        .env_remove("GITHUB_ACTIONS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let mut stdout = Collected::new(child.stdout.take().unwrap());
+    stdout.wait_for("pid ");
+    let text = String::from_utf8_lossy(&stdout.bytes).into_owned();
+    let pid: libc::pid_t = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .expect("the command's pid");
+    // Two signals sent at once may arrive as one: the second is sent until cbscan is gone.
+    signal(&child, libc::SIGINT);
+    let deadline = Instant::now() + DEADLINE;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "a second Ctrl-C did not end cbscan"
+        );
+        signal(&child, libc::SIGINT);
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(128 + libc::SIGINT));
+    // SAFETY: signal 0 only asks whether the process exists.
+    while unsafe { libc::kill(pid, 0) } == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the command {pid} was left running"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

@@ -12,7 +12,8 @@ use signal_hook::iterator::Signals;
 const INTERRUPTED: i32 = 128 + SIGINT;
 
 /// Calls `stop` with the signal's number, on a thread of its own, when SIGINT or SIGTERM
-/// arrives; later signals call it again, except a SIGINT after a SIGINT, which exits at once.
+/// arrives; later signals call it again, except a SIGINT after a SIGINT, which calls it with
+/// SIGTERM and exits at once.
 pub fn on_stop(stop: impl Fn(i32) + Send + 'static) -> io::Result<()> {
     let mut signals = Signals::new([SIGINT, SIGTERM])?;
     std::thread::Builder::new()
@@ -21,6 +22,9 @@ pub fn on_stop(stop: impl Fn(i32) + Send + 'static) -> io::Result<()> {
             let mut interrupted = false;
             for signal in signals.forever() {
                 if signal == SIGINT && interrupted {
+                    // `run`'s command may ignore SIGINT: asked to end as by a SIGTERM, it is not
+                    // left running on its own when cbscan goes.
+                    stop(SIGTERM);
                     std::process::exit(INTERRUPTED);
                 }
                 interrupted |= signal == SIGINT;
