@@ -77,6 +77,15 @@ pub enum Error {
         /// What is wrong (with the line, when one is to blame).
         message: String,
     },
+
+    /// A `follow --state` file could not be read, used or written.
+    #[error("state file {path}: {message}")]
+    State {
+        /// The state file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl Error {

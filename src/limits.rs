@@ -96,3 +96,17 @@ pub const FIRST_SPOTS: usize = 20;
 /// ingests at most 25,000 results per run and drops the rest, so more would only be lost
 /// where it is read most; it also bounds the memory those reports keep.
 pub const MAX_RESULTS: usize = 25_000;
+
+/// Bytes of a followed file's start fingerprinted to tell it from another file that got its
+/// inode: a kilobyte holds a few log lines with their timestamps, which differ from one file to
+/// the next, and costs one small read when a file is checked.
+pub const HEAD_BYTES: usize = 1024;
+
+/// Most bytes read from one followed file before the others get their turn: a file appended at
+/// full speed must not keep the others' hits waiting (at about 1 GB/s, this is a few
+/// milliseconds).
+pub const FOLLOW_SLICE: u64 = 8 << 20;
+
+/// How often `follow --state` saves where it stands while files keep changing (and at exit):
+/// what a crash can make it read again is at most this much of the logs' growth.
+pub const STATE_SAVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);

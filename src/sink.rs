@@ -106,6 +106,11 @@ pub trait Sink {
     }
     /// Progress: `done` of `total` known bytes have been scanned.
     fn progress(&mut self, _done: u64, _total: u64) {}
+    /// The running summary of a scan that goes on (`follow --summary-interval`): writers that
+    /// print a summary print this one too, marked as not final.
+    fn interim(&mut self, _done: &ScanDone<'_>) -> io::Result<()> {
+        Ok(())
+    }
     /// The scan is over (also after a sink stopped it early).
     fn finish(&mut self, _done: &ScanDone<'_>) -> io::Result<()> {
         Ok(())
@@ -366,6 +371,9 @@ impl Sink for Tee<'_> {
         for report in &mut self.reports {
             report.progress(done, total);
         }
+    }
+    fn interim(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
+        self.each(|r| r.interim(done))
     }
     fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
         self.each(|r| r.finish(done))

@@ -91,11 +91,18 @@ impl Findings {
         });
     }
 
-    /// The input begun last ended.
-    pub fn end_input(&mut self, end: &InputEnd<'_>) {
-        let Some(input) = self.inputs.last_mut() else {
+    /// Where `info` is in `inputs`: inputs end in the order they began in a scan, but a
+    /// follow interleaves them, so the last one begun is looked at first, then the others.
+    fn position(&self, info: &InputInfo) -> Option<usize> {
+        self.inputs.iter().rposition(|i| i.info.index == info.index)
+    }
+
+    /// An input ended.
+    pub fn end_input(&mut self, info: &InputInfo, end: &InputEnd<'_>) {
+        let Some(at) = self.position(info) else {
             return;
         };
+        let input = &mut self.inputs[at];
         input.complete = end.counts.files() > 0;
         input.lines_with_hits = end.counts.lines_with_hits();
         input.error = end.error.map(|e| e.detail());
@@ -104,9 +111,9 @@ impl Findings {
         }
     }
 
-    /// A hit of the input begun last.
-    pub fn hit(&mut self, catalog: &Catalog, policy: &Policy, hit: &Hit<'_>) {
-        let Some(input) = self.inputs.len().checked_sub(1) else {
+    /// A hit of `info`.
+    pub fn hit(&mut self, catalog: &Catalog, policy: &Policy, info: &InputInfo, hit: &Hit<'_>) {
+        let Some(input) = self.position(info) else {
             return;
         };
         let excerpt = &hit.excerpt;

@@ -59,15 +59,15 @@ impl<F: EndOfScan> Sink for GatheredReport<'_, F> {
         self.findings.begin_input(input);
         Ok(())
     }
-    fn hits(&mut self, _input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
+    fn hits(&mut self, input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
         for hit in hits.iter() {
             self.findings
-                .hit(self.context.catalog, self.context.policy, &hit);
+                .hit(self.context.catalog, self.context.policy, input, &hit);
         }
         Ok(())
     }
-    fn end_input(&mut self, _input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
-        self.findings.end_input(end);
+    fn end_input(&mut self, input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
+        self.findings.end_input(input, end);
         Ok(())
     }
     fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {

@@ -17,7 +17,7 @@ use super::{group, Context, ReportOptions, Show};
 use crate::advice::generic_seen;
 use crate::baseline::Change;
 use crate::catalog::Catalog;
-use crate::scan::Hit;
+use crate::scan::{Hit, Notice};
 use crate::sink::{format_now, FormatHits, Formatted, Hits, InputInfo, Report, ScanDone, Sink};
 use crate::summary::Summary;
 
@@ -588,6 +588,16 @@ impl<'a> HumanReport<'a> {
     }
 }
 
+/// `1h02m`, `3m05s`, `12s`: how long a follow has run.
+fn elapsed_text(elapsed: std::time::Duration) -> String {
+    let s = elapsed.as_secs();
+    match (s / 3600, s / 60 % 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m{s:02}s"),
+        (h, m, _) => format!("{h}h{m:02}m"),
+    }
+}
+
 /// Codes named on the gate's line; the rest are counted.
 const SHOWN_FAILING: usize = 5;
 
@@ -615,7 +625,29 @@ impl Sink for HumanReport<'_> {
         }
         Ok(())
     }
+    fn notice(&mut self, input: &InputInfo, notice: &Notice) -> io::Result<()> {
+        // What happens to followed files shows among their hits, dimmed: it explains a jump
+        // in line numbers. (A scan's notices are warnings, on stderr.)
+        if !self.show.hits || !matches!(notice, Notice::Followed { .. }) {
+            return Ok(());
+        }
+        let line = format!(
+            "{}: {}: {}",
+            escaped(&input.name),
+            notice.kind(),
+            escaped(&notice.to_string())
+        );
+        writeln!(self.out, "{}", self.paint(&line, |s| s.dimmed()))
+    }
     fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+    fn interim(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
+        if self.show.summary {
+            let heading = format!("── so far ({}) ──", elapsed_text(done.elapsed));
+            writeln!(self.out, "{}", self.paint(&heading, |s| s.dimmed()))?;
+            self.summary(done)?;
+        }
         self.out.flush()
     }
     fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {

@@ -380,14 +380,30 @@ impl Sink for JsonlReport<'_> {
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
-    fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
+    fn interim(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
         if self.show.summary {
-            let mut record = Map::new();
-            record.insert("type".into(), "summary".into());
-            record.extend(summary_value(self.context, done.summary));
-            line(&mut self.out, &record)?;
+            self.summary_record(done, false)?;
         }
         self.out.flush()
+    }
+    fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
+        if self.show.summary {
+            self.summary_record(done, true)?;
+        }
+        self.out.flush()
+    }
+}
+
+impl JsonlReport<'_> {
+    /// A `summary` record; a running one (`follow --summary-interval`) says `"final":false`.
+    fn summary_record(&mut self, done: &ScanDone<'_>, last: bool) -> io::Result<()> {
+        let mut record = Map::new();
+        record.insert("type".into(), "summary".into());
+        if !last {
+            record.insert("final".into(), false.into());
+        }
+        record.extend(summary_value(self.context, done.summary));
+        line(&mut self.out, &record)
     }
 }
 

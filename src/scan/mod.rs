@@ -140,21 +140,77 @@ pub struct InputStats {
 pub enum Notice {
     /// The file changed while it was scanned: it was scanned as it was when opened.
     Changed(Change),
+    /// Something happened to a followed file (`cbscan follow`).
+    Followed {
+        /// What happened.
+        event: FollowEvent,
+        /// The details, for people.
+        message: String,
+    },
+}
+
+/// What can happen to a followed name, as `follow` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowEvent {
+    /// The name does not exist yet: it is waited for.
+    Waiting,
+    /// A file appeared under the name: read from its start.
+    Appeared,
+    /// The file was renamed away (rotated) and another took its name.
+    Rotated,
+    /// The file was deleted or replaced (`mv -f`), and another may have taken its name.
+    Replaced,
+    /// The file was cut (`copytruncate`): read again from its start.
+    Truncated,
+    /// The name is gone.
+    Removed,
+    /// The name cannot be read.
+    Unreadable,
+    /// A file no longer under the name was read to its end and closed.
+    Drained,
+    /// At exit, a last line without its line break was scanned as it was.
+    Unterminated,
+    /// A file read before a restart cannot be found any more: what it got after that is lost.
+    Lost,
+    /// Reading goes on where a saved state (`--state`) left it.
+    Resumed,
+}
+
+impl FollowEvent {
+    /// The event's name in machine-readable output.
+    pub fn name(self) -> &'static str {
+        match self {
+            FollowEvent::Waiting => "waiting",
+            FollowEvent::Appeared => "appeared",
+            FollowEvent::Rotated => "rotated",
+            FollowEvent::Replaced => "replaced",
+            FollowEvent::Truncated => "truncated",
+            FollowEvent::Removed => "removed",
+            FollowEvent::Unreadable => "unreadable",
+            FollowEvent::Drained => "drained",
+            FollowEvent::Unterminated => "unterminated",
+            FollowEvent::Lost => "lost",
+            FollowEvent::Resumed => "resumed",
+        }
+    }
 }
 
 impl std::fmt::Display for Notice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Notice::Changed(change) => change.fmt(f),
+            Notice::Followed { message, .. } => f.write_str(message),
         }
     }
 }
 
 impl Notice {
-    /// A short stable name for the kind of notice (`"changed"`), for machine-readable output.
+    /// A short stable name for the kind of notice (`"changed"`, `"rotated"`), for
+    /// machine-readable output.
     pub fn kind(&self) -> &'static str {
         match self {
             Notice::Changed(_) => "changed",
+            Notice::Followed { event, .. } => event.name(),
         }
     }
 }

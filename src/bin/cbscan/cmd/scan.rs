@@ -145,41 +145,9 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             return exit::ERROR;
         }
     }
-    for spec in &files {
-        // The job summary (`GITHUB_STEP_SUMMARY`) gathers what the step's commands append; a
-        // report there adds to it.
-        let opened = if is_step_summary(&spec.path) {
-            std::fs::OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(&spec.path)
-        } else {
-            File::create(&spec.path)
-        };
-        let file = match opened {
-            Ok(file) => file,
-            Err(error) => {
-                print_error(&format!(
-                    "{}: cannot create the file: {error}",
-                    named_as(spec)
-                ));
-                return exit::ERROR;
-            }
-        };
-        if let Some(id) = file.metadata().ok().as_ref().and_then(FileId::of) {
-            outputs.push(id);
-        }
-        let options = ReportOptions {
-            show: Show::ALL,
-            ..ReportOptions::default()
-        };
-        reports.push(new_report(
-            spec.format,
-            Box::new(BufWriter::with_capacity(256 * 1024, file)),
-            spec.path.display().to_string(),
-            context,
-            options,
-        ));
+    match open_report_files(&files, context, &mut outputs) {
+        Ok(opened) => reports.extend(opened),
+        Err(status) => return status,
     }
     let scanner = if outputs.len() == scanner.options().outputs.len() {
         scanner
@@ -222,6 +190,54 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
     exit::of(policy.verdict(catalog, &summary, output_failed))
 }
 
+/// Creates the `--report` files (the job summary is appended to) and their reports, noting
+/// each file's identity in `outputs` so that no scan reads it back. A file that cannot be
+/// created is told on stderr; the status to exit with is returned.
+pub fn open_report_files<'a>(
+    files: &[ReportSpec],
+    context: Context<'a>,
+    outputs: &mut Vec<FileId>,
+) -> Result<Vec<Box<dyn Report + 'a>>, i32> {
+    let mut reports: Vec<Box<dyn Report + 'a>> = Vec::new();
+    for spec in files {
+        // The job summary (`GITHUB_STEP_SUMMARY`) gathers what the step's commands append; a
+        // report there adds to it.
+        let opened = if is_step_summary(&spec.path) {
+            std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(&spec.path)
+        } else {
+            File::create(&spec.path)
+        };
+        let file = match opened {
+            Ok(file) => file,
+            Err(error) => {
+                print_error(&format!(
+                    "{}: cannot create the file: {error}",
+                    named_as(spec)
+                ));
+                return Err(exit::ERROR);
+            }
+        };
+        if let Some(id) = file.metadata().ok().as_ref().and_then(FileId::of) {
+            outputs.push(id);
+        }
+        let options = ReportOptions {
+            show: Show::ALL,
+            ..ReportOptions::default()
+        };
+        reports.push(new_report(
+            spec.format,
+            Box::new(BufWriter::with_capacity(256 * 1024, file)),
+            spec.path.display().to_string(),
+            context,
+            options,
+        ));
+    }
+    Ok(reports)
+}
+
 /// Where `--format github` appends the job summary: `GITHUB_STEP_SUMMARY`, when set and not
 /// already the path of a `--report`.
 fn step_summary_path(format: Option<Format>, files: &[ReportSpec]) -> Option<PathBuf> {
@@ -233,7 +249,7 @@ fn step_summary_path(format: Option<Format>, files: &[ReportSpec]) -> Option<Pat
 }
 
 /// How messages name a report file: as the option that asked for it, or as the job summary.
-fn named_as(spec: &ReportSpec) -> String {
+pub fn named_as(spec: &ReportSpec) -> String {
     if is_step_summary(&spec.path) {
         format!("GITHUB_STEP_SUMMARY={}", spec.path.display())
     } else {
@@ -275,7 +291,7 @@ fn scan_into(
 }
 
 /// When no human summary is printed, the generic-code advice still reaches a person.
-fn generic_warning_on_stderr(catalog: &Catalog, summary: &Summary) {
+pub fn generic_warning_on_stderr(catalog: &Catalog, summary: &Summary) {
     for seen in generic_seen(catalog, summary) {
         print_error(&format!(
             "warning: {}; see cbscan explain {}",

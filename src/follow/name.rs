@@ -1,0 +1,643 @@
+//! One followed name: the file under it now, the files rotated away from it that are still
+//! read, its counts, and what each [`Step`] of the rotation state machine means in reads.
+//!
+//! # Invariants
+//! - A [`Reading`]'s `offset` is the end of what its scan was fed: bytes before it are never
+//!   fed again to that scan, so no line is reported twice by one file.
+//! - A file leaves `current` only into `draining` or through a finish of its scan, so every
+//!   byte it had when it was last looked at is read: a rotated file is read to its end, and
+//!   then for as long as its writer keeps appending (the grace period).
+
+use std::fs::{self, File};
+use std::io;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::checkpoint::FileState;
+use super::live::LiveScan;
+use super::track::{starts_at_end, step, FileKey, Grace, Head, Known, Seen, Step};
+use super::FollowOptions;
+use crate::catalog::Catalog;
+use crate::limits::{FOLLOW_SLICE, HEAD_BYTES};
+use crate::scan::{Finish, FollowEvent, Notice, Resume, Scanner};
+use crate::sink::{InputInfo, Sink};
+use crate::summary::Counts;
+
+const WAITING: &str = "does not exist yet; waiting for it";
+
+/// What every operation on a name needs.
+pub(crate) struct Ctx<'a, 's> {
+    pub scanner: &'s Scanner,
+    pub catalog: &'a Catalog,
+    pub options: &'a FollowOptions,
+    pub sink: &'a mut dyn Sink,
+    pub buf: &'a mut Vec<u8>,
+    pub now: Instant,
+}
+
+/// One file being read, from where its scan stands.
+pub(crate) struct Reading<'s> {
+    file: File,
+    key: FileKey,
+    head: Head,
+    /// Bytes read: where the next read starts.
+    offset: u64,
+    scan: LiveScan<'s>,
+    /// The size when last looked at (its first bytes are checked again only when it changed).
+    size: u64,
+}
+
+/// A file no longer under the name, read until its writer is done.
+pub(crate) struct Draining<'s> {
+    reading: Reading<'s>,
+    grace: Grace,
+}
+
+/// A followed name.
+pub(crate) struct Name<'s> {
+    pub info: InputInfo,
+    pub counts: Counts,
+    /// Whether the sink was told the input began.
+    pub begun: bool,
+    /// Whether a glob found it (a glob match that goes away is not waited for).
+    pub from_glob: bool,
+    current: Option<Reading<'s>>,
+    draining: Vec<Draining<'s>>,
+    /// The last waiting or unreadable notice given, so it is not repeated at every look.
+    told: Option<(FollowEvent, String)>,
+    /// Whether the name was followed by an earlier run (a state file): any file found under it
+    /// now is news, read from its start.
+    restored: bool,
+}
+
+impl<'s> Name<'s> {
+    pub fn new(info: InputInfo, counts: Counts, from_glob: bool) -> Name<'s> {
+        Name {
+            info,
+            counts,
+            begun: false,
+            from_glob,
+            current: None,
+            draining: Vec::new(),
+            told: None,
+            restored: false,
+        }
+    }
+
+    /// Files held open: the current one and those draining.
+    pub fn files_held(&self) -> u64 {
+        self.draining.len() as u64 + u64::from(self.current.is_some())
+    }
+
+    fn path(&self) -> &Path {
+        self.info.path.as_deref().unwrap_or(Path::new(""))
+    }
+
+    /// Looks at the name and reads what is new. Returns whether a file had more to read than
+    /// one slice ([`FOLLOW_SLICE`]): the caller comes back without waiting.
+    pub fn look(&mut self, ctx: &mut Ctx<'_, 's>, at_startup: bool) -> io::Result<bool> {
+        let seen = self.see();
+        let known = self.current.as_ref().map(|r| Known {
+            key: r.key,
+            offset: r.offset,
+        });
+        let mut more = false;
+        match step(known, &seen) {
+            Step::Wait => {
+                if !self.from_glob {
+                    self.tell_once(ctx, FollowEvent::Waiting, WAITING);
+                }
+            }
+            Step::Unreadable => {
+                let why = match &seen {
+                    Seen::Unreadable(why) => why.clone(),
+                    _ => String::new(),
+                };
+                self.tell_once(
+                    ctx,
+                    FollowEvent::Unreadable,
+                    &format!("cannot be followed: {why}"),
+                );
+            }
+            Step::Appeared => {
+                let at_end = starts_at_end(at_startup && !self.restored, ctx.options.from_start);
+                if self.open(ctx, at_end)? && !at_startup {
+                    self.tell(
+                        ctx,
+                        FollowEvent::Appeared,
+                        "a file has this name now; reading it from its start",
+                    )?;
+                }
+            }
+            Step::ReadOn => {}
+            Step::Truncated => self.truncated(ctx)?,
+            Step::Replaced | Step::Removed => {
+                let gone = matches!(seen, Seen::Missing);
+                self.rotated(ctx, gone)?;
+                if gone {
+                    // The removal was told; waiting for the name again goes without saying.
+                    self.told = Some((FollowEvent::Waiting, WAITING.to_string()));
+                } else {
+                    self.open(ctx, false)?;
+                }
+            }
+        }
+        // The files rotated away hold the older lines: they go first.
+        more |= self.drain(ctx, false)?;
+        if let Some(reading) = &mut self.current {
+            more |= reading.read(ctx, &self.info, &mut self.counts)?;
+        }
+        Ok(more)
+    }
+
+    /// What is under the name now.
+    fn see(&mut self) -> Seen {
+        let meta = match fs::metadata(self.path()) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Seen::Missing,
+            Err(e) => return Seen::Unreadable(e.to_string()),
+        };
+        if !meta.is_file() {
+            return Seen::Unreadable("not a regular file".to_string());
+        }
+        let key = key_of(&meta);
+        let size = meta.len();
+        let same_head = match &mut self.current {
+            Some(reading) if reading.key == key && reading.size != size => {
+                reading.size = size;
+                reading.check_head(size)
+            }
+            _ => true,
+        };
+        Seen::File {
+            key,
+            size,
+            same_head,
+        }
+    }
+
+    /// Opens the file under the name: at the start of its last line when `at_end`, else at its
+    /// start. Returns false (having said why) when it cannot be opened.
+    fn open(&mut self, ctx: &mut Ctx<'_, 's>, at_end: bool) -> io::Result<bool> {
+        let file = match File::open(self.path()) {
+            Ok(file) => file,
+            Err(e) => {
+                self.tell_once(
+                    ctx,
+                    FollowEvent::Unreadable,
+                    &format!("cannot be read: {e}"),
+                );
+                return Ok(false);
+            }
+        };
+        let meta = file.metadata()?;
+        let size = meta.len();
+        let offset = if at_end {
+            last_line_start(&file, size)?
+        } else {
+            0
+        };
+        let newlines = count_lines(&file, offset, ctx.buf)?;
+        let reading = Reading {
+            head: Head::of(&read_head(&file, size)?),
+            key: key_of(&meta),
+            offset,
+            scan: LiveScan::new(ctx.scanner, Resume::at(offset, newlines)),
+            size,
+            file,
+        };
+        self.current = Some(reading);
+        self.told = None;
+        self.begin(ctx)?;
+        Ok(true)
+    }
+
+    /// Tells the sink the input began, once.
+    pub fn begin(&mut self, ctx: &mut Ctx<'_, 's>) -> io::Result<()> {
+        if !self.begun {
+            self.begun = true;
+            ctx.sink.begin_input(&self.info)?;
+        }
+        Ok(())
+    }
+
+    /// The file under the name was cut: what it had beyond the offset, if a copy of it is
+    /// found beside it (`copytruncate` copies, then cuts), is read from the copy; then the file
+    /// is read again from its start.
+    fn truncated(&mut self, ctx: &mut Ctx<'_, 's>) -> io::Result<()> {
+        let Some(mut old) = self.current.take() else {
+            return Ok(());
+        };
+        let read = old.offset;
+        let copy = find_copy(self.path(), old.key, old.head, read);
+        let recovered = match &copy {
+            Some((path, file)) => {
+                old.file = file.try_clone()?;
+                old.size = file.metadata()?.len();
+                while old.read(ctx, &self.info, &mut self.counts)? {}
+                format!(
+                    "; the {} bytes it had beyond them were read from its copy {}",
+                    old.offset - read,
+                    path.display()
+                )
+            }
+            None => String::new(),
+        };
+        old.finish(ctx, &self.info, &mut self.counts)?;
+        self.tell(
+            ctx,
+            FollowEvent::Truncated,
+            &format!(
+                "was cut below the {read} bytes read (copytruncate?){recovered}; reading it \
+                 again from its start"
+            ),
+        )?;
+        self.open(ctx, false)?;
+        Ok(())
+    }
+
+    /// The file under the name is no longer there (`gone`) or another file has the name: the
+    /// old one is read to its end and for the grace period.
+    fn rotated(&mut self, ctx: &mut Ctx<'_, 's>, gone: bool) -> io::Result<()> {
+        let Some(old) = self.current.take() else {
+            return Ok(());
+        };
+        let meta = old.file.metadata()?;
+        let (event, what) = match (meta.nlink() > 0, gone) {
+            (true, true) => (FollowEvent::Removed, "was renamed away"),
+            (false, true) => (FollowEvent::Removed, "was deleted"),
+            (true, false) => (
+                FollowEvent::Rotated,
+                "was renamed away and another file took its name",
+            ),
+            (false, false) => (
+                FollowEvent::Replaced,
+                "was deleted or replaced by another file",
+            ),
+        };
+        let wait = ctx.options.rotate_wait;
+        self.tell(
+            ctx,
+            event,
+            &format!(
+                "{what}; the old file is read to its end, and for {} more after its last write",
+                super::duration_text(wait)
+            ),
+        )?;
+        self.draining.push(Draining {
+            grace: Grace::new(ctx.now, wait, meta.len()),
+            reading: old,
+        });
+        Ok(())
+    }
+
+    /// Reads the files rotated away; closes those done (all of them when `now_all`).
+    fn drain(&mut self, ctx: &mut Ctx<'_, 's>, now_all: bool) -> io::Result<bool> {
+        let mut more = false;
+        let mut i = 0;
+        while i < self.draining.len() {
+            let drained = &mut self.draining[i];
+            drained.reading.size = drained.reading.file.metadata()?.len();
+            let unread = drained.reading.read(ctx, &self.info, &mut self.counts)?;
+            more |= unread;
+            let size = drained.reading.size;
+            let done =
+                !unread && (now_all || drained.grace.done(ctx.now, size, drained.reading.offset));
+            if done {
+                let drained = self.draining.remove(i);
+                let bytes = drained.reading.offset;
+                drained.reading.finish(ctx, &self.info, &mut self.counts)?;
+                self.tell(
+                    ctx,
+                    FollowEvent::Drained,
+                    &format!("the file that had this name was read to its end ({bytes} bytes) and closed"),
+                )?;
+            } else {
+                i += 1;
+            }
+        }
+        Ok(more)
+    }
+
+    /// Ends following: reads what there is, and ends every scan — or, when `keep` (a state
+    /// is saved), keeps the scans' places for the next run and returns them.
+    pub fn stop(
+        &mut self,
+        ctx: &mut Ctx<'_, 's>,
+        keep: bool,
+    ) -> io::Result<Option<(Option<FileState>, Vec<FileState>)>> {
+        if let Some(reading) = &mut self.current {
+            reading.size = reading.file.metadata()?.len();
+            while reading.read(ctx, &self.info, &mut self.counts)? {}
+        }
+        if keep {
+            let saved = self.save(ctx)?;
+            return Ok(Some(saved));
+        }
+        self.drain(ctx, true)?;
+        if let Some(reading) = self.current.take() {
+            if reading.finish(ctx, &self.info, &mut self.counts)? {
+                self.tell(
+                    ctx,
+                    FollowEvent::Unterminated,
+                    "its last line had no line break yet; it was scanned as it was",
+                )?;
+            }
+        }
+        Ok(None)
+    }
+
+    /// The places of the current file and of those being drained, for a state file.
+    pub fn save(
+        &mut self,
+        ctx: &mut Ctx<'_, 's>,
+    ) -> io::Result<(Option<FileState>, Vec<FileState>)> {
+        let catalog = ctx.catalog;
+        let state = |reading: &mut Reading<'s>, ctx: &mut Ctx<'_, 's>, counts: &mut Counts| {
+            let resume = reading.scan.checkpoint(&self.info, counts, ctx.sink)?;
+            Ok::<_, io::Error>(FileState::new(catalog, reading.key, reading.head, &resume))
+        };
+        let current = match &mut self.current {
+            Some(reading) => Some(state(reading, ctx, &mut self.counts)?),
+            None => None,
+        };
+        let mut draining = Vec::new();
+        for drained in &mut self.draining {
+            draining.push(state(&mut drained.reading, ctx, &mut self.counts)?);
+        }
+        Ok((current, draining))
+    }
+
+    /// Picks up where a saved state left the name's files: the file under the name if it is
+    /// still the one read, else the file found beside it with the same identity (rotated while
+    /// cbscan was stopped), else a copy of it (`copytruncate`). What cannot be found is told.
+    pub fn restore(
+        &mut self,
+        ctx: &mut Ctx<'_, 's>,
+        current: Option<&FileState>,
+        draining: &[FileState],
+    ) -> io::Result<()> {
+        self.restored = true;
+        self.begin(ctx)?;
+        for saved in draining {
+            self.restore_one(ctx, saved, false)?;
+        }
+        if let Some(saved) = current {
+            self.restore_one(ctx, saved, true)?;
+        }
+        Ok(())
+    }
+
+    fn restore_one(
+        &mut self,
+        ctx: &mut Ctx<'_, 's>,
+        saved: &FileState,
+        current: bool,
+    ) -> io::Result<()> {
+        let path = self.path().to_path_buf();
+        let same = File::open(&path).ok().filter(|file| {
+            file.metadata()
+                .is_ok_and(|m| key_of(&m) == saved.key() && m.len() >= saved.end)
+                && matches_head(file, saved.head())
+        });
+        let (file, place) = match same {
+            Some(file) => (file, None),
+            None => match find_file(&path, saved) {
+                Some((found, file)) => (file, Some(found)),
+                None => {
+                    return self.tell(
+                        ctx,
+                        FollowEvent::Lost,
+                        &format!(
+                            "the file read up to byte {} before the restart is gone (rotated and \
+                             deleted or compressed while cbscan was stopped?): what it got after \
+                             that was not read",
+                            saved.end
+                        ),
+                    );
+                }
+            },
+        };
+        let mut pending = vec![0; (saved.end - saved.base) as usize];
+        file.read_exact_at(&mut pending, saved.base)?;
+        let meta = file.metadata()?;
+        let reading = Reading {
+            key: key_of(&meta),
+            head: saved.head(),
+            offset: saved.end,
+            scan: LiveScan::new(ctx.scanner, saved.resume(ctx.catalog, pending)),
+            size: meta.len(),
+            file,
+        };
+        let line = saved.newlines + 1;
+        match place {
+            None if current => {
+                self.current = Some(reading);
+                self.tell(
+                    ctx,
+                    FollowEvent::Resumed,
+                    &format!(
+                        "reading on from line {line} (byte {}), where the last run stopped",
+                        saved.end
+                    ),
+                )
+            }
+            _ => {
+                let found =
+                    place.map_or_else(|| path.display().to_string(), |p| p.display().to_string());
+                self.draining.push(Draining {
+                    grace: Grace::new(ctx.now, ctx.options.rotate_wait, meta.len()),
+                    reading,
+                });
+                self.tell(
+                    ctx,
+                    FollowEvent::Rotated,
+                    &format!("was rotated while cbscan was stopped: reading on in {found} from line {line}, then the new file from its start"),
+                )
+            }
+        }
+    }
+
+    fn tell(&mut self, ctx: &mut Ctx<'_, 's>, event: FollowEvent, message: &str) -> io::Result<()> {
+        let notice = Notice::Followed {
+            event,
+            message: message.to_string(),
+        };
+        ctx.sink.notice(&self.info, &notice)
+    }
+
+    /// Tells a waiting or unreadable state once, until it changes.
+    fn tell_once(&mut self, ctx: &mut Ctx<'_, 's>, event: FollowEvent, message: &str) {
+        let told = Some((event, message.to_string()));
+        if self.told != told {
+            self.told = told;
+            // A sink that failed is found out at the next hit or flush.
+            let _ = self.tell(ctx, event, message);
+        }
+    }
+}
+
+impl<'s> Reading<'s> {
+    /// Reads from the offset to the end (at most one slice). Returns whether more is left.
+    fn read(
+        &mut self,
+        ctx: &mut Ctx<'_, 's>,
+        info: &InputInfo,
+        counts: &mut Counts,
+    ) -> io::Result<bool> {
+        let mut budget = FOLLOW_SLICE;
+        if ctx.buf.len() < crate::limits::BLOCK_SIZE {
+            ctx.buf.resize(crate::limits::BLOCK_SIZE, 0);
+        }
+        while budget > 0 {
+            let want = (ctx.buf.len() as u64).min(budget) as usize;
+            let n = match self.file.read_at(&mut ctx.buf[..want], self.offset) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if n == 0 {
+                return Ok(false);
+            }
+            self.offset += n as u64;
+            self.size = self.size.max(self.offset);
+            budget -= n as u64;
+            self.scan.feed(&ctx.buf[..n], info, counts, ctx.sink)?;
+        }
+        Ok(true)
+    }
+
+    /// Whether the first bytes still match the fingerprint (taking a longer one while the file
+    /// is short).
+    fn check_head(&mut self, size: u64) -> bool {
+        let Ok(bytes) = read_head(&self.file, size) else {
+            return true;
+        };
+        let len = self.head.len as usize;
+        if bytes.len() < len || Head::of(&bytes[..len]) != self.head {
+            return false;
+        }
+        if self.head.can_grow(size) {
+            self.head = Head::of(&bytes);
+        }
+        true
+    }
+
+    /// Ends the scan, scanning an unterminated last line; returns whether there was one.
+    fn finish(
+        self,
+        ctx: &mut Ctx<'_, 's>,
+        info: &InputInfo,
+        counts: &mut Counts,
+    ) -> io::Result<bool> {
+        let (_, unterminated) = self.scan.finish(Finish::Final, info, counts, ctx.sink)?;
+        Ok(unterminated)
+    }
+}
+
+fn key_of(meta: &fs::Metadata) -> FileKey {
+    FileKey {
+        dev: meta.dev(),
+        ino: meta.ino(),
+    }
+}
+
+fn read_head(file: &File, size: u64) -> io::Result<Vec<u8>> {
+    let mut head = vec![0; size.min(HEAD_BYTES as u64) as usize];
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read_at(&mut head[filled..], filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(filled);
+    Ok(head)
+}
+
+fn matches_head(file: &File, head: Head) -> bool {
+    let size = file.metadata().map_or(0, |m| m.len());
+    read_head(file, size).is_ok_and(|bytes| {
+        bytes.len() >= head.len as usize && Head::of(&bytes[..head.len as usize]) == head
+    })
+}
+
+/// The start of the last line of a file of `size` bytes: where following from its end starts,
+/// so that a line being written when following starts is reported whole. A last line longer
+/// than a block starts at the end.
+fn last_line_start(file: &File, size: u64) -> io::Result<u64> {
+    let from = size.saturating_sub(crate::limits::BLOCK_SIZE as u64);
+    let mut tail = vec![0; (size - from) as usize];
+    file.read_exact_at(&mut tail, from)?;
+    Ok(match memchr::memrchr(b'\n', &tail) {
+        Some(i) => from + i as u64 + 1,
+        None if from == 0 => 0,
+        None => size,
+    })
+}
+
+/// Line breaks before `offset`, so that hits of a file followed from its end still carry the
+/// file's own line numbers.
+fn count_lines(file: &File, offset: u64, buf: &mut Vec<u8>) -> io::Result<u64> {
+    if buf.len() < crate::limits::BLOCK_SIZE {
+        buf.resize(crate::limits::BLOCK_SIZE, 0);
+    }
+    let mut at = 0;
+    let mut lines = 0;
+    while at < offset {
+        let want = (buf.len() as u64).min(offset - at) as usize;
+        let n = file.read_at(&mut buf[..want], at)?;
+        if n == 0 {
+            break;
+        }
+        lines += bytecount::count(&buf[..n], b'\n') as u64;
+        at += n as u64;
+    }
+    Ok(lines)
+}
+
+/// Beside `path`, another file whose first bytes match `head` and that holds more than `read`
+/// bytes: the copy `copytruncate` made of the file before cutting it. The newest one wins.
+fn find_copy(path: &Path, key: FileKey, head: Head, read: u64) -> Option<(PathBuf, File)> {
+    siblings(path)
+        .filter(|(_, meta)| key_of(meta) != key && meta.len() > read)
+        .filter_map(|(p, meta)| {
+            let file = File::open(&p).ok()?;
+            matches_head(&file, head).then_some((meta.modified().ok(), p, file))
+        })
+        .max_by_key(|(modified, _, _)| *modified)
+        .map(|(_, p, file)| (p, file))
+}
+
+/// Beside `path`, the file a saved state was reading: the same identity and first bytes
+/// (renamed), else a copy of it holding at least what was read (`copytruncate`).
+fn find_file(path: &Path, saved: &FileState) -> Option<(PathBuf, File)> {
+    let renamed = siblings(path)
+        .filter(|(_, meta)| key_of(meta) == saved.key() && meta.len() >= saved.end)
+        .find_map(|(p, _)| {
+            let file = File::open(&p).ok()?;
+            matches_head(&file, saved.head()).then_some((p, file))
+        });
+    renamed.or_else(|| find_copy(path, saved.key(), saved.head(), saved.end.saturating_sub(1)))
+}
+
+/// The regular files in the folder of `path`, with their metadata.
+fn siblings(path: &Path) -> impl Iterator<Item = (PathBuf, fs::Metadata)> + '_ {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            // Named as the followed name is (`app.log.1` beside `app.log`, not `./app.log.1`).
+            let p = path.with_file_name(entry.file_name());
+            let meta = fs::metadata(&p).ok()?;
+            meta.is_file().then_some((p, meta))
+        })
+}
