@@ -38,6 +38,8 @@ pub struct Follower {
     shared: Arc<Mutex<Collected>>,
     reader: Option<JoinHandle<()>>,
     stderr: Option<JoinHandle<String>>,
+    /// How long each wait may take ([`DEADLINE`] unless set).
+    deadline: Duration,
 }
 
 /// How a follower ended.
@@ -71,8 +73,8 @@ impl Stopped {
     }
 }
 
-/// Builds the `cbscan follow` command: run in `dir`, JSON lines, short intervals (overridable:
-/// later options win in clap for single-valued options, so callers may repeat them).
+/// Builds the `cbscan follow` command: run in `dir`, JSON lines, `--poll-interval 50ms` and
+/// `--rotate-wait 1s` unless `args` set them.
 pub fn follow_command(dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(super::bin());
     cmd.current_dir(dir)
@@ -84,16 +86,14 @@ pub fn follow_command(dir: &Path, args: &[&str]) -> Command {
         .env_remove("GITHUB_WORKSPACE")
         .env_remove("GITLAB_CI")
         .env_remove("CI_PROJECT_DIR")
-        .arg("follow")
-        .args([
-            "--format",
-            "jsonl",
-            "--poll-interval",
-            "50ms",
-            "--rotate-wait",
-            "1s",
-        ])
-        .args(args)
+        .args(["follow", "--format", "jsonl"]);
+    // Short intervals unless the test sets its own (clap refuses an option given twice).
+    for (option, value) in [("--poll-interval", "50ms"), ("--rotate-wait", "1s")] {
+        if !args.contains(&option) {
+            cmd.args([option, value]);
+        }
+    }
+    cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -101,8 +101,8 @@ pub fn follow_command(dir: &Path, args: &[&str]) -> Command {
 }
 
 impl Follower {
-    /// Starts `cbscan follow --format jsonl --poll-interval 50ms --rotate-wait 1s ARGS...` in
-    /// `dir`.
+    /// Starts `cbscan follow --format jsonl ARGS...` in `dir` (with short intervals, see
+    /// [`follow_command`]).
     pub fn start(dir: &Path, args: &[&str]) -> Follower {
         Follower::spawn(follow_command(dir, args))
     }
@@ -127,7 +127,14 @@ impl Follower {
             shared,
             reader: Some(reader),
             stderr: Some(stderr),
+            deadline: DEADLINE,
         }
+    }
+
+    /// Sets how long each wait may take.
+    pub fn with_deadline(mut self, deadline: Duration) -> Follower {
+        self.deadline = deadline;
+        self
     }
 
     /// The process id (for signals).
@@ -145,26 +152,41 @@ impl Follower {
     }
 
     /// Waits until `done` holds for the records so far; fails the test (with every record
-    /// and standard error) when [`DEADLINE`] passes or the follower exits first.
+    /// and standard error) when the deadline ([`DEADLINE`] unless set) passes or the follower
+    /// exits first.
     pub fn wait_for(&mut self, what: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        self.try_wait_for(what, done)
+            .unwrap_or_else(|failure| panic!("{failure}"))
+    }
+
+    /// As [`Follower::wait_for`], but a failure (after which the follower is killed) is
+    /// returned as its message, for callers that add their own context.
+    pub fn try_wait_for(
+        &mut self,
+        what: &str,
+        done: impl Fn(&[Value]) -> bool,
+    ) -> Result<Vec<Value>, String> {
         let start = Instant::now();
         loop {
             let (records, eof) = {
                 let collected = self.lock();
                 if done(&collected.records) {
-                    return collected.records.clone();
+                    return Ok(collected.records.clone());
                 }
                 (collected.records.clone(), collected.eof)
             };
-            if eof || start.elapsed() > DEADLINE {
+            if eof || start.elapsed() > self.deadline {
                 let why = if eof {
                     "cbscan follow ended its output first".to_string()
                 } else {
-                    format!("no such record within {DEADLINE:?}")
+                    format!("no such record within {:?}", self.deadline)
                 };
                 let _ = self.child.kill();
                 let stderr = self.take_stderr();
-                panic!("waiting for {what}: {why}\nrecords: {records:#?}\nstderr: {stderr}");
+                return Err(format!(
+                    "waiting for {what}: {why}\nrecords:\n{}stderr: {stderr}",
+                    one_per_line(&records)
+                ));
             }
             std::thread::sleep(TICK);
         }
@@ -173,9 +195,17 @@ impl Follower {
     /// Waits for the `begin` record of `name` (the file is open and positioned: anything
     /// appended after it is reported).
     pub fn wait_begin(&mut self, name: &str) {
-        self.wait_for(&format!("begin of {name}"), |r| {
+        if let Err(failure) = self.try_wait_begin(name) {
+            panic!("{failure}");
+        }
+    }
+
+    /// As [`Follower::wait_begin`], returning a failure.
+    pub fn try_wait_begin(&mut self, name: &str) -> Result<(), String> {
+        self.try_wait_for(&format!("begin of {name}"), |r| {
             r.iter().any(|r| r["type"] == "begin" && path_is(r, name))
-        });
+        })
+        .map(drop)
     }
 
     /// Waits until a hit whose line text contains `needle` has been printed; returns the
@@ -213,19 +243,20 @@ impl Follower {
         self.wait_exit()
     }
 
-    /// Waits (with [`DEADLINE`]) for the follower to exit by itself and collects its output.
+    /// Waits (with the deadline) for the follower to exit by itself and collects its output.
     pub fn wait_exit(mut self) -> Stopped {
         let start = Instant::now();
         let status = loop {
             match self.child.try_wait().expect("waiting for cbscan") {
                 Some(status) => break status,
-                None if start.elapsed() > DEADLINE => {
+                None if start.elapsed() > self.deadline => {
                     let _ = self.child.kill();
                     let _ = self.child.wait();
                     let records = self.records();
                     let stderr = self.take_stderr();
                     panic!(
-                        "cbscan follow did not exit within {DEADLINE:?}\nrecords: {records:#?}\nstderr: {stderr}"
+                        "cbscan follow did not exit within {:?}\nrecords: {records:#?}\nstderr: {stderr}",
+                        self.deadline
                     );
                 }
                 None => std::thread::sleep(TICK),
@@ -284,6 +315,11 @@ fn read_records(stdout: ChildStdout, shared: &Mutex<Collected>) {
         }
     }
     shared.lock().unwrap_or_else(|e| e.into_inner()).eof = true;
+}
+
+/// Records as JSON, one a line (readable in a failure message, unlike `{:#?}`).
+pub fn one_per_line(records: &[Value]) -> String {
+    records.iter().map(|r| format!("  {r}\n")).collect()
 }
 
 /// Whether a record's `path` names the file `name` (as given on the command line, relative
