@@ -237,9 +237,14 @@ impl Model {
         all
     }
 
-    fn start(&mut self) {
+    /// A failure with what was done so far.
+    fn fail(&self, failure: String) -> TestCaseError {
+        TestCaseError::fail(format!("{failure}\nops done:\n{}", self.log))
+    }
+
+    fn start(&mut self) -> Check {
         if self.follower.is_some() {
-            return;
+            return Ok(());
         }
         let mut args = vec!["--state", "follow.state", "--rotate-wait", "2s"];
         if self.no_watch {
@@ -249,12 +254,14 @@ impl Model {
             args.push("--from-start");
         }
         args.extend(FILES);
-        let mut follower = Follower::start(self.dir.path(), &args);
+        let mut follower = Follower::start(self.dir.path(), &args).with_deadline(deadline());
         if self.runs == 0 {
             // Without a state file, where reading starts is decided when a file is first
             // opened: let that happen before anything changes.
             for name in FILES {
-                follower.wait_begin(name);
+                if let Err(failure) = follower.try_wait_begin(name) {
+                    return Err(self.fail(failure));
+                }
             }
         }
         self.runs += 1;
@@ -263,12 +270,20 @@ impl Model {
         }
         self.follower = Some(follower);
         let _ = writeln!(self.log, "start (run {})", self.runs);
+        Ok(())
     }
 
     fn stop(&mut self) -> Check {
-        let Some(follower) = self.follower.take() else {
+        let Some(mut follower) = self.follower.take() else {
             return Ok(());
         };
+        // A signal is only promised to be handled once following has begun (before that, the
+        // default action of SIGTERM ends the process without a summary).
+        for name in FILES {
+            if let Err(failure) = follower.try_wait_begin(name) {
+                return Err(self.fail(failure));
+            }
+        }
         let stopped = follower.stop();
         let _ = writeln!(self.log, "stop (SIGTERM)");
         self.past.extend(stopped.records.iter().cloned());
@@ -307,30 +322,29 @@ impl Model {
 
     /// Before a rotation: makes sure cbscan has the current generation open (running) or in
     /// its state file (stopped). Returns false when the rotation must be skipped.
-    fn ready_to_rotate(&mut self, file: usize) -> bool {
-        let generation = self.files[file].generation;
+    fn ready_to_rotate(&mut self, file: usize) -> Result<bool, TestCaseError> {
         if self.follower.is_none() {
-            return self.files[file].known;
+            return Ok(self.files[file].known);
         }
         if !self.files[file].seen_this_run {
-            if !self
-                .lines
-                .values()
-                .any(|l| l.file == file && l.generation == generation)
-            {
-                let anchor = self.lines_for(file, &[true]);
-                write_to(&mut self.files[file].writer, anchor.as_bytes());
-                let _ = writeln!(self.log, "  anchor line in {}", FILES[file]);
-            }
-            let tag = format!(" f={} g={generation} ", &FILES[file][..1]);
+            // A fresh line, not one an earlier run may already have reported: its hit proves
+            // this run has the generation open.
+            let anchor = self.lines_for(file, &[true]);
+            write_to(&mut self.files[file].writer, anchor.as_bytes());
+            let _ = writeln!(self.log, "  anchor line in {}", FILES[file]);
+            let tag = anchor.trim_end_matches('\n').to_string();
             let follower = self.follower.as_mut().expect("running");
-            follower.wait_for(&format!("a hit of generation {generation}"), |r| {
-                r.iter().any(|r| r["type"] == "hit" && text_has(r, &tag))
+            let waited = follower.try_wait_for(&format!("the anchor line {tag:?}"), |r| {
+                r.iter()
+                    .any(|r| r["type"] == "hit" && r["text"] == tag.as_str())
             });
+            if let Err(failure) = waited {
+                return Err(self.fail(failure));
+            }
             self.files[file].seen_this_run = true;
             self.files[file].known = true;
         }
-        true
+        Ok(true)
     }
 
     /// Gives the name a fresh generation with `writer`; returns the old generation, its
@@ -406,7 +420,7 @@ impl Model {
                 late_before,
                 late_after,
             } => {
-                if !self.ready_to_rotate(file) {
+                if !self.ready_to_rotate(file)? {
                     let _ = writeln!(self.log, "  skipped: generation unknown to cbscan");
                     return Ok(());
                 }
@@ -428,7 +442,7 @@ impl Model {
                 write_to(&mut old_writer, late.as_bytes());
             }
             Op::CopyTruncate { file } => {
-                if !self.ready_to_rotate(file) {
+                if !self.ready_to_rotate(file)? {
                     let _ = writeln!(self.log, "  skipped: generation unknown to cbscan");
                     return Ok(());
                 }
@@ -445,7 +459,7 @@ impl Model {
                 self.next_generation_at(file, same, 0);
             }
             Op::DeleteRecreate { file, lines } => {
-                if !self.ready_to_rotate(file) {
+                if !self.ready_to_rotate(file)? {
                     let _ = writeln!(self.log, "  skipped: generation unknown to cbscan");
                     return Ok(());
                 }
@@ -459,7 +473,7 @@ impl Model {
                 write_to(&mut self.files[file].writer, text.as_bytes());
             }
             Op::AtomicReplace { file, lines } => {
-                if !self.ready_to_rotate(file) {
+                if !self.ready_to_rotate(file)? {
                     let _ = writeln!(self.log, "  skipped: generation unknown to cbscan");
                     return Ok(());
                 }
@@ -479,7 +493,7 @@ impl Model {
                 assert_eq!(self.files[file].generation, next, "generation numbering");
             }
             Op::Stop => self.stop()?,
-            Op::Start => self.start(),
+            Op::Start => self.start()?,
             Op::Pause { ms } => std::thread::sleep(Duration::from_millis(ms)),
         }
         // What the running follower printed so far tells which generations it has seen.
@@ -515,7 +529,7 @@ impl Model {
 
     /// Starts the follower if needed, waits for every required line, stops it, and checks.
     fn finish(&mut self) -> Check {
-        self.start();
+        self.start()?;
         let required: Vec<(u64, String)> = self
             .lines
             .iter()
@@ -524,14 +538,29 @@ impl Model {
             .collect();
         let past = self.past.clone();
         let follower = self.follower.as_mut().expect("running");
-        let log = self.log.clone();
-        follower.wait_for(&format!("every required line; ops:\n{log}"), |records| {
+        let waited = follower.try_wait_for("every required line", |records| {
             required.iter().all(|(_, tag)| {
                 past.iter()
                     .chain(records)
                     .any(|r| r["type"] == "hit" && text_has(r, tag))
             })
         });
+        if let Err(failure) = waited {
+            let missing: Vec<&str> = required
+                .iter()
+                .filter(|(_, tag)| {
+                    !self
+                        .past
+                        .iter()
+                        .any(|r| r["type"] == "hit" && text_has(r, tag))
+                })
+                .map(|(_, tag)| tag.as_str())
+                .collect();
+            return Err(self.fail(format!(
+                "{failure}\nnot reported by earlier runs: {missing:?}\nearlier runs:\n{}",
+                one_per_line(&self.past)
+            )));
+        }
         self.stop()?;
 
         let records = self.past.clone();
@@ -605,6 +634,16 @@ fn hit_list(records: &[Value]) -> String {
         .collect()
 }
 
+/// How long the model waits for any one record: shorter than the integration tests' so that a
+/// failing case shrinks in reasonable time (`FOLLOW_MODEL_DEADLINE_SECS`).
+fn deadline() -> Duration {
+    let secs = std::env::var("FOLLOW_MODEL_DEADLINE_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    Duration::from_secs(secs)
+}
+
 fn cases() -> u32 {
     std::env::var("FOLLOW_MODEL_CASES")
         .ok()
@@ -645,7 +684,7 @@ proptest! {
             let text = model.lines_for(file, lines);
             write_to(&mut model.files[file].writer, text.as_bytes());
         }
-        model.start();
+        model.start()?;
         for op in &ops {
             model.apply(op)?;
         }
