@@ -675,6 +675,56 @@ fn state_resumes_exactly_where_it_stopped_even_across_a_rotation() {
 }
 
 #[test]
+fn a_line_torn_across_a_restart_is_reported_once_whole() {
+    // With --state, the start of a line written before the stop is kept for the next run,
+    // not reported cut at exit and then again whole.
+    let dir = tempdir();
+    let log = dir.path().join("app.log");
+    fs::write(&log, "").expect("log");
+    let args = ["--state", "follow.state", "app.log"];
+    let mut follower = Follower::start(dir.path(), &args);
+    follower.wait_begin("app.log");
+    append(
+        &log,
+        b"complete SYS_ERR\nsplit DATABASE_TIMEOUT across INVA",
+    );
+    follower.wait_hit("complete");
+    let first = follower.stop();
+
+    append(&log, b"LID_PARAM a restart\n");
+    let mut follower = Follower::start(dir.path(), &args);
+    follower.wait_for("both hits of the split line", |r| {
+        hits_with(&first.records, "split").len() + hits_with(r, "split").len() >= 2
+    });
+    let second = follower.stop();
+    let all: Vec<Value> = first
+        .records
+        .iter()
+        .chain(&second.records)
+        .cloned()
+        .collect();
+    let split: Vec<(&str, &str, u64)> = hits_with(&all, "split")
+        .iter()
+        .map(|h| {
+            (
+                h["code"].as_str().expect("code"),
+                h["text"].as_str().expect("text"),
+                h["line"].as_u64().expect("line"),
+            )
+        })
+        .collect();
+    let whole = "split DATABASE_TIMEOUT across INVALID_PARAM a restart";
+    assert_eq!(
+        split,
+        [("DATABASE_TIMEOUT", whole, 2), ("INVALID_PARAM", whole, 2)],
+        "records:\n{}",
+        one_per_line(&all)
+    );
+    assert_hits(&all, "complete", 1);
+    assert_eq!(second.summary()["hits"], 3);
+}
+
+#[test]
 fn pid_stops_following_when_that_process_ends() {
     let dir = tempdir();
     let log = dir.path().join("app.log");

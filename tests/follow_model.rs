@@ -1,9 +1,10 @@
 //! Model-based property test of `cbscan follow` (issue 9, section 4): random sequences of
-//! appends, torn appends, rename rotations with late writes to the old file, copytruncate,
-//! delete and recreate, atomic replace, stops and restarts from `--state`, and pauses, applied
-//! to two real files while the real binary follows them. Every complete line holding a code
-//! must be reported exactly once, with its whole text, at its line number within its file
-//! generation, and in order within the generation; lines without a code never are.
+//! appends, torn appends (also across a restart), rename rotations with late writes to the old
+//! file, copytruncate, delete and recreate, atomic replace, stops and restarts from `--state`,
+//! and pauses, applied to two real files while the real binary follows them. Every complete
+//! line holding a code must be reported exactly once, with its whole text, at its line number
+//! within its file generation, and in order within the generation; lines without a code never
+//! are.
 //!
 //! Each line carries a unique id, its file and its generation (`id=000042 f=a g=3 SYS_ERR`),
 //! so the check needs nothing from the tool but its hit records.
@@ -51,12 +52,20 @@ enum Op {
         cuts: Vec<u16>,
         pause_ms: u64,
     },
+    /// One line holding a code, its first part written before a stop (SIGTERM) and the rest
+    /// before the start that follows (a plain torn append when cbscan is stopped already).
+    TornRestart {
+        file: usize,
+        cut: u16,
+    },
     /// `mv F F.N`, `late_before` lines written to the old file through its open handle,
-    /// a new F, `late_after` more lines to the old file.
+    /// a new F, and after `late_ms` (well within --rotate-wait) `late_after` more lines to the
+    /// old file.
     RenameRotate {
         file: usize,
         late_before: usize,
         late_after: usize,
+        late_ms: u64,
     },
     /// `cp F F.N`, truncate F to 0 (the writer keeps appending to F).
     CopyTruncate {
@@ -88,9 +97,15 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(file, lines)| Op::Append { file, lines }),
         2 => (file.clone(), prop::collection::vec(1..1000u16, 1..3), 0..30u64)
             .prop_map(|(file, cuts, pause_ms)| Op::Torn { file, cuts, pause_ms }),
-        2 => (file.clone(), 0..3usize, 0..3usize).prop_map(|(file, late_before, late_after)| {
-            Op::RenameRotate { file, late_before, late_after }
-        }),
+        1 => (file.clone(), 1..1000u16).prop_map(|(file, cut)| Op::TornRestart { file, cut }),
+        2 => (file.clone(), 0..3usize, 0..3usize, prop_oneof![Just(0u64), 0..400u64]).prop_map(
+            |(file, late_before, late_after, late_ms)| Op::RenameRotate {
+                file,
+                late_before,
+                late_after,
+                late_ms,
+            }
+        ),
         2 => file.clone().prop_map(|file| Op::CopyTruncate { file }),
         1 => (file.clone(), 0..3usize).prop_map(|(file, lines)| Op::DeleteRecreate { file, lines }),
         1 => (file, 1..3usize).prop_map(|(file, lines)| Op::AtomicReplace { file, lines }),
@@ -415,10 +430,23 @@ impl Model {
                     }
                 }
             }
+            Op::TornRestart { file, cut } => {
+                let text = self.lines_for(file, &[true]);
+                let bytes = text.as_bytes();
+                let at = ((bytes.len() - 1) * usize::from(cut) / 1000).max(1);
+                write_to(&mut self.files[file].writer, &bytes[..at]);
+                let running = self.follower.is_some();
+                self.stop()?;
+                write_to(&mut self.files[file].writer, &bytes[at..]);
+                if running {
+                    self.start()?;
+                }
+            }
             Op::RenameRotate {
                 file,
                 late_before,
                 late_after,
+                late_ms,
             } => {
                 if !self.ready_to_rotate(file)? {
                     let _ = writeln!(self.log, "  skipped: generation unknown to cbscan");
@@ -434,6 +462,9 @@ impl Model {
                 let fresh = writer(&self.path(name));
                 let (old_generation, mut old_writer, mut old_lines) =
                     self.next_generation_at(file, fresh, 0);
+                if late_after > 0 {
+                    std::thread::sleep(Duration::from_millis(late_ms));
+                }
                 let mut late = String::new();
                 for _ in 0..late_after {
                     old_lines += 1;
