@@ -69,6 +69,15 @@ pub enum Error {
         message: String,
     },
 
+    /// A command (`cbscan run`) could not be started, or waited for.
+    #[error("{command}: {source}")]
+    Command {
+        /// The program as the user named it.
+        command: String,
+        #[source]
+        source: io::Error,
+    },
+
     /// A baseline (an earlier scan's JSON or JSON-lines output) could not be used.
     #[error("baseline {path}: {message}")]
     Baseline {

@@ -17,6 +17,8 @@
 //!   results back in order.
 //! - [`sink`]: the contract between a scan and its outputs: the events, [`sink::Report`],
 //!   [`sink::Tee`], and formatting on the workers.
+//! - [`follow`]: live inputs: files followed by name with `tail -F` semantics (rotation,
+//!   truncation, checkpoints), a command's output, bytes scanned as they arrive.
 //! - [`summary`]: counts that merge exactly, whatever order the parts arrive in, and their
 //!   serialised form (read back from JSON lines).
 //! - [`policy`]: filters and `--fail-on` resolved against a catalog; the verdict.

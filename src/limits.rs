@@ -110,3 +110,18 @@ pub const FOLLOW_SLICE: u64 = 8 << 20;
 /// How often `follow --state` saves where it stands while files keep changing (and at exit):
 /// what a crash can make it read again is at most this much of the logs' growth.
 pub const STATE_SAVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Size of one read of a followed file, and of each followed file's line buffer: a log grows by
+/// lines, not megabytes, between two looks, and a follow of hundreds of files keeps one buffer
+/// per file (a longer line is still scanned whole, in bounded memory, as any line is).
+pub const FOLLOW_BLOCK_SIZE: usize = 64 << 10;
+
+/// Size of one read from a child's pipe (`cbscan run`) or a live standard input. A pipe holds
+/// 64 KiB on Linux, so a read rarely returns more; each read is passed through and scanned at
+/// once, so a larger buffer would only cost memory.
+pub const STREAM_READ: usize = 64 << 10;
+
+/// Reads of a child's pipes or a live standard input waiting to be scanned. When the scan
+/// falls behind, the readers wait (and so does the writer, as in any pipeline) instead of
+/// piling up the stream in memory: at most this many times [`STREAM_READ`], 1 MiB.
+pub const STREAM_READS_IN_FLIGHT: usize = 16;

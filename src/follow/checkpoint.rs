@@ -6,10 +6,8 @@
 //! half of one. The caller saves only after its output is flushed, so a saved offset never
 //! runs ahead of what was printed: after a crash a line may be printed again, never lost.
 //!
-//! Codes are saved by name, so a state file outlives a catalog change (a code no longer known
-//! is dropped from the counts, with the rest kept).
+//! Counts are saved as a summary keyed by code name (the JSON-lines summary's form).
 
-use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,8 +18,8 @@ use super::track::{FileKey, Head};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::scan::Resume;
-use crate::summary::wire::Data;
-use crate::summary::{CodeCounts, Counts};
+use crate::summary::wire::{Data, WireSummary};
+use crate::summary::{Counts, Summary};
 
 /// Version of the state file's layout.
 pub const STATE_VERSION: u32 = 1;
@@ -45,8 +43,8 @@ pub struct NameState {
     /// Files rotated away from the name and still being read.
     #[serde(default)]
     pub draining: Vec<FileState>,
-    /// Counts so far, over every file read under the name.
-    pub counts: SavedCounts,
+    /// Counts so far, over every file read under the name, as a summary keyed by code name.
+    pub counts: WireSummary,
 }
 
 /// Where one file was read to: its identity and the line scanner's state, without the bytes
@@ -154,78 +152,16 @@ impl FileState {
     }
 }
 
-/// [`Counts`] by code name.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct SavedCounts {
-    /// Files read to their end.
-    pub files: u64,
-    /// Bytes read.
-    pub bytes: u64,
-    /// Lines read.
-    pub lines: u64,
-    /// Hits.
-    pub hits: u64,
-    /// Lines with hits.
-    pub lines_with_hits: u64,
-    /// Read errors.
-    pub errors: u64,
-    /// Hits and lines per code.
-    pub by_code: BTreeMap<String, [u64; 2]>,
-    /// Lines holding a generic code and a specific one: `[generic, specific, lines]`.
-    pub together: Vec<(String, String, u64)>,
+/// `counts` as a state file keeps them.
+pub fn save_counts(catalog: &Catalog, counts: &Counts) -> WireSummary {
+    let mut summary = Summary::new(catalog.codes().len());
+    summary.add_counts(counts);
+    summary.to_wire(catalog, false)
 }
 
-impl SavedCounts {
-    /// `counts`, by code name.
-    pub fn new(catalog: &Catalog, counts: &Counts) -> SavedCounts {
-        let name = |code: usize| catalog.code(code).code.clone();
-        SavedCounts {
-            files: counts.files,
-            bytes: counts.bytes,
-            lines: counts.lines,
-            hits: counts.hits,
-            lines_with_hits: counts.lines_with_hits,
-            errors: counts.errors,
-            by_code: counts
-                .by_code
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.hits > 0 || c.lines > 0)
-                .map(|(code, c)| (name(code), [c.hits, c.lines]))
-                .collect(),
-            together: counts
-                .together
-                .iter()
-                .map(|(&(g, s), &n)| (name(g), name(s), n))
-                .collect(),
-        }
-    }
-
-    /// The counts for `catalog` (codes it does not know are dropped).
-    pub fn counts(&self, catalog: &Catalog) -> Counts {
-        let mut counts = Counts::new(catalog.codes().len());
-        counts.files = self.files;
-        counts.bytes = self.bytes;
-        counts.lines = self.lines;
-        counts.hits = self.hits;
-        counts.lines_with_hits = self.lines_with_hits;
-        counts.errors = self.errors;
-        for (name, [hits, lines]) in &self.by_code {
-            if let Some(code) = catalog.code_index(name) {
-                counts.by_code[code] = CodeCounts {
-                    hits: *hits,
-                    lines: *lines,
-                };
-            }
-        }
-        for (generic, specific, n) in &self.together {
-            if let (Some(g), Some(s)) = (catalog.code_index(generic), catalog.code_index(specific))
-            {
-                counts.together.insert((g, s), *n);
-            }
-        }
-        counts
-    }
+/// Counts a state file kept, for `catalog` (which must know their codes).
+pub fn load_counts(catalog: &Catalog, saved: &WireSummary) -> Result<Counts> {
+    Ok(Summary::from_wire(saved.clone(), catalog)?.total().clone())
 }
 
 impl State {
@@ -326,7 +262,7 @@ mod tests {
                 path: Data::from_bytes(b"logs/app.log"),
                 current: Some(FileState::new(&catalog, key, head, &resume)),
                 draining: Vec::new(),
-                counts: SavedCounts::new(&catalog, counts),
+                counts: save_counts(&catalog, counts),
             }],
         };
         let dir = tempfile::tempdir().expect("temporary folder");
@@ -335,7 +271,10 @@ mod tests {
         let loaded = State::load(&path).expect("loads").expect("exists");
         assert_eq!(loaded, state);
         let name = &loaded.names[0];
-        assert_eq!(name.counts.counts(&catalog), *counts);
+        assert_eq!(
+            load_counts(&catalog, &name.counts).expect("known codes"),
+            *counts
+        );
         let file = name.current.as_ref().expect("saved");
         assert_eq!((file.key(), file.head()), (key, head));
         assert_eq!(file.resume(&catalog, Vec::new()), resume);

@@ -1,5 +1,5 @@
 //! Following live inputs: files by name with `tail -F` semantics ([`Follower`]), and a
-//! command's output (`command`). Both scan bytes as they arrive with [`live::LiveScan`] and
+//! command's output ([`command`]). Both scan bytes as they arrive with [`live::LiveScan`] and
 //! hand hits to the same sinks as `scan`.
 //!
 //! - `track`: what happened to a name between two looks (pure: rotation, truncation,
@@ -13,6 +13,7 @@
 //! the flush, so that a saved place never runs ahead of what was printed.
 
 pub mod checkpoint;
+pub mod command;
 pub mod live;
 mod name;
 pub mod track;
@@ -22,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-use checkpoint::{NameState, SavedCounts, State, STATE_VERSION};
+use checkpoint::{load_counts, save_counts, NameState, State, STATE_VERSION};
 use name::{Ctx, Name};
 pub use watch::Control;
 use watch::{folder_of, is_glob, Watch};
@@ -89,9 +90,7 @@ pub struct FollowEnd {
 
 /// Follows files by name. See the module documentation.
 pub struct Follower<'s> {
-    scanner: &'s Scanner,
-    catalog: &'s Catalog,
-    options: FollowOptions,
+    env: Env<'s>,
     targets: Vec<Target>,
     names: Vec<Name<'s>>,
     control: Sender<Control>,
@@ -100,7 +99,29 @@ pub struct Follower<'s> {
     /// Why filesystem events are not used, if they are not.
     pub watch_error: Option<String>,
     saved: Option<State>,
+}
+
+/// What every name is read with.
+struct Env<'s> {
+    scanner: &'s Scanner,
+    catalog: &'s Catalog,
+    options: FollowOptions,
+    /// The read buffer, shared by every file.
     buf: Vec<u8>,
+}
+
+impl<'s> Env<'s> {
+    /// What an operation on a name needs, now.
+    fn ctx<'a>(&'a mut self, sink: &'a mut dyn Sink) -> Ctx<'a, 's> {
+        Ctx {
+            scanner: self.scanner,
+            catalog: self.catalog,
+            options: &self.options,
+            sink,
+            buf: &mut self.buf,
+            now: Instant::now(),
+        }
+    }
 }
 
 impl<'s> Follower<'s> {
@@ -125,6 +146,17 @@ impl<'s> Follower<'s> {
             Some(path) => State::load(path)?,
             None => None,
         };
+        if let (Some(state), Some(path)) = (&saved, &options.state) {
+            for name in &state.names {
+                load_counts(catalog, &name.counts).map_err(|e| Error::State {
+                    path: path.clone(),
+                    message: format!(
+                        "{e}: it was made with another catalog; use that one, or delete it to \
+                         start over"
+                    ),
+                })?;
+            }
+        }
         let (control, wakes) = channel();
         let (watch, watch_error) = if options.watch {
             match Watch::new(control.clone()) {
@@ -135,9 +167,12 @@ impl<'s> Follower<'s> {
             (None, None)
         };
         Ok(Follower {
-            scanner,
-            catalog,
-            options,
+            env: Env {
+                scanner,
+                catalog,
+                options,
+                buf: Vec::new(),
+            },
             targets,
             names: Vec::new(),
             control,
@@ -145,7 +180,6 @@ impl<'s> Follower<'s> {
             watch,
             watch_error,
             saved,
-            buf: Vec::new(),
         })
     }
 
@@ -170,7 +204,7 @@ impl<'s> Follower<'s> {
             let first = if more {
                 self.wakes.try_recv().ok()
             } else {
-                match self.wakes.recv_timeout(self.options.poll_interval) {
+                match self.wakes.recv_timeout(self.env.options.poll_interval) {
                     Ok(control) => Some(control),
                     Err(RecvTimeoutError::Timeout) => Some(Control::Wake { names: true }),
                     Err(RecvTimeoutError::Disconnected) => Some(Control::Stop),
@@ -185,7 +219,7 @@ impl<'s> Follower<'s> {
                 }
             }
             let now = Instant::now();
-            if names || now.duration_since(last_names) >= self.options.poll_interval {
+            if names || now.duration_since(last_names) >= self.env.options.poll_interval {
                 last_names = now;
                 if let Err(e) = self.find_names(sink, false) {
                     stopped = Some(e);
@@ -217,7 +251,7 @@ impl<'s> Follower<'s> {
             if stop {
                 break;
             }
-            if self.options.state.is_some()
+            if self.env.options.state.is_some()
                 && now.duration_since(last_save) >= STATE_SAVE_INTERVAL
                 && self.state_mark() != saved_mark
             {
@@ -256,15 +290,11 @@ impl<'s> Follower<'s> {
                 if !self.is_target(&path) {
                     continue;
                 }
-                let index = self.add_name(&path, saved.counts.counts(self.catalog));
-                let mut ctx = Ctx {
-                    scanner: self.scanner,
-                    catalog: self.catalog,
-                    options: &self.options,
-                    sink: &mut *sink,
-                    buf: &mut self.buf,
-                    now: Instant::now(),
-                };
+                // Checked when the state was read.
+                let counts = load_counts(self.env.catalog, &saved.counts)
+                    .unwrap_or_else(|_| self.env.scanner.new_summary().total().clone());
+                let index = self.add_name(&path, counts);
+                let mut ctx = self.env.ctx(&mut *sink);
                 self.names[index].restore(&mut ctx, saved.current.as_ref(), &saved.draining)?;
             }
         }
@@ -321,7 +351,7 @@ impl<'s> Follower<'s> {
                 .iter()
                 .any(|n| n.info.path.as_deref() == Some(&path))
             {
-                let counts = self.scanner.new_summary().total().clone();
+                let counts = self.env.scanner.new_summary().total().clone();
                 self.add_name(&path, counts);
             }
         }
@@ -348,14 +378,7 @@ impl<'s> Follower<'s> {
 
     /// Looks at every name, reading what is new. Returns whether one had more than a slice.
     fn look(&mut self, sink: &mut dyn Sink, at_startup: bool) -> std::io::Result<bool> {
-        let mut ctx = Ctx {
-            scanner: self.scanner,
-            catalog: self.catalog,
-            options: &self.options,
-            sink,
-            buf: &mut self.buf,
-            now: Instant::now(),
-        };
+        let mut ctx = self.env.ctx(sink);
         let mut more = false;
         for name in &mut self.names {
             more |= name.look(&mut ctx, at_startup)?;
@@ -374,7 +397,7 @@ impl<'s> Follower<'s> {
 
     /// The summary so far: every name that was read, in the order they were first read.
     fn summary(&self) -> Summary {
-        let mut summary = self.scanner.new_summary();
+        let mut summary = self.env.scanner.new_summary();
         for name in self.names.iter().filter(|n| n.begun) {
             let mut counts = name.counts.clone();
             counts.add_file();
@@ -389,19 +412,12 @@ impl<'s> Follower<'s> {
     }
 
     fn save_state(&mut self, sink: &mut dyn Sink) -> std::result::Result<(), StateFailure> {
-        let Some(path) = self.options.state.clone() else {
+        let Some(path) = self.env.options.state.clone() else {
             return Ok(());
         };
         let mut names = Vec::new();
         {
-            let mut ctx = Ctx {
-                scanner: self.scanner,
-                catalog: self.catalog,
-                options: &self.options,
-                sink: &mut *sink,
-                buf: &mut self.buf,
-                now: Instant::now(),
-            };
+            let mut ctx = self.env.ctx(&mut *sink);
             for name in self.names.iter_mut().filter(|n| n.begun) {
                 let (current, draining) = name.save(&mut ctx).map_err(StateFailure::Sink)?;
                 names.push((name.info.path_bytes().into_owned(), current, draining));
@@ -418,7 +434,7 @@ impl<'s> Follower<'s> {
                     path: Data::from_bytes(&path),
                     current,
                     draining,
-                    counts: SavedCounts::new(self.catalog, &name.counts),
+                    counts: save_counts(self.env.catalog, &name.counts),
                 })
                 .collect(),
         };
@@ -431,18 +447,11 @@ impl<'s> Follower<'s> {
         sink: &mut dyn Sink,
         started: Instant,
     ) -> (Summary, Option<std::io::Error>, Option<Error>) {
-        let keep = self.options.state.is_some();
+        let keep = self.env.options.state.is_some();
         let mut error = None;
         let mut state_error = None;
         {
-            let mut ctx = Ctx {
-                scanner: self.scanner,
-                catalog: self.catalog,
-                options: &self.options,
-                sink: &mut *sink,
-                buf: &mut self.buf,
-                now: Instant::now(),
-            };
+            let mut ctx = self.env.ctx(&mut *sink);
             for name in &mut self.names {
                 if let Err(e) = name.stop(&mut ctx, keep) {
                     error.get_or_insert(e);

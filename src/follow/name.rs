@@ -249,8 +249,8 @@ impl<'s> Name<'s> {
             ctx,
             FollowEvent::Truncated,
             &format!(
-                "was cut below the {read} bytes read (copytruncate?){recovered}; reading it \
-                 again from its start"
+                "was cut below the {read} bytes read (copytruncate), or replaced by a new file \
+                 that got its inode{recovered}; reading it from its start"
             ),
         )?;
         self.open(ctx, false)?;
@@ -320,20 +320,15 @@ impl<'s> Name<'s> {
         Ok(more)
     }
 
-    /// Ends following: reads what there is, and ends every scan — or, when `keep` (a state
-    /// is saved), keeps the scans' places for the next run and returns them.
-    pub fn stop(
-        &mut self,
-        ctx: &mut Ctx<'_, 's>,
-        keep: bool,
-    ) -> io::Result<Option<(Option<FileState>, Vec<FileState>)>> {
+    /// Ends following: reads what there is, and ends every scan — unless `keep` (a state is
+    /// saved): the files are then left where they are, for [`Name::save`] and the next run.
+    pub fn stop(&mut self, ctx: &mut Ctx<'_, 's>, keep: bool) -> io::Result<()> {
         if let Some(reading) = &mut self.current {
             reading.size = reading.file.metadata()?.len();
             while reading.read(ctx, &self.info, &mut self.counts)? {}
         }
         if keep {
-            let saved = self.save(ctx)?;
-            return Ok(Some(saved));
+            return Ok(());
         }
         self.drain(ctx, true)?;
         if let Some(reading) = self.current.take() {
@@ -345,7 +340,7 @@ impl<'s> Name<'s> {
                 )?;
             }
         }
-        Ok(None)
+        Ok(())
     }
 
     /// The places of the current file and of those being drained, for a state file.
@@ -486,10 +481,22 @@ impl<'s> Reading<'s> {
         info: &InputInfo,
         counts: &mut Counts,
     ) -> io::Result<bool> {
-        let mut budget = FOLLOW_SLICE;
+        let budget = FOLLOW_SLICE;
         if ctx.buf.len() < crate::limits::BLOCK_SIZE {
             ctx.buf.resize(crate::limits::BLOCK_SIZE, 0);
         }
+        let more = self.read_slice(ctx, info, counts, budget)?;
+        self.grow_head();
+        Ok(more)
+    }
+
+    fn read_slice(
+        &mut self,
+        ctx: &mut Ctx<'_, 's>,
+        info: &InputInfo,
+        counts: &mut Counts,
+        mut budget: u64,
+    ) -> io::Result<bool> {
         while budget > 0 {
             let want = (ctx.buf.len() as u64).min(budget) as usize;
             let n = match self.file.read_at(&mut ctx.buf[..want], self.offset) {
@@ -506,6 +513,20 @@ impl<'s> Reading<'s> {
             self.scan.feed(&ctx.buf[..n], info, counts, ctx.sink)?;
         }
         Ok(true)
+    }
+
+    /// Fingerprints at least what was read (up to [`HEAD_BYTES`]): a file that was short, even
+    /// empty, when it was opened must not keep a fingerprint that any file matches.
+    fn grow_head(&mut self) {
+        if !self.head.can_grow(self.offset) {
+            return;
+        }
+        if let Ok(bytes) = read_head(&self.file, self.offset) {
+            let len = self.head.len as usize;
+            if bytes.len() >= len && Head::of(&bytes[..len]) == self.head {
+                self.head = Head::of(&bytes);
+            }
+        }
     }
 
     /// Whether the first bytes still match the fingerprint (taking a longer one while the file
@@ -569,7 +590,7 @@ fn matches_head(file: &File, head: Head) -> bool {
 /// so that a line being written when following starts is reported whole. A last line longer
 /// than a block starts at the end.
 fn last_line_start(file: &File, size: u64) -> io::Result<u64> {
-    let from = size.saturating_sub(crate::limits::BLOCK_SIZE as u64);
+    let from = size.saturating_sub(crate::limits::FOLLOW_BLOCK_SIZE as u64);
     let mut tail = vec![0; (size - from) as usize];
     file.read_exact_at(&mut tail, from)?;
     Ok(match memchr::memrchr(b'\n', &tail) {
@@ -602,6 +623,10 @@ fn count_lines(file: &File, offset: u64, buf: &mut Vec<u8>) -> io::Result<u64> {
 /// Beside `path`, another file whose first bytes match `head` and that holds more than `read`
 /// bytes: the copy `copytruncate` made of the file before cutting it. The newest one wins.
 fn find_copy(path: &Path, key: FileKey, head: Head, read: u64) -> Option<(PathBuf, File)> {
+    if head.len == 0 {
+        // Nothing was read to recognise a copy by (and nothing read, nothing to go on from).
+        return None;
+    }
     siblings(path)
         .filter(|(_, meta)| key_of(meta) != key && meta.len() > read)
         .filter_map(|(p, meta)| {

@@ -36,15 +36,15 @@ impl AddAssign for CodeCounts {
 /// scanner's hot path is an array increment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
-    pub(crate) files: u64,
-    pub(crate) bytes: u64,
-    pub(crate) lines: u64,
-    pub(crate) hits: u64,
-    pub(crate) lines_with_hits: u64,
-    pub(crate) errors: u64,
-    pub(crate) by_code: Vec<CodeCounts>,
+    files: u64,
+    bytes: u64,
+    lines: u64,
+    hits: u64,
+    lines_with_hits: u64,
+    errors: u64,
+    by_code: Vec<CodeCounts>,
     /// Lines on which a generic code (first) and a specific code (second) were both seen.
-    pub(crate) together: BTreeMap<(CodeId, CodeId), u64>,
+    together: BTreeMap<(CodeId, CodeId), u64>,
 }
 
 impl Counts {

@@ -1,7 +1,7 @@
 //! The `cbscan` binary: clap definitions ([`args`]) resolved into a plain [`config::Config`],
 //! one module per subcommand ([`cmd`]), exit statuses ([`exit`]) and terminal concerns
-//! ([`terminal`]), and what changes inside GitHub Actions ([`actions`]). The engine is the
-//! library.
+//! ([`terminal`]), what changes inside GitHub Actions ([`actions`]), and signals ([`signals`],
+//! [`stdin`]). The engine is the library.
 
 mod actions;
 mod args;
@@ -9,6 +9,7 @@ mod cmd;
 mod config;
 mod exit;
 mod signals;
+mod stdin;
 mod terminal;
 
 use std::io::{self, Write};

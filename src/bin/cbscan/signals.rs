@@ -31,7 +31,6 @@ pub fn on_stop(stop: impl Fn(i32) + Send + 'static) -> io::Result<()> {
 }
 
 /// The name of signal `number`, for messages (`SIGKILL`), or its number.
-#[allow(dead_code)] // for `cbscan run`, which reports the signal that killed its command
 pub fn name(number: i32) -> String {
     signal_hook::low_level::signal_name(number)
         .map_or_else(|| format!("signal {number}"), str::to_string)

@@ -18,6 +18,12 @@ use crate::args::ColorChoice;
 /// Whether to colour stdout: `--color`, then `NO_COLOR` (off), `CLICOLOR_FORCE` (on), then
 /// whether stdout is a terminal that is not `TERM=dumb`.
 pub fn use_color(choice: ColorChoice) -> bool {
+    use_color_on(choice, io::stdout().is_terminal())
+}
+
+/// Whether to colour an output that is a terminal or not (`terminal`), as [`use_color`]
+/// decides for stdout.
+pub fn use_color_on(choice: ColorChoice, terminal: bool) -> bool {
     let set = |name: &str| env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
     match choice {
         ColorChoice::Always => true,
@@ -28,7 +34,7 @@ pub fn use_color(choice: ColorChoice) -> bool {
             } else if set("CLICOLOR_FORCE") {
                 true
             } else {
-                io::stdout().is_terminal() && env::var_os("TERM").is_none_or(|t| t != "dumb")
+                terminal && env::var_os("TERM").is_none_or(|t| t != "dumb")
             }
         }
     }

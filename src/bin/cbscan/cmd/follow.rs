@@ -10,21 +10,21 @@ use anyhow::bail;
 use cbscan::catalog::Catalog;
 use cbscan::follow::{Control, FollowOptions, Follower};
 use cbscan::input::FileId;
-use cbscan::report::{new_report, Context, Format, Report, ReportOptions, Show};
+use cbscan::limits::FOLLOW_BLOCK_SIZE;
+use cbscan::report::{new_report, Context, Format, Report, ReportOptions, ReportSpec, Show};
 use cbscan::scan::{ScanOptions, Scanner};
 use cbscan::sink::Tee;
 use cbscan::Matcher;
 
 use crate::actions::{in_github_actions, Defuse};
 use crate::args::FollowArgs;
-use crate::cmd::scan::{generic_warning_on_stderr, open_report_files};
+use crate::cmd::scan::{
+    generic_warning_on_stderr, open_report_files, report_outcomes, step_summary_path, STDOUT,
+};
 use crate::config::{check_base_dir, check_reports, default_base_dir, filter_and_policy};
 use crate::exit;
 use crate::signals;
 use crate::terminal::{print_error, stdout_width, stdout_writer, use_color};
-
-/// Where standard output's report says it goes, in messages.
-const STDOUT: &str = "standard output";
 
 /// The formats that can be written as hits arrive.
 pub fn check_live_format(format: Format, command: &str) -> anyhow::Result<()> {
@@ -56,6 +56,7 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
     let (filter, policy) = filter_and_policy(catalog, &args.filters)?;
     let options = ScanOptions {
         threads,
+        block_size: FOLLOW_BLOCK_SIZE,
         ..ScanOptions::default()
     };
     let scanner = Scanner::new(catalog, Matcher::new(catalog), filter, options)?;
@@ -67,7 +68,15 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
     };
     let mut outputs: Vec<FileId> = Vec::new();
     let mut reports: Vec<Box<dyn Report + '_>> = Vec::new();
-    match open_report_files(&args.reports, context, &mut outputs) {
+    let mut files = args.reports.clone();
+    // As `scan --format github` does: the job summary gets the Markdown report.
+    if let Some(path) = step_summary_path((!args.quiet).then_some(args.format), &files) {
+        files.push(ReportSpec {
+            format: Format::Markdown,
+            path,
+        });
+    }
+    match open_report_files(&files, context, &mut outputs) {
         Ok(opened) => reports.extend(opened),
         Err(status) => return Ok(status),
     }
@@ -127,19 +136,25 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
         tick(every, control);
     }
 
+    if io::stderr().is_terminal() && !args.quiet {
+        // Like the stdin hint of `scan`: a person should know it is working, and how it ends.
+        let from = if args.from_start {
+            "their start"
+        } else {
+            "their end"
+        };
+        print_error(&format!(
+            "following {} (files there now from {from}); Ctrl-C stops and prints the summary",
+            args.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     let mut tee = Tee::new(reports);
     let end = follower.run(&mut tee);
-    let mut output_failed = false;
-    let mut stdout_closed = false;
-    for (destination, error) in tee.outcomes() {
-        let Some(error) = error else { continue };
-        if destination == STDOUT && error.kind() == io::ErrorKind::BrokenPipe {
-            stdout_closed = true;
-            continue;
-        }
-        print_error(&format!("writing {destination}: {error}"));
-        output_failed = true;
-    }
+    let (mut output_failed, stdout_closed) = report_outcomes(&tee);
     if let Some(error) = &end.stopped {
         if error.kind() != io::ErrorKind::BrokenPipe && !output_failed {
             print_error(&format!("following stopped: {error}"));

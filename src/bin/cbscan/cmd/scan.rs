@@ -24,7 +24,7 @@ use crate::exit;
 use crate::terminal::{print_error, stdout_width, stdout_writer, use_color, CliSink, Progress};
 
 /// Where standard output's report says it goes, in messages.
-const STDOUT: &str = "standard output";
+pub const STDOUT: &str = "standard output";
 
 pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
     let ScanConfig {
@@ -168,20 +168,11 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
         Some(s) if s.format == Format::Human => Progress::for_terminal(s.show.hits),
         _ => None,
     };
+    // Ctrl-C on a stdin that never ends by itself prints the summary instead of losing it.
+    crate::stdin::stoppable(&mut sources);
     let mut tee = Tee::new(reports);
     let summary = scan_into(&scanner, sources, &mut tee, progress);
-    let mut output_failed = false;
-    let mut stdout_closed = false;
-    for (destination, error) in tee.outcomes() {
-        let Some(error) = error else { continue };
-        // A closed stdout is not an error: the reader has what it wanted (`| head`).
-        if destination == STDOUT && error.kind() == io::ErrorKind::BrokenPipe {
-            stdout_closed = true;
-            continue;
-        }
-        print_error(&format!("writing {destination}: {error}"));
-        output_failed = true;
-    }
+    let (output_failed, stdout_closed) = report_outcomes(&tee);
     // The advice reaches a person even when the summary that carries it was not printed, or
     // went to a reader that had gone (`| head`).
     if stdout.is_some() && (!stdout_shows_summary || stdout_closed) {
@@ -238,9 +229,26 @@ pub fn open_report_files<'a>(
     Ok(reports)
 }
 
+/// How the reports fared: whether one failed to write (told on stderr), and whether standard
+/// output was closed by its reader (`| head`), which is not an error.
+pub fn report_outcomes(tee: &Tee<'_>) -> (bool, bool) {
+    let mut output_failed = false;
+    let mut stdout_closed = false;
+    for (destination, error) in tee.outcomes() {
+        let Some(error) = error else { continue };
+        if destination == STDOUT && error.kind() == io::ErrorKind::BrokenPipe {
+            stdout_closed = true;
+            continue;
+        }
+        print_error(&format!("writing {destination}: {error}"));
+        output_failed = true;
+    }
+    (output_failed, stdout_closed)
+}
+
 /// Where `--format github` appends the job summary: `GITHUB_STEP_SUMMARY`, when set and not
 /// already the path of a `--report`.
-fn step_summary_path(format: Option<Format>, files: &[ReportSpec]) -> Option<PathBuf> {
+pub fn step_summary_path(format: Option<Format>, files: &[ReportSpec]) -> Option<PathBuf> {
     if format != Some(Format::Github) {
         return None;
     }
