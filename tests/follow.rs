@@ -675,6 +675,52 @@ fn state_resumes_exactly_where_it_stopped_even_across_a_rotation() {
 }
 
 #[test]
+fn state_reads_a_glob_match_that_appeared_while_stopped_from_its_start() {
+    // Files that appear later are read from byte 0; one that appeared while cbscan was stopped
+    // appeared later too (the run it resumes was already following the glob).
+    let dir = tempdir();
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).expect("logs");
+    fs::write(logs.join("a.log"), "a0 info\n").expect("a.log");
+    let args = ["--state", "follow.state", "logs/*.log"];
+    let mut follower = Follower::start(dir.path(), &args);
+    follower.wait_begin("logs/a.log");
+    let first = follower.stop();
+    assert_eq!(first.code, Some(0));
+
+    fs::write(logs.join("b.log"), "b1 SYS_ERR while stopped\n").expect("b.log");
+    append(&logs.join("a.log"), b"a1 DATABASE_TIMEOUT while stopped\n");
+    let mut follower = Follower::start(dir.path(), &args);
+    follower.wait_hit("a1 ");
+    follower.wait_for("the hit of the file that appeared while stopped", |r| {
+        !hits_with(r, "b1 ").is_empty()
+    });
+    let second = follower.stop();
+    assert_hits(&second.records, "b1 ", 1);
+    assert_eq!(hits_with(&second.records, "b1 ")[0]["line"], 1);
+    assert_eq!(second.summary()["hits"], 2);
+}
+
+#[test]
+fn state_reads_a_file_that_was_waited_for_and_appeared_while_stopped_from_its_start() {
+    let dir = tempdir();
+    let args = ["--state", "follow.state", "late.log"];
+    let mut follower = Follower::start(dir.path(), &args);
+    follower.wait_notice("late.log", "waiting");
+    let first = follower.stop();
+    assert_eq!(first.code, Some(0));
+
+    fs::write(dir.path().join("late.log"), "l1 SYS_ERR while stopped\n").expect("late.log");
+    let mut follower = Follower::start(dir.path(), &args);
+    follower.wait_for("the hit of the file that appeared while stopped", |r| {
+        !hits_with(r, "l1 ").is_empty()
+    });
+    let second = follower.stop();
+    assert_hits(&second.records, "l1 ", 1);
+    assert_eq!(second.summary()["hits"], 1);
+}
+
+#[test]
 fn a_line_torn_across_a_restart_is_reported_once_whole() {
     // With --state, the start of a line written before the stop is kept for the next run,
     // not reported cut at exit and then again whole.
