@@ -616,6 +616,37 @@ fn a_new_glob_match_is_followed_from_byte_zero() {
 }
 
 #[test]
+fn a_file_rotated_to_a_name_the_glob_also_matches_is_not_read_again() {
+    // `logs/*.log` matches both `app.log` and the name it is rotated to, `app-1.log`: the file
+    // there is the one already read (same device, inode and first bytes), not a new match.
+    let dir = tempdir();
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).expect("logs");
+    let log = logs.join("app.log");
+    fs::write(&log, "").expect("app.log");
+    let mut follower = Follower::start(dir.path(), &["--rotate-wait", "2s", "logs/*.log"]);
+    follower.wait_begin("logs/app.log");
+    let mut old = writer(&log);
+    write_to(&mut old, b"before SYS_ERR\n");
+    follower.wait_hit("before");
+    fs::rename(&log, logs.join("app-1.log")).expect("rotate");
+    write_to(&mut old, b"late DATABASE_TIMEOUT\n");
+    fs::write(&log, "new INVALID_PARAM\n").expect("new app.log");
+    follower.wait_hit("late");
+    follower.wait_hit("new");
+    // Later still, and a line in a file that really is new, to know the glob was looked at.
+    write_to(&mut old, b"later SERVER_TIMEOUT\n");
+    follower.wait_hit("later");
+    fs::write(logs.join("other.log"), "other SYS_ERR\n").expect("other.log");
+    follower.wait_hit("other");
+    let stopped = follower.stop();
+    for needle in ["before", "late ", "later", "new", "other"] {
+        assert_hits(&stopped.records, needle, 1);
+    }
+    assert_eq!(stopped.summary()["hits"], 5);
+}
+
+#[test]
 fn state_resumes_exactly_where_it_stopped_even_across_a_rotation() {
     let dir = tempdir();
     let log = dir.path().join("app.log");
