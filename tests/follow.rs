@@ -407,6 +407,35 @@ fn a_cut_file_rewritten_past_the_offset_is_told_by_its_first_bytes_after_a_resta
 }
 
 #[test]
+fn a_cut_file_rewritten_to_the_same_size_is_told_by_its_first_bytes() {
+    // copytruncate, then a line as long as the one read before, between two looks: the size
+    // is what it was, only the first bytes tell. (Log lines of one width are common.)
+    let dir = tempdir();
+    let log = dir.path().join("app.log");
+    fs::write(&log, "").expect("log");
+    let mut follower = Follower::start(
+        dir.path(),
+        &["--no-watch", "--poll-interval", "700ms", "app.log"],
+    );
+    follower.wait_begin("app.log");
+    append(&log, b"one SYS_ERR\n");
+    follower.wait_hit("one");
+    fs::copy(&log, dir.path().join("app.log.1")).expect("copy");
+    truncate(&log);
+    append(&log, b"two SYS_ERR\n");
+    follower.wait_hit("two");
+    let stopped = follower.stop();
+    assert_hits(&stopped.records, "one", 1);
+    assert_hits(&stopped.records, "two", 1);
+    assert_eq!(hits_with(&stopped.records, "two")[0]["line"], 1);
+    assert!(
+        notice_kinds(&stopped.records, "app.log").contains(&"truncated".to_string()),
+        "records:\n{}",
+        one_per_line(&stopped.records)
+    );
+}
+
+#[test]
 fn delete_and_recreate_reads_the_new_file_from_zero_even_on_a_reused_inode() {
     let dir = tempdir();
     let log = dir.path().join("app.log");
