@@ -35,6 +35,8 @@ use support::follow::*;
 
 /// The followed files.
 const FILES: [&str; 2] = ["a.log", "b.log"];
+/// Width of every line (without its newline) when lines are uniform.
+const UNIFORM_WIDTH: usize = 47;
 /// Codes written in lines (each matched alone: none is a prefix of another).
 const CODES: [&str; 3] = ["DATABASE_TIMEOUT", "SYS_ERR", "INVALID_PARAM"];
 
@@ -67,9 +69,11 @@ enum Op {
         late_after: usize,
         late_ms: u64,
     },
-    /// `cp F F.N`, truncate F to 0 (the writer keeps appending to F).
+    /// `cp F F.N`, truncate F to 0, and `rewrite` lines written at once (the writer keeps
+    /// appending to F).
     CopyTruncate {
         file: usize,
+        rewrite: usize,
     },
     /// `rm F`, a new F with `lines` lines.
     DeleteRecreate {
@@ -106,7 +110,7 @@ fn op() -> impl Strategy<Value = Op> {
                 late_ms,
             }
         ),
-        2 => file.clone().prop_map(|file| Op::CopyTruncate { file }),
+        2 => (file.clone(), 0..3usize).prop_map(|(file, rewrite)| Op::CopyTruncate { file, rewrite }),
         1 => (file.clone(), 0..3usize).prop_map(|(file, lines)| Op::DeleteRecreate { file, lines }),
         1 => (file, 1..3usize).prop_map(|(file, lines)| Op::AtomicReplace { file, lines }),
         1 => Just(Op::Stop),
@@ -156,6 +160,8 @@ struct Model {
     past: Vec<Value>,
     runs: usize,
     no_watch: bool,
+    /// Every line of the same width.
+    uniform: bool,
     /// What was done, for the failure message.
     log: String,
 }
@@ -163,7 +169,7 @@ struct Model {
 type Check = Result<(), TestCaseError>;
 
 impl Model {
-    fn new(no_watch: bool) -> Model {
+    fn new(no_watch: bool, uniform: bool) -> Model {
         let dir = tempfile::tempdir().expect("temporary folder");
         let mut model = Model {
             files: Vec::new(),
@@ -175,6 +181,7 @@ impl Model {
             past: Vec::new(),
             runs: 0,
             no_watch,
+            uniform,
             log: String::new(),
             dir,
         };
@@ -209,12 +216,21 @@ impl Model {
     fn make_line(&mut self, file: usize, generation: u64, line: u64, code: bool) -> String {
         self.next_id += 1;
         let id = self.next_id;
-        // Varying lengths, so sizes after a truncation or a replace rarely line up.
-        let pad = "x".repeat((id * 7 % 23) as usize);
         let f = &FILES[file][..1];
-        if code {
-            let code = CODES[(id % 3) as usize];
-            let text = format!("id={id:06} f={f} g={generation} {code} {pad}");
+        let code = code.then(|| CODES[(id % 3) as usize]);
+        let start = format!(
+            "id={id:06} f={f} g={generation} {} ",
+            code.unwrap_or("info")
+        );
+        // Lines of one width (as many logs have), so that a file cut and written again may
+        // have the size it had; else varying lengths, so sizes rarely line up.
+        let pad = if self.uniform {
+            UNIFORM_WIDTH.saturating_sub(start.len())
+        } else {
+            (id * 7 % 23) as usize
+        };
+        let text = format!("{start}{}", "x".repeat(pad));
+        if let Some(code) = code {
             self.written.insert(text.clone(), id);
             self.lines.insert(
                 id,
@@ -226,10 +242,8 @@ impl Model {
                     required: true,
                 },
             );
-            text + "\n"
-        } else {
-            format!("id={id:06} f={f} g={generation} info {pad}\n")
         }
+        text + "\n"
     }
 
     /// Lines for the current generation of `file` (its line count is advanced).
@@ -472,7 +486,7 @@ impl Model {
                 }
                 write_to(&mut old_writer, late.as_bytes());
             }
-            Op::CopyTruncate { file } => {
+            Op::CopyTruncate { file, rewrite } => {
                 if !self.ready_to_rotate(file)? {
                     let _ = writeln!(self.log, "  skipped: generation unknown to cbscan");
                     return Ok(());
@@ -488,6 +502,9 @@ impl Model {
                     .try_clone()
                     .expect("duplicate the writer");
                 self.next_generation_at(file, same, 0);
+                // The writer goes on at once.
+                let text = self.lines_for(file, &vec![true; rewrite]);
+                write_to(&mut self.files[file].writer, text.as_bytes());
             }
             Op::DeleteRecreate { file, lines } => {
                 if !self.ready_to_rotate(file)? {
@@ -706,11 +723,15 @@ proptest! {
     #[test]
     fn every_line_with_a_code_is_reported_exactly_once_in_order(
         no_watch in prop::bool::weighted(0.25),
+        uniform in prop::bool::weighted(0.3),
         initial in initial(),
         ops in prop::collection::vec(op(), 1..20),
     ) {
-        let mut model = Model::new(no_watch);
-        let _ = writeln!(model.log, "no_watch: {no_watch}, initial lines: {initial:?}");
+        let mut model = Model::new(no_watch, uniform);
+        let _ = writeln!(
+            model.log,
+            "no_watch: {no_watch}, uniform: {uniform}, initial lines: {initial:?}"
+        );
         for (file, lines) in initial.iter().enumerate() {
             let text = model.lines_for(file, lines);
             write_to(&mut model.files[file].writer, text.as_bytes());
@@ -726,7 +747,7 @@ proptest! {
 /// The model's own bookkeeping, without cbscan: generations and line numbers.
 #[test]
 fn the_model_numbers_lines_per_generation() {
-    let mut model = Model::new(false);
+    let mut model = Model::new(false, false);
     let text = model.lines_for(0, &[true, false, true]);
     assert_eq!(text.lines().count(), 3);
     let ids: Vec<u64> = model.lines.keys().copied().collect();
