@@ -29,8 +29,20 @@ pub const STATE_VERSION: u32 = 1;
 pub struct State {
     /// [`STATE_VERSION`] when written.
     pub cbscan_follow_state: u32,
+    /// When it was saved (nanoseconds since the Unix epoch): a file beside a followed name
+    /// written after this held the name while cbscan was stopped.
+    #[serde(default)]
+    pub saved_at: Option<u128>,
     /// Each followed name, in the order they were first followed.
     pub names: Vec<NameState>,
+}
+
+impl State {
+    /// `saved_at` as a time.
+    pub fn saved_time(&self) -> Option<std::time::SystemTime> {
+        let nanos = u64::try_from(self.saved_at?).ok()?;
+        Some(std::time::UNIX_EPOCH + std::time::Duration::from_nanos(nanos))
+    }
 }
 
 /// One followed name.
@@ -258,6 +270,7 @@ mod tests {
         let head = Head::of(b"x FUNCTIONS");
         let state = State {
             cbscan_follow_state: STATE_VERSION,
+            saved_at: Some(1),
             names: vec![NameState {
                 path: Data::from_bytes(b"logs/app.log"),
                 current: Some(FileState::new(&catalog, key, head, &resume)),

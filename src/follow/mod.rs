@@ -31,7 +31,7 @@ use watch::{folder_of, is_glob, Watch};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::input::FileId;
-use crate::limits::STATE_SAVE_INTERVAL;
+use crate::limits::{STATE_SAVE_INTERVAL, WAKE_COALESCE};
 use crate::scan::{InputStats, Scanner};
 use crate::sink::{InputEnd, InputInfo, ScanDone, Sink};
 use crate::summary::wire::Data;
@@ -205,6 +205,11 @@ impl<'s> Follower<'s> {
                 self.wakes.try_recv().ok()
             } else {
                 match self.wakes.recv_timeout(self.env.options.poll_interval) {
+                    Ok(control @ Control::Wake { .. }) => {
+                        // A writer's burst is many events: one look after it, not one each.
+                        std::thread::sleep(WAKE_COALESCE);
+                        Some(control)
+                    }
                     Ok(control) => Some(control),
                     Err(RecvTimeoutError::Timeout) => Some(Control::Wake { names: true }),
                     Err(RecvTimeoutError::Disconnected) => Some(Control::Stop),
@@ -295,7 +300,12 @@ impl<'s> Follower<'s> {
                     .unwrap_or_else(|_| self.env.scanner.new_summary().total().clone());
                 let index = self.add_name(&path, counts);
                 let mut ctx = self.env.ctx(&mut *sink);
-                self.names[index].restore(&mut ctx, saved.current.as_ref(), &saved.draining)?;
+                self.names[index].restore(
+                    &mut ctx,
+                    saved.current.as_ref(),
+                    &saved.draining,
+                    state.saved_time(),
+                )?;
             }
         }
         self.find_names(sink, true)?;
@@ -427,6 +437,10 @@ impl<'s> Follower<'s> {
         sink.flush().map_err(StateFailure::Sink)?;
         let state = State {
             cbscan_follow_state: STATE_VERSION,
+            saved_at: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_nanos()),
             names: names
                 .into_iter()
                 .zip(self.names.iter().filter(|n| n.begun))

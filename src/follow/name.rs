@@ -12,7 +12,7 @@ use std::fs::{self, File};
 use std::io;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use super::checkpoint::FileState;
 use super::live::LiveScan;
@@ -265,7 +265,7 @@ impl<'s> Name<'s> {
         };
         let meta = old.file.metadata()?;
         let (event, what) = match (meta.nlink() > 0, gone) {
-            (true, true) => (FollowEvent::Removed, "was renamed away"),
+            (true, true) => (FollowEvent::Rotated, "was renamed away"),
             (false, true) => (FollowEvent::Removed, "was deleted"),
             (true, false) => (
                 FollowEvent::Rotated,
@@ -364,22 +364,59 @@ impl<'s> Name<'s> {
         Ok((current, draining))
     }
 
-    /// Picks up where a saved state left the name's files: the file under the name if it is
-    /// still the one read, else the file found beside it with the same identity (rotated while
-    /// cbscan was stopped), else a copy of it (`copytruncate`). What cannot be found is told.
+    /// Picks up where a saved state left the name's files, and reads what the name held while
+    /// cbscan was stopped:
+    /// - each file read before is found by its identity (at the name, or renamed beside it)
+    ///   and read on from where it was left; one cut meanwhile (`copytruncate`) is read on in
+    ///   its copy (found by its first bytes), and what it got after the cut from its start;
+    /// - a file beside the name that was written after the state was saved and is none of
+    ///   those (it held the name only while cbscan was stopped: two rotations) is read whole;
+    /// - what cannot be found is told (`lost`).
+    ///
+    /// Older files are read first: those saved as rotated away, the one saved as current, then
+    /// the files written meanwhile by age, then the file under the name.
     pub fn restore(
         &mut self,
         ctx: &mut Ctx<'_, 's>,
         current: Option<&FileState>,
         draining: &[FileState],
+        saved_at: Option<SystemTime>,
     ) -> io::Result<()> {
         self.restored = true;
         self.begin(ctx)?;
-        for saved in draining {
-            self.restore_one(ctx, saved, false)?;
+        let mut taken: Vec<FileKey> = Vec::new();
+        for saved in draining.iter().chain(current) {
+            self.restore_one(ctx, saved, &mut taken)?;
         }
-        if let Some(saved) = current {
-            self.restore_one(ctx, saved, true)?;
+        let Some(saved_at) = saved_at else {
+            return Ok(());
+        };
+        let path = self.path().to_path_buf();
+        let at_name = fs::metadata(&path).ok().map(|m| key_of(&m));
+        let mut missed: Vec<(SystemTime, PathBuf, fs::Metadata)> = siblings(&path)
+            .filter(|(p, meta)| {
+                let key = key_of(meta);
+                is_rotation_of(&path, p)
+                    && !taken.contains(&key)
+                    && at_name != Some(key)
+                    && meta.modified().is_ok_and(|m| m > saved_at)
+            })
+            .filter_map(|(p, meta)| Some((meta.modified().ok()?, p, meta)))
+            .collect();
+        missed.sort_by_key(|(modified, _, _)| *modified);
+        for (_, found, _) in missed {
+            let Ok(file) = File::open(&found) else {
+                continue;
+            };
+            self.drain_whole(ctx, file)?;
+            self.tell(
+                ctx,
+                FollowEvent::Rotated,
+                &format!(
+                    "{} had this name while cbscan was stopped: read from its start",
+                    found.display()
+                ),
+            )?;
         }
         Ok(())
     }
@@ -388,70 +425,136 @@ impl<'s> Name<'s> {
         &mut self,
         ctx: &mut Ctx<'_, 's>,
         saved: &FileState,
-        current: bool,
+        taken: &mut Vec<FileKey>,
     ) -> io::Result<()> {
         let path = self.path().to_path_buf();
-        let same = File::open(&path).ok().filter(|file| {
+        let intact = |file: &File| {
             file.metadata()
                 .is_ok_and(|m| key_of(&m) == saved.key() && m.len() >= saved.end)
                 && matches_head(file, saved.head())
+        };
+        // The file itself, at the name or renamed beside it.
+        let mut candidates = vec![path.clone()];
+        candidates.extend(
+            siblings(&path)
+                .filter(|(p, meta)| *p != path && key_of(meta) == saved.key())
+                .map(|(p, _)| p),
+        );
+        let found = candidates.into_iter().find_map(|p| {
+            let file = File::open(&p).ok()?;
+            intact(&file).then_some((p, file))
         });
-        let (file, place) = match same {
-            Some(file) => (file, None),
-            None => match find_file(&path, saved) {
-                Some((found, file)) => (file, Some(found)),
-                None => {
-                    return self.tell(
-                        ctx,
-                        FollowEvent::Lost,
-                        &format!(
-                            "the file read up to byte {} before the restart is gone (rotated and \
-                             deleted or compressed while cbscan was stopped?): what it got after \
-                             that was not read",
-                            saved.end
-                        ),
-                    );
-                }
-            },
-        };
-        let mut pending = vec![0; (saved.end - saved.base) as usize];
-        file.read_exact_at(&mut pending, saved.base)?;
-        let meta = file.metadata()?;
-        let reading = Reading {
-            key: key_of(&meta),
-            head: saved.head(),
-            offset: saved.end,
-            scan: LiveScan::new(ctx.scanner, saved.resume(ctx.catalog, pending)),
-            size: meta.len(),
-            file,
-        };
-        let line = saved.newlines + 1;
-        match place {
-            None if current => {
+        if let Some((found, file)) = found {
+            taken.push(saved.key());
+            let reading = self.resumed(ctx, saved, file)?;
+            let line = saved.newlines + 1;
+            if found == path && self.current.is_none() {
                 self.current = Some(reading);
-                self.tell(
+                return self.tell(
                     ctx,
                     FollowEvent::Resumed,
                     &format!(
                         "reading on from line {line} (byte {}), where the last run stopped",
                         saved.end
                     ),
-                )
+                );
             }
-            _ => {
-                let found =
-                    place.map_or_else(|| path.display().to_string(), |p| p.display().to_string());
-                self.draining.push(Draining {
-                    grace: Grace::new(ctx.now, ctx.options.rotate_wait, meta.len()),
-                    reading,
-                });
-                self.tell(
-                    ctx,
-                    FollowEvent::Rotated,
-                    &format!("was rotated while cbscan was stopped: reading on in {found} from line {line}, then the new file from its start"),
-                )
+            self.drain_reading(ctx, reading);
+            return self.tell(
+                ctx,
+                FollowEvent::Rotated,
+                &format!(
+                    "was rotated while cbscan was stopped: reading on in {} from line {line}",
+                    found.display()
+                ),
+            );
+        }
+        // Cut while cbscan was stopped: what it had is in its copy, what came after the cut in
+        // the file itself (wherever it is now).
+        let copy = find_copy(
+            &path,
+            saved.key(),
+            saved.head(),
+            saved.end.saturating_sub(1),
+        );
+        let Some((copied, file)) = copy else {
+            return self.tell(
+                ctx,
+                FollowEvent::Lost,
+                &format!(
+                    "the file read up to byte {} before the restart is gone, or was cut with no \
+                     copy beside it (rotated and deleted or compressed while cbscan was \
+                     stopped?): what it got after that was not read",
+                    saved.end
+                ),
+            );
+        };
+        if let Ok(meta) = file.metadata() {
+            taken.push(key_of(&meta));
+        }
+        let reading = self.resumed(ctx, saved, file)?;
+        self.drain_reading(ctx, reading);
+        self.tell(
+            ctx,
+            FollowEvent::Truncated,
+            &format!(
+                "was cut while cbscan was stopped: reading on in its copy {} from line {}",
+                copied.display(),
+                saved.newlines + 1
+            ),
+        )?;
+        let cut = siblings(&path).find(|(p, meta)| *p != path && key_of(meta) == saved.key());
+        if let Some((moved, _)) = cut {
+            // Renamed after the cut: what it got after the cut is read from its start. (Still
+            // at the name, it is read from its start as any new file under a restored name.)
+            if let Ok(file) = File::open(&moved) {
+                taken.push(saved.key());
+                self.drain_whole(ctx, file)?;
             }
         }
+        Ok(())
+    }
+
+    /// A reading of `file` from where `saved` left it.
+    fn resumed(
+        &mut self,
+        ctx: &mut Ctx<'_, 's>,
+        saved: &FileState,
+        file: File,
+    ) -> io::Result<Reading<'s>> {
+        let mut pending = vec![0; (saved.end - saved.base) as usize];
+        file.read_exact_at(&mut pending, saved.base)?;
+        let meta = file.metadata()?;
+        Ok(Reading {
+            key: key_of(&meta),
+            head: saved.head(),
+            offset: saved.end,
+            scan: LiveScan::new(ctx.scanner, saved.resume(ctx.catalog, pending)),
+            size: meta.len(),
+            file,
+        })
+    }
+
+    /// Reads `file` from its start, as a file no longer under the name.
+    fn drain_whole(&mut self, ctx: &mut Ctx<'_, 's>, file: File) -> io::Result<()> {
+        let meta = file.metadata()?;
+        let reading = Reading {
+            head: Head::of(&read_head(&file, meta.len())?),
+            key: key_of(&meta),
+            offset: 0,
+            scan: LiveScan::new(ctx.scanner, Resume::at(0, 0)),
+            size: meta.len(),
+            file,
+        };
+        self.drain_reading(ctx, reading);
+        Ok(())
+    }
+
+    fn drain_reading(&mut self, ctx: &mut Ctx<'_, 's>, reading: Reading<'s>) {
+        self.draining.push(Draining {
+            grace: Grace::new(ctx.now, ctx.options.rotate_wait, reading.size),
+            reading,
+        });
     }
 
     fn tell(&mut self, ctx: &mut Ctx<'_, 's>, event: FollowEvent, message: &str) -> io::Result<()> {
@@ -637,16 +740,18 @@ fn find_copy(path: &Path, key: FileKey, head: Head, read: u64) -> Option<(PathBu
         .map(|(_, p, file)| (p, file))
 }
 
-/// Beside `path`, the file a saved state was reading: the same identity and first bytes
-/// (renamed), else a copy of it holding at least what was read (`copytruncate`).
-fn find_file(path: &Path, saved: &FileState) -> Option<(PathBuf, File)> {
-    let renamed = siblings(path)
-        .filter(|(_, meta)| key_of(meta) == saved.key() && meta.len() >= saved.end)
-        .find_map(|(p, _)| {
-            let file = File::open(&p).ok()?;
-            matches_head(&file, saved.head()).then_some((p, file))
-        });
-    renamed.or_else(|| find_copy(path, saved.key(), saved.head(), saved.end.saturating_sub(1)))
+/// Whether `other` is named as a rotation of `name` (`app.log.1`, `app.log-20261130`):
+/// its name starts with the name's, and it is not compressed (read as text, a compressed
+/// rotation would be noise).
+fn is_rotation_of(name: &Path, other: &Path) -> bool {
+    let (Some(base), Some(file)) = (name.file_name(), other.file_name()) else {
+        return false;
+    };
+    let (base, file) = (base.as_encoded_bytes(), file.as_encoded_bytes());
+    let compressed = [&b".gz"[..], b".zst", b".xz", b".bz2", b".lz4", b".zip"]
+        .iter()
+        .any(|ext| file.ends_with(ext));
+    file.len() > base.len() && file.starts_with(base) && !compressed
 }
 
 /// The regular files in the folder of `path`, with their metadata.
