@@ -1,8 +1,11 @@
 //! Integration tests of `cbscan follow` (issue 9, section 1), one per scenario: start at the
 //! end or `--from-start`, torn and unterminated lines, rename rotation with late writes,
-//! copytruncate, delete and recreate, atomic replace, a file missing at start, an unreadable
-//! file, new glob matches, `--state` across a stop (with a rotation while stopped), `--pid`,
-//! SIGINT, `--summary-interval`, `--report`, exit statuses and polling-only mode.
+//! copytruncate (recovering unread lines from the copy; a cut rewritten past the offset or to
+//! the same size), delete and recreate, atomic replace, a file missing at start, an unreadable
+//! file, new glob matches (and a file rotated to a name the glob matches), `--state` across a
+//! stop (with a rotation, a torn line, new files while stopped), `--pid`, SIGINT,
+//! `--summary-interval`, `--report`, exit statuses and polling-only mode. Some of them come
+//! from failures the model-based test (`tests/follow_model.rs`) found, made deterministic.
 //!
 //! Each test drives the real binary on real files in a temporary folder, reading its JSON
 //! lines as they arrive. Waits poll for the records the contract promises, with a deadline;
