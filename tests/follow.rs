@@ -151,6 +151,58 @@ fn a_line_written_in_pieces_is_reported_once_whole_when_its_newline_arrives() {
 }
 
 #[test]
+fn a_long_line_written_in_pieces_is_reported_once_at_its_place() {
+    // Longer than any read buffer, arriving in pieces: each hit once, at its byte column.
+    let dir = tempdir();
+    let log = dir.path().join("app.log");
+    let other = dir.path().join("other.log");
+    fs::write(&log, "").expect("log");
+    fs::write(&other, "").expect("other");
+    let mut follower = Follower::start(dir.path(), &["app.log", "other.log"]);
+    follower.wait_begin("app.log");
+    follower.wait_begin("other.log");
+    let mut w = writer(&log);
+    let pieces = [
+        format!("start DATABASE_TIMEOUT {}", "x".repeat(100_000)),
+        format!("{} SYS_ERR mid", "y".repeat(100_000)),
+        format!(
+            "{} INVALID_PARAM end\nnext SERVER_TIMEOUT\n",
+            "z".repeat(100_000)
+        ),
+    ];
+    for (i, piece) in pieces.iter().enumerate() {
+        write_to(&mut w, piece.as_bytes());
+        if i < 2 {
+            sync(&mut follower, &other, &i.to_string());
+        }
+    }
+    follower.wait_hit("next SERVER_TIMEOUT");
+    let stopped = follower.stop();
+    let hits: Vec<(u64, u64, u64, &str)> = stopped
+        .hits()
+        .iter()
+        .filter(|h| path_is(h, "app.log"))
+        .map(|h| {
+            (
+                h["line"].as_u64().expect("line"),
+                h["column"].as_u64().expect("column"),
+                h["byte_offset"].as_u64().expect("byte_offset"),
+                h["code"].as_str().expect("code"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hits,
+        [
+            (1, 7, 6, "DATABASE_TIMEOUT"),
+            (1, 200_025, 200_024, "SYS_ERR"),
+            (1, 300_037, 300_036, "INVALID_PARAM"),
+            (2, 6, 300_059, "SERVER_TIMEOUT"),
+        ]
+    );
+}
+
+#[test]
 fn an_unterminated_last_line_is_scanned_at_exit_and_marked() {
     let dir = tempdir();
     let log = dir.path().join("app.log");
@@ -781,6 +833,28 @@ fn state_reads_a_file_that_was_waited_for_and_appeared_while_stopped_from_its_st
     let second = follower.stop();
     assert_hits(&second.records, "l1 ", 1);
     assert_eq!(second.summary()["hits"], 1);
+}
+
+#[test]
+fn state_wins_over_from_start_on_a_restart() {
+    // A service restarted with the same command line, --from-start included, goes on where
+    // it stopped instead of reading everything again.
+    let dir = tempdir();
+    let log = dir.path().join("app.log");
+    fs::write(&log, "one SYS_ERR\n").expect("log");
+    let args = ["--from-start", "--state", "follow.state", "app.log"];
+    let mut follower = Follower::start(dir.path(), &args);
+    follower.wait_hit("one");
+    let first = follower.stop();
+    append(&log, b"two DATABASE_TIMEOUT\n");
+    let mut follower = Follower::start(dir.path(), &args);
+    follower.wait_hit("two");
+    let second = follower.stop();
+    assert_hits(&first.records, "one", 1);
+    assert_hits(&second.records, "one", 0);
+    assert_hits(&second.records, "two", 1);
+    assert_eq!(hits_with(&second.records, "two")[0]["line"], 2);
+    assert_eq!(second.summary()["hits"], 2);
 }
 
 #[test]
