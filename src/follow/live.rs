@@ -93,6 +93,11 @@ impl<'s> LiveScan<'s> {
         Ok((state, unterminated))
     }
 
+    /// The line being read (1-based).
+    pub fn line(&self) -> u64 {
+        self.lines.progress().1 + 1
+    }
+
     /// Bytes fed so far (from where this scan started).
     pub fn fed(&self) -> u64 {
         self.lines.progress().0

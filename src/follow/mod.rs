@@ -108,6 +108,8 @@ struct Env<'s> {
     options: FollowOptions,
     /// The read buffer, shared by every file.
     buf: Vec<u8>,
+    /// When the state resumed from was saved.
+    saved_at: Option<std::time::SystemTime>,
 }
 
 impl<'s> Env<'s> {
@@ -120,6 +122,7 @@ impl<'s> Env<'s> {
             sink,
             buf: &mut self.buf,
             now: Instant::now(),
+            saved_at: self.saved_at,
         }
     }
 }
@@ -172,6 +175,7 @@ impl<'s> Follower<'s> {
                 catalog,
                 options,
                 buf: Vec::new(),
+                saved_at: saved.as_ref().and_then(State::saved_time),
             },
             targets,
             names: Vec::new(),
@@ -195,6 +199,18 @@ impl<'s> Follower<'s> {
         let started = Instant::now();
         let mut stopped = self.start(sink).err();
         let mut state_error = None;
+        // Saved at once: a restart is a change, and a state file that cannot be written is
+        // found out now, not at the end of a day of following.
+        if stopped.is_none() && self.env.options.state.is_some() {
+            match self.save_state(sink) {
+                Ok(()) => {}
+                Err(StateFailure::Sink(e)) => stopped = Some(e),
+                Err(StateFailure::State(e)) => {
+                    state_error = Some(e);
+                    stopped = Some(std::io::Error::other("the state file cannot be saved"));
+                }
+            }
+        }
         let mut last_save = Instant::now();
         let mut saved_mark = self.state_mark();
         let mut last_names = Instant::now();
@@ -313,6 +329,21 @@ impl<'s> Follower<'s> {
         sink.flush()
     }
 
+    /// Whether a glob match is not a log to follow: the state file (or its temporary file: it
+    /// holds code names), or an archive (a compressed rotation: gzip, zstd).
+    fn is_own(&self, path: &Path) -> bool {
+        let state = self.env.options.state.as_deref();
+        let own = state.is_some_and(|state| {
+            let name = state.file_name().unwrap_or_default().as_encoded_bytes();
+            path == state
+                || (path.parent() == state.parent()
+                    && path
+                        .file_name()
+                        .is_some_and(|f| f.as_encoded_bytes().starts_with(name)))
+        });
+        own || is_archive(path)
+    }
+
     /// Whether `path` is one of the names followed, or matches a glob followed.
     fn is_target(&self, path: &Path) -> bool {
         self.targets.iter().any(|target| match target {
@@ -338,7 +369,7 @@ impl<'s> Follower<'s> {
 
     /// Adds the names not followed yet: the targets' names, and the files matching the globs
     /// now; watches their folders.
-    fn find_names(&mut self, _sink: &mut dyn Sink, at_startup: bool) -> std::io::Result<()> {
+    fn find_names(&mut self, sink: &mut dyn Sink, at_startup: bool) -> std::io::Result<()> {
         let mut found = Vec::new();
         for target in &self.targets {
             match target {
@@ -356,13 +387,34 @@ impl<'s> Follower<'s> {
             }
         }
         for path in found {
-            if !self
-                .names
-                .iter()
-                .any(|n| n.info.path.as_deref() == Some(&path))
+            let meta = std::fs::metadata(&path).ok();
+            let output = meta
+                .as_ref()
+                .and_then(FileId::of)
+                .is_some_and(|id| self.env.options.outputs.contains(&id));
+            if output
+                || self.is_own(&path)
+                || self
+                    .names
+                    .iter()
+                    .any(|n| n.info.path.as_deref() == Some(&path))
             {
-                let counts = self.env.scanner.new_summary().total().clone();
-                self.add_name(&path, counts);
+                continue;
+            }
+            let counts = self.env.scanner.new_summary().total().clone();
+            let index = self.add_name(&path, counts);
+            // A file rotated to a name the glob also matches (`app.log` to `app-1.log` under
+            // `*.log`) is the file another name is reading: it goes on from there, once.
+            let Some(key) = meta.as_ref().map(name::key_of) else {
+                continue;
+            };
+            for other in 0..index {
+                if let Some(reading) = self.names[other].give_up(key) {
+                    let from = self.names[other].info.name.clone();
+                    let mut ctx = self.env.ctx(&mut *sink);
+                    self.names[index].adopt(&mut ctx, reading, &from)?;
+                    break;
+                }
             }
         }
         if let Some(watch) = &mut self.watch {
@@ -481,6 +533,36 @@ impl<'s> Follower<'s> {
                 Err(StateFailure::State(e)) => state_error = Some(e),
             }
         }
+        let mut never_read = Vec::new();
+        for name in &self.names {
+            let Some(why) = name.never_read() else {
+                continue;
+            };
+            let failure = Error::Input {
+                path: name.info.name.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, why),
+            };
+            let mut counts = self.env.scanner.new_summary().total().clone();
+            counts.add_error();
+            let end = InputEnd {
+                stats: InputStats::default(),
+                counts: &counts,
+                error: Some(&failure),
+            };
+            let told = sink
+                .begin_input(&name.info)
+                .and_then(|()| sink.end_input(&name.info, &end));
+            if let Err(e) = told {
+                error.get_or_insert(e);
+            }
+            let mut row = InputSummary::from_counts(
+                name.info.name.clone(),
+                name.info.distinct_path_bytes(),
+                &counts,
+            );
+            row.error = Some(failure.detail());
+            never_read.push((counts, row));
+        }
         for name in self.names.iter().filter(|n| n.begun) {
             let mut counts = name.counts.clone();
             counts.add_file();
@@ -496,7 +578,10 @@ impl<'s> Follower<'s> {
                 error.get_or_insert(e);
             }
         }
-        let summary = self.summary();
+        let mut summary = self.summary();
+        for (counts, row) in never_read {
+            summary.add_input(&counts, row);
+        }
         let done = ScanDone {
             summary: &summary,
             elapsed: started.elapsed(),
@@ -516,6 +601,16 @@ enum StateFailure {
 fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {
     use std::os::unix::ffi::OsStringExt;
     PathBuf::from(std::ffi::OsString::from_vec(bytes))
+}
+
+/// Whether the file at `path` starts as a gzip or zstd archive does.
+fn is_archive(path: &Path) -> bool {
+    let mut prefix = [0u8; 4];
+    let read = std::fs::File::open(path).and_then(|mut f| {
+        use std::io::Read;
+        f.read(&mut prefix)
+    });
+    read.is_ok_and(|n| crate::input::decode::sniff(&prefix[..n]) != crate::input::Encoding::Plain)
 }
 
 /// A duration for people: `5s`, `250ms`.

@@ -34,6 +34,8 @@ pub(crate) struct Ctx<'a, 's> {
     pub sink: &'a mut dyn Sink,
     pub buf: &'a mut Vec<u8>,
     pub now: Instant,
+    /// When the state this follow resumed from was saved, if it resumed from one.
+    pub saved_at: Option<SystemTime>,
 }
 
 /// One file being read, from where its scan stands.
@@ -44,8 +46,11 @@ pub(crate) struct Reading<'s> {
     /// Bytes read: where the next read starts.
     offset: u64,
     scan: LiveScan<'s>,
-    /// The size when last looked at (its first bytes are checked again only when it changed).
+    /// The size when last looked at.
     size: u64,
+    /// Size and modification time when last looked at: the first bytes are checked again only
+    /// when they changed (a cut and a rewrite to the very size read still changes the time).
+    stamp: (u64, i64, i64),
 }
 
 /// A file no longer under the name, read until its writer is done.
@@ -83,6 +88,45 @@ impl<'s> Name<'s> {
             told: None,
             restored: false,
         }
+    }
+
+    /// Gives up the file with identity `key`, if this name holds it (it was rotated to a name
+    /// that a glob also follows, which takes it over).
+    pub fn give_up(&mut self, key: FileKey) -> Option<Reading<'s>> {
+        if self.current.as_ref().is_some_and(|r| r.key == key) {
+            return self.current.take();
+        }
+        let at = self.draining.iter().position(|d| d.reading.key == key)?;
+        Some(self.draining.remove(at).reading)
+    }
+
+    /// Takes over a file that the name `from` was reading, reading on where it was: a file
+    /// rotated from one followed name to another is one file, read once.
+    pub fn adopt(
+        &mut self,
+        ctx: &mut Ctx<'_, 's>,
+        reading: Reading<'s>,
+        from: &str,
+    ) -> io::Result<()> {
+        self.begin(ctx)?;
+        let line = reading.scan.line();
+        self.current = Some(reading);
+        self.tell(
+            ctx,
+            FollowEvent::Appeared,
+            &format!("is the file that was {from}, renamed: reading on from its line {line}"),
+        )
+    }
+
+    /// Why the name was never read, if it was not: it never appeared, or could not be read.
+    pub fn never_read(&self) -> Option<String> {
+        if self.begun || self.from_glob {
+            return None;
+        }
+        Some(match &self.told {
+            Some((FollowEvent::Unreadable, why)) => why.clone(),
+            _ => "it never appeared while cbscan followed it".to_string(),
+        })
     }
 
     /// Files held open: the current one and those draining.
@@ -163,8 +207,10 @@ impl<'s> Name<'s> {
         }
         let key = key_of(&meta);
         let size = meta.len();
+        let stamp = stamp_of(&meta);
         let same_head = match &mut self.current {
-            Some(reading) if reading.key == key && reading.size != size => {
+            Some(reading) if reading.key == key && reading.stamp != stamp => {
+                reading.stamp = stamp;
                 reading.size = size;
                 reading.check_head(size)
             }
@@ -193,7 +239,14 @@ impl<'s> Name<'s> {
         };
         let meta = file.metadata()?;
         let size = meta.len();
-        let offset = if at_end {
+        // After a restart, a file made or written while cbscan was stopped is new: all of it is
+        // news, as for a file that appears while following.
+        let new_since_saved = ctx.saved_at.is_some_and(|saved| {
+            meta.created()
+                .or_else(|_| meta.modified())
+                .is_ok_and(|t| t > saved)
+        });
+        let offset = if at_end && !new_since_saved {
             last_line_start(&file, size)?
         } else {
             0
@@ -205,6 +258,7 @@ impl<'s> Name<'s> {
             offset,
             scan: LiveScan::new(ctx.scanner, Resume::at(offset, newlines)),
             size,
+            stamp: stamp_of(&meta),
             file,
         };
         self.current = Some(reading);
@@ -324,8 +378,11 @@ impl<'s> Name<'s> {
     /// saved): the files are then left where they are, for [`Name::save`] and the next run.
     pub fn stop(&mut self, ctx: &mut Ctx<'_, 's>, keep: bool) -> io::Result<()> {
         if let Some(reading) = &mut self.current {
-            reading.size = reading.file.metadata()?.len();
-            while reading.read(ctx, &self.info, &mut self.counts)? {}
+            // What the file holds now, not what a writer adds while it is read: a file written
+            // faster than it is read would never let following end.
+            let until = reading.file.metadata()?.len();
+            reading.size = until;
+            while reading.offset < until && reading.read(ctx, &self.info, &mut self.counts)? {}
         }
         if keep {
             return Ok(());
@@ -531,6 +588,7 @@ impl<'s> Name<'s> {
             offset: saved.end,
             scan: LiveScan::new(ctx.scanner, saved.resume(ctx.catalog, pending)),
             size: meta.len(),
+            stamp: stamp_of(&meta),
             file,
         })
     }
@@ -544,6 +602,7 @@ impl<'s> Name<'s> {
             offset: 0,
             scan: LiveScan::new(ctx.scanner, Resume::at(0, 0)),
             size: meta.len(),
+            stamp: stamp_of(&meta),
             file,
         };
         self.drain_reading(ctx, reading);
@@ -660,7 +719,11 @@ impl<'s> Reading<'s> {
     }
 }
 
-fn key_of(meta: &fs::Metadata) -> FileKey {
+fn stamp_of(meta: &fs::Metadata) -> (u64, i64, i64) {
+    (meta.len(), meta.mtime(), meta.mtime_nsec())
+}
+
+pub(crate) fn key_of(meta: &fs::Metadata) -> FileKey {
     FileKey {
         dev: meta.dev(),
         ino: meta.ino(),

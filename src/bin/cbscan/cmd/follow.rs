@@ -48,7 +48,16 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
     if args.summary_interval.is_some_and(|d| d.is_zero()) {
         bail!("--summary-interval must be more than 0");
     }
+    if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        bail!(
+            "follow reads files by name; for standard input, use `cbscan scan -` (it reports \
+             each hit as its line arrives, and Ctrl-C prints the summary)"
+        );
+    }
     if let Some(pid) = args.pid {
+        if pid == 0 {
+            bail!("--pid 0: not a process (give the PID of the process to wait for)");
+        }
         if !process_exists(pid) {
             bail!("--pid {pid}: no such process");
         }
@@ -82,6 +91,16 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
     }
     if !args.quiet {
         outputs.extend(FileId::of_stdout());
+    }
+    for path in &args.paths {
+        let id = std::fs::metadata(path).ok().as_ref().and_then(FileId::of);
+        if id.is_some_and(|id| outputs.contains(&id)) {
+            bail!(
+                "{}: that file is where cbscan's output goes (standard output or a --report); \
+                 following it would read cbscan's own output back, for ever",
+                path.display()
+            );
+        }
     }
     let follow = FollowOptions {
         from_start: args.from_start,
