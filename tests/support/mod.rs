@@ -11,6 +11,7 @@
 #![allow(dead_code)] // not every test uses every helper
 
 pub mod fixtures;
+pub mod follow;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
