@@ -173,14 +173,6 @@ pub struct FollowArgs {
     #[arg(long = "from-start")]
     pub from_start: bool,
 
-    /// Format of standard output, written as hits arrive: human, jsonl or github.
-    #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = parse_format)]
-    pub format: Format,
-
-    /// Also write a report to a file, in any format, when following stops (repeatable).
-    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
-    pub reports: Vec<ReportSpec>,
-
     /// Save where each file was read to, and the running summary, in FILE (at intervals and
     /// at exit), and resume from it when it exists: no line is missed while cbscan is stopped.
     #[arg(long = "state", value_name = "FILE")]
@@ -209,24 +201,8 @@ pub struct FollowArgs {
     #[arg(long = "no-watch")]
     pub no_watch: bool,
 
-    /// Print hits but no summary at exit.
-    #[arg(long = "no-summary")]
-    pub no_summary: bool,
-
-    /// Print nothing on stdout; only the exit status tells (errors still go to stderr).
-    #[arg(short, long)]
-    pub quiet: bool,
-
-    /// When to colour human output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
-
     #[command(flatten)]
-    pub filters: FilterArgs,
-
-    /// Show paths in CI formats relative to this folder (default: the current folder).
-    #[arg(long = "base-dir", value_name = "DIR")]
-    pub base_dir: Option<PathBuf>,
+    pub live: LiveArgs,
 }
 
 #[derive(Debug, Args)]
@@ -240,16 +216,25 @@ pub struct RunArgs {
     )]
     pub command: Vec<std::ffi::OsString>,
 
-    /// Format of cbscan's own output (on stderr unless --stdout): human, jsonl or github.
-    #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = parse_format)]
-    pub format: Format,
-
     /// Write cbscan's own output on standard output, among the command's (default: standard
     /// error, so the command's standard output stays its own).
     #[arg(long = "stdout")]
     pub to_stdout: bool,
 
-    /// Also write a report to a file, in any format, when the command ends (repeatable).
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// What `follow` and `run` write, and which codes they report: both write as hits arrive.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Format of cbscan's own output, written as hits arrive: human, jsonl or github (for
+    /// `run`, on standard error unless --stdout).
+    #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = parse_format)]
+    pub format: Format,
+
+    /// Also write a report to a file, in any format, when following stops or the command
+    /// ends (repeatable).
     #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
     pub reports: Vec<ReportSpec>,
 
@@ -257,7 +242,7 @@ pub struct RunArgs {
     #[arg(long = "no-summary")]
     pub no_summary: bool,
 
-    /// Print no hits and no summary; the exit status still tells.
+    /// Print no hits and no summary; the exit status still tells (errors go to stderr).
     #[arg(short, long)]
     pub quiet: bool,
 

@@ -39,9 +39,9 @@ pub fn check_live_format(format: Format, command: &str) -> anyhow::Result<()> {
 }
 
 pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Result<i32> {
-    check_live_format(args.format, "follow")?;
-    check_reports(&args.reports)?;
-    check_base_dir(args.base_dir.as_deref())?;
+    check_live_format(args.live.format, "follow")?;
+    check_reports(&args.live.reports)?;
+    check_base_dir(args.live.base_dir.as_deref())?;
     if args.poll_interval.is_zero() {
         bail!("--poll-interval must be more than 0 (it is how long cbscan sleeps between looks)");
     }
@@ -62,14 +62,14 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
             bail!("--pid {pid}: no such process");
         }
     }
-    let (filter, policy) = filter_and_policy(catalog, &args.filters)?;
+    let (filter, policy) = filter_and_policy(catalog, &args.live.filters)?;
     let options = ScanOptions {
         threads,
         block_size: FOLLOW_BLOCK_SIZE,
         ..ScanOptions::default()
     };
     let scanner = Scanner::new(catalog, Matcher::new(catalog), filter, options)?;
-    let base_dir = args.base_dir.clone().unwrap_or_else(default_base_dir);
+    let base_dir = args.live.base_dir.clone().unwrap_or_else(default_base_dir);
     let context = Context {
         catalog,
         policy: &policy,
@@ -77,9 +77,9 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
     };
     let mut outputs: Vec<FileId> = Vec::new();
     let mut reports: Vec<Box<dyn Report + '_>> = Vec::new();
-    let mut files = args.reports.clone();
+    let mut files = args.live.reports.clone();
     // As `scan --format github` does: the job summary gets the Markdown report.
-    if let Some(path) = step_summary_path((!args.quiet).then_some(args.format), &files) {
+    if let Some(path) = step_summary_path((!args.live.quiet).then_some(args.live.format), &files) {
         files.push(ReportSpec {
             format: Format::Markdown,
             path,
@@ -89,7 +89,7 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
         Ok(opened) => reports.extend(opened),
         Err(status) => return Ok(status),
     }
-    if !args.quiet {
+    if !args.live.quiet {
         outputs.extend(FileId::of_stdout());
     }
     for path in &args.paths {
@@ -119,27 +119,33 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
         ));
     }
 
-    if !args.quiet {
-        let color = use_color(args.color) && args.format == Format::Human;
+    if !args.live.quiet {
+        let color = use_color(args.live.color) && args.live.format == Format::Human;
         colored::control::set_override(color);
         let options = ReportOptions {
             show: Show {
                 hits: true,
-                summary: !args.no_summary,
+                summary: !args.live.no_summary,
             },
             color,
             width: stdout_width(),
             terminal: io::stdout().is_terminal(),
             on_workers: false,
         };
-        let writer = if args.format != Format::Github && in_github_actions() {
+        let writer = if args.live.format != Format::Github && in_github_actions() {
             Box::new(Defuse::new(stdout_writer()))
         } else {
             stdout_writer()
         };
         reports.insert(
             0,
-            new_report(args.format, writer, STDOUT.to_string(), context, options),
+            new_report(
+                args.live.format,
+                writer,
+                STDOUT.to_string(),
+                context,
+                options,
+            ),
         );
     }
 
@@ -155,7 +161,7 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
         tick(every, control);
     }
 
-    if io::stderr().is_terminal() && !args.quiet {
+    if io::stderr().is_terminal() && !args.live.quiet {
         // Like the stdin hint of `scan`: a person should know it is working, and how it ends.
         let from = if args.from_start {
             "their start"
@@ -184,8 +190,9 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
         print_error(error);
         output_failed = true;
     }
-    let summary_shown = !args.quiet && !args.no_summary && args.format == Format::Human;
-    if !args.quiet && (!summary_shown || stdout_closed) {
+    let summary_shown =
+        !args.live.quiet && !args.live.no_summary && args.live.format == Format::Human;
+    if !args.live.quiet && (!summary_shown || stdout_closed) {
         generic_warning_on_stderr(catalog, &end.summary);
     }
     Ok(exit::of(policy.verdict(

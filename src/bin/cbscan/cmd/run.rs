@@ -22,7 +22,7 @@ use cbscan::sink::Tee;
 use cbscan::Matcher;
 
 use crate::actions::{in_github_actions, Defuse};
-use crate::args::RunArgs;
+use crate::args::{LiveArgs, RunArgs};
 use crate::cmd::scan::{generic_warning_on_stderr, named_as, open_report_files, step_summary_path};
 use crate::config::{check_base_dir, check_reports, default_base_dir, filter_and_policy};
 use crate::exit;
@@ -37,14 +37,17 @@ const CANNOT_RUN: i32 = 126;
 pub fn run(catalog: &Catalog, args: RunArgs, threads: usize) -> anyhow::Result<i32> {
     let RunArgs {
         command,
-        format,
         to_stdout,
-        reports,
-        no_summary,
-        quiet,
-        color,
-        filters,
-        base_dir,
+        live:
+            LiveArgs {
+                format,
+                reports,
+                no_summary,
+                quiet,
+                color,
+                filters,
+                base_dir,
+            },
     } = args;
     if !matches!(format, Format::Human | Format::Jsonl | Format::Github) {
         bail!(
