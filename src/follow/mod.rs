@@ -5,6 +5,7 @@
 //! - `track`: what happened to a name between two looks (pure: rotation, truncation,
 //!   replacement, a reused inode), and the grace period of a rotated file.
 //! - `name`: one followed name and the files read under it, doing what `track` decides.
+//! - `files`: a file's identity, first bytes and neighbours on disk.
 //! - `watch`: wake-ups from filesystem events, with polling as the safety net.
 //! - `checkpoint`: the `--state` file, saved atomically.
 //!
@@ -14,6 +15,7 @@
 
 pub mod checkpoint;
 pub mod command;
+mod files;
 pub mod live;
 mod name;
 pub mod track;
@@ -405,7 +407,7 @@ impl<'s> Follower<'s> {
             let index = self.add_name(&path, counts);
             // A file rotated to a name the glob also matches (`app.log` to `app-1.log` under
             // `*.log`) is the file another name is reading: it goes on from there, once.
-            let Some(key) = meta.as_ref().map(name::key_of) else {
+            let Some(key) = meta.as_ref().map(files::key_of) else {
                 continue;
             };
             for other in 0..index {
