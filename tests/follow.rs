@@ -1082,3 +1082,58 @@ fn polling_only_mode_still_catches_appends_and_rotations() {
     assert_hits(&stopped.records, "polled new", 1);
     assert_eq!(stopped.code, Some(1));
 }
+
+#[test]
+fn a_glob_never_follows_cbscans_own_output_state_or_archives() {
+    let dir = tempdir();
+    let log = dir.path().join("app.log");
+    fs::write(&log, "").expect("log");
+    // A gzip rotation beside it, holding a code in its (compressed) bytes' name only.
+    fs::write(
+        dir.path().join("old.log"),
+        b"\x1f\x8b\x08\x00DATABASE_TIMEOUT\n",
+    )
+    .expect("gz");
+    let out = fs::File::create(dir.path().join("out.log")).expect("output file");
+    // Standard output into the followed folder, the state file too: every hit written to
+    // out.log, and every code name in the state, would be read back as new hits, for ever.
+    let mut cmd = follow_command(dir.path(), &["--state", "state.log", "*.log"]);
+    cmd.stdout(out);
+    let mut child = cmd.spawn().expect("cbscan starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let read = || fs::read_to_string(dir.path().join("out.log")).unwrap_or_default();
+    while !read().contains(r#""type":"begin""#) {
+        assert!(std::time::Instant::now() < deadline, "no begin: {}", read());
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    append(&log, b"deploy failed: DATABASE_TIMEOUT\n");
+    while !read().contains(r#""type":"hit""#) {
+        assert!(std::time::Instant::now() < deadline, "no hit: {}", read());
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // Time for a feedback loop to show, if there were one: a few more looks.
+    append(&log, b"marker SYS_ERR\n");
+    while !read().contains("marker SYS_ERR") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no marker: {}",
+            read()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().expect("cbscan ends");
+    assert_eq!(status.code(), Some(1));
+    let records: Vec<Value> = read()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON lines"))
+        .collect();
+    let begun: Vec<&str> = records
+        .iter()
+        .filter(|r| r["type"] == "begin")
+        .map(|r| r["path"]["text"].as_str().expect("path"))
+        .collect();
+    assert_eq!(begun, ["app.log"], "{}", one_per_line(&records));
+    assert_eq!(records.iter().filter(|r| r["type"] == "hit").count(), 2);
+}

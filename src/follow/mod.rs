@@ -101,6 +101,8 @@ pub struct Follower<'s> {
     /// Why filesystem events are not used, if they are not.
     pub watch_error: Option<String>,
     saved: Option<State>,
+    /// Glob matches that are not logs to follow (cbscan's own files, archives).
+    skipped: std::collections::HashSet<PathBuf>,
 }
 
 /// What every name is read with.
@@ -186,6 +188,7 @@ impl<'s> Follower<'s> {
             watch,
             watch_error,
             saved,
+            skipped: std::collections::HashSet::new(),
         })
     }
 
@@ -389,18 +392,23 @@ impl<'s> Follower<'s> {
             }
         }
         for path in found {
-            let meta = std::fs::metadata(&path).ok();
-            let output = meta
-                .as_ref()
-                .and_then(FileId::of)
-                .is_some_and(|id| self.env.options.outputs.contains(&id));
-            if output
-                || self.is_own(&path)
+            // Checked at every poll: the cheap tests first, and files found not to be logs
+            // are not opened again.
+            if self.skipped.contains(&path)
                 || self
                     .names
                     .iter()
                     .any(|n| n.info.path.as_deref() == Some(&path))
             {
+                continue;
+            }
+            let meta = std::fs::metadata(&path).ok();
+            let output = meta
+                .as_ref()
+                .and_then(FileId::of)
+                .is_some_and(|id| self.env.options.outputs.contains(&id));
+            if output || self.is_own(&path) {
+                self.skipped.insert(path);
                 continue;
             }
             let counts = self.env.scanner.new_summary().total().clone();
