@@ -132,3 +132,9 @@ pub const STREAM_READS_IN_FLIGHT: usize = 16;
 /// of the file's first bytes each). Far below what a person notices, and below the 50 ms a hit
 /// may take to show.
 pub const WAKE_COALESCE: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// Most bytes `follow` reads at start to count the lines before the end of a file it follows
+/// from its end, so that hits carry the file's own line numbers: a quarter of a second from the
+/// page cache, a few seconds from a slow disk. Past it, following starts at once, as `tail -F`
+/// does, and line numbers count from where it started (a notice says so).
+pub const FOLLOW_COUNT_MAX: u64 = 256 << 20;

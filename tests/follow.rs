@@ -1137,3 +1137,37 @@ fn a_glob_never_follows_cbscans_own_output_state_or_archives() {
     assert_eq!(begun, ["app.log"], "{}", one_per_line(&records));
     assert_eq!(records.iter().filter(|r| r["type"] == "hit").count(), 2);
 }
+
+#[test]
+fn a_file_too_large_to_count_is_followed_at_once_with_numbers_from_there() {
+    let dir = tempdir();
+    let log = dir.path().join("app.log");
+    let before: String = (1..=10)
+        .map(|i| format!("old line {i:03} fine\n"))
+        .collect();
+    fs::write(&log, &before).expect("log");
+
+    // Counted: the appended line is the file's line 11.
+    let mut follower = Follower::start(dir.path(), &["--count-lines-max", "1000", "app.log"]);
+    follower.wait_begin("app.log");
+    append(&log, b"counted SYS_ERR\n");
+    follower.wait_hit("counted");
+    let stopped = follower.stop();
+    let hit = hits_with(&stopped.records, "counted")[0];
+    assert_eq!(hit["line"], 11);
+    assert!(!notice_kinds(&stopped.records, "app.log").contains(&"numbering".to_string()));
+
+    // Not counted (past the cap): numbers start where following started, and a notice says so.
+    let mut follower = Follower::start(dir.path(), &["--count-lines-max", "100", "app.log"]);
+    follower.wait_begin("app.log");
+    append(&log, b"uncounted SYS_ERR\n");
+    follower.wait_hit("uncounted");
+    let stopped = follower.stop();
+    let hit = hits_with(&stopped.records, "uncounted")[0];
+    assert_eq!(hit["line"], 1);
+    assert!(
+        notice_kinds(&stopped.records, "app.log").contains(&"numbering".to_string()),
+        "{}",
+        one_per_line(&stopped.records)
+    );
+}

@@ -52,6 +52,9 @@ pub struct FollowOptions {
     pub watch: bool,
     /// Where to save and resume from.
     pub state: Option<PathBuf>,
+    /// Most bytes counted for line numbers when a file is followed from its end
+    /// ([`crate::limits::FOLLOW_COUNT_MAX`]).
+    pub count_max: u64,
     /// Files the follow writes to (standard output redirected to a file, reports): a glob
     /// matching one is not followed, or cbscan would read its own output, endlessly.
     pub outputs: Vec<FileId>,
@@ -65,6 +68,7 @@ impl Default for FollowOptions {
             rotate_wait: Duration::from_secs(5),
             watch: true,
             state: None,
+            count_max: crate::limits::FOLLOW_COUNT_MAX,
             outputs: Vec::new(),
         }
     }

@@ -255,7 +255,12 @@ impl<'s> Name<'s> {
         } else {
             0
         };
-        let newlines = count_lines(&file, offset, ctx.buf)?;
+        let counted = offset <= ctx.options.count_max;
+        let newlines = if counted {
+            count_lines(&file, offset, ctx.buf)?
+        } else {
+            0
+        };
         let reading = Reading {
             head: Head::of(&read_head(&file, size)?),
             key: key_of(&meta),
@@ -268,6 +273,17 @@ impl<'s> Name<'s> {
         self.current = Some(reading);
         self.told = None;
         self.begin(ctx)?;
+        if !counted {
+            self.tell(
+                ctx,
+                FollowEvent::Numbering,
+                &format!(
+                    "holds {offset} bytes before its end, too many to count its lines at start: \
+                     line numbers count from where following started (line 1 is the first line \
+                     after that)"
+                ),
+            )?;
+        }
         Ok(true)
     }
 

@@ -174,6 +174,9 @@ pub enum FollowEvent {
     Lost,
     /// Reading goes on where a saved state (`--state`) left it.
     Resumed,
+    /// The file was too large to count its lines at start: line numbers count from where
+    /// following started.
+    Numbering,
 }
 
 impl FollowEvent {
@@ -191,6 +194,7 @@ impl FollowEvent {
             FollowEvent::Unterminated => "unterminated",
             FollowEvent::Lost => "lost",
             FollowEvent::Resumed => "resumed",
+            FollowEvent::Numbering => "numbering",
         }
     }
 }

@@ -201,6 +201,10 @@ pub struct FollowArgs {
     #[arg(long = "no-watch")]
     pub no_watch: bool,
 
+    /// Most bytes read at start to count a file's lines before its end (for tests).
+    #[arg(long = "count-lines-max", hide = true, value_name = "BYTES")]
+    pub count_lines_max: Option<u64>,
+
     #[command(flatten)]
     pub live: LiveArgs,
 }

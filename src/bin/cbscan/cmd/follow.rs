@@ -10,7 +10,7 @@ use anyhow::bail;
 use cbscan::catalog::Catalog;
 use cbscan::follow::{Control, FollowOptions, Follower};
 use cbscan::input::FileId;
-use cbscan::limits::FOLLOW_BLOCK_SIZE;
+use cbscan::limits::{FOLLOW_BLOCK_SIZE, FOLLOW_COUNT_MAX};
 use cbscan::report::{new_report, Context, Format, Report, ReportOptions, ReportSpec, Show};
 use cbscan::scan::{ScanOptions, Scanner};
 use cbscan::sink::Tee;
@@ -108,6 +108,7 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
         rotate_wait: args.rotate_wait,
         watch: !args.no_watch,
         state: args.state.clone(),
+        count_max: args.count_lines_max.unwrap_or(FOLLOW_COUNT_MAX),
         outputs,
     };
     let mut follower = Follower::new(&scanner, catalog, &args.paths, follow)?;
