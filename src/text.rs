@@ -56,8 +56,29 @@ fn is_continuation(b: u8) -> bool {
     b & 0xC0 == 0x80
 }
 
+/// A duration for people, in jiff's friendly form: `250ms`, `5s`, `1m 30s`, `2h 3m`. Whole
+/// seconds when it is longer than a minute (a running time, not a measurement).
+pub fn duration(duration: std::time::Duration) -> String {
+    let duration = if duration.as_secs() >= 60 {
+        std::time::Duration::from_secs(duration.as_secs())
+    } else {
+        duration
+    };
+    jiff::SignedDuration::try_from(duration)
+        .map_or_else(|_| format!("{}s", duration.as_secs()), |d| format!("{d:#}"))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn durations_read_as_people_write_them() {
+        use std::time::Duration;
+        assert_eq!(duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(duration(Duration::from_secs(5)), "5s");
+        assert_eq!(duration(Duration::from_millis(90_400)), "1m 30s");
+        assert_eq!(duration(Duration::from_secs(7380)), "2h 3m");
+    }
+
     use super::*;
 
     #[test]

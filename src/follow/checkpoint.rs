@@ -226,9 +226,7 @@ impl State {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let mut name = path.file_name().unwrap_or_default().to_os_string();
-        name.push(format!(".tmp{}", std::process::id()));
-        let temporary: PathBuf = dir.join(name);
+        let temporary = temporary_of(path);
         let written = (|| {
             let mut file = File::create(&temporary)?;
             file.write_all(&json)?;
@@ -243,6 +241,24 @@ impl State {
             state_error(path, format!("cannot save it: {e}"))
         })
     }
+}
+
+/// The temporary file a save of the state at `path` writes first: beside it, named after it.
+fn temporary_of(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+/// Whether `path` is the state file at `state` or one of its temporary files: not a log, though
+/// it holds code names (a glob over the state's folder must not follow it).
+pub fn is_state_file(state: &Path, path: &Path) -> bool {
+    let name = state.file_name().unwrap_or_default().as_encoded_bytes();
+    path == state
+        || (path.parent() == state.parent()
+            && path
+                .file_name()
+                .is_some_and(|f| f.as_encoded_bytes().starts_with(name)))
 }
 
 fn state_error(path: &Path, message: String) -> Error {
@@ -291,6 +307,8 @@ mod tests {
         let file = name.current.as_ref().expect("saved");
         assert_eq!((file.key(), file.head()), (key, head));
         assert_eq!(file.resume(&catalog, Vec::new()), resume);
+        assert!(is_state_file(&path, &temporary_of(&path)));
+        assert!(!is_state_file(&path, &dir.path().join("app.log")));
         // No temporary file is left behind.
         let left: Vec<_> = fs::read_dir(dir.path()).expect("lists").collect();
         assert_eq!(left.len(), 1);

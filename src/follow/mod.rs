@@ -341,15 +341,8 @@ impl<'s> Follower<'s> {
     /// Whether a glob match is not a log to follow: the state file (or its temporary file: it
     /// holds code names), or an archive (a compressed rotation: gzip, zstd).
     fn is_own(&self, path: &Path) -> bool {
-        let state = self.env.options.state.as_deref();
-        let own = state.is_some_and(|state| {
-            let name = state.file_name().unwrap_or_default().as_encoded_bytes();
-            path == state
-                || (path.parent() == state.parent()
-                    && path
-                        .file_name()
-                        .is_some_and(|f| f.as_encoded_bytes().starts_with(name)))
-        });
+        let own = (self.env.options.state.as_deref())
+            .is_some_and(|state| checkpoint::is_state_file(state, path));
         own || is_archive(path)
     }
 
@@ -625,13 +618,4 @@ fn is_archive(path: &Path) -> bool {
         f.read(&mut prefix)
     });
     read.is_ok_and(|n| crate::input::decode::sniff(&prefix[..n]) != crate::input::Encoding::Plain)
-}
-
-/// A duration for people: `5s`, `250ms`.
-pub(crate) fn duration_text(duration: Duration) -> String {
-    if duration.subsec_millis() == 0 {
-        format!("{}s", duration.as_secs())
-    } else {
-        format!("{}ms", duration.as_millis())
-    }
 }

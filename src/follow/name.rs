@@ -356,7 +356,7 @@ impl<'s> Name<'s> {
             event,
             &format!(
                 "{what}; the old file is read to its end, and for {} more after its last write",
-                super::duration_text(wait)
+                crate::text::duration(wait)
             ),
         )?;
         self.draining.push(Draining {

@@ -588,16 +588,6 @@ impl<'a> HumanReport<'a> {
     }
 }
 
-/// `1h02m`, `3m05s`, `12s`: how long a follow has run.
-fn elapsed_text(elapsed: std::time::Duration) -> String {
-    let s = elapsed.as_secs();
-    match (s / 3600, s / 60 % 60, s % 60) {
-        (0, 0, s) => format!("{s}s"),
-        (0, m, s) => format!("{m}m{s:02}s"),
-        (h, m, _) => format!("{h}h{m:02}m"),
-    }
-}
-
 /// Codes named on the gate's line; the rest are counted.
 const SHOWN_FAILING: usize = 5;
 
@@ -644,7 +634,10 @@ impl Sink for HumanReport<'_> {
     }
     fn interim(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
         if self.show.summary {
-            let heading = format!("── so far ({}) ──", elapsed_text(done.elapsed));
+            let heading = format!(
+                "── so far ({}) ──",
+                crate::text::duration(std::time::Duration::from_secs(done.elapsed.as_secs()))
+            );
             writeln!(self.out, "{}", self.paint(&heading, |s| s.dimmed()))?;
             self.summary(done)?;
         }

@@ -115,8 +115,7 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
     if let Some(why) = &follower.watch_error {
         print_error(&format!(
             "warning: filesystem events are not available ({why}); checking every {}",
-            jiff::SignedDuration::try_from(args.poll_interval)
-                .map_or_else(|_| "poll interval".into(), |d| format!("{d:#}"))
+            cbscan::text::duration(args.poll_interval)
         ));
     }
 
@@ -180,7 +179,7 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
     }
     let mut tee = Tee::new(reports);
     let end = follower.run(&mut tee);
-    let (mut output_failed, stdout_closed) = report_outcomes(&tee);
+    let (mut output_failed, stdout_closed) = report_outcomes(&tee, STDOUT);
     if let Some(error) = &end.stopped {
         if error.kind() != io::ErrorKind::BrokenPipe && !output_failed {
             print_error(&format!("following stopped: {error}"));

@@ -23,7 +23,9 @@ use cbscan::Matcher;
 
 use crate::actions::{in_github_actions, Defuse};
 use crate::args::{LiveArgs, RunArgs};
-use crate::cmd::scan::{generic_warning_on_stderr, named_as, open_report_files, step_summary_path};
+use crate::cmd::scan::{
+    generic_warning_on_stderr, named_as, open_report_files, report_outcomes, step_summary_path,
+};
 use crate::config::{check_base_dir, check_reports, default_base_dir, filter_and_policy};
 use crate::exit;
 use crate::signals::{self, SIGINT, SIGTERM};
@@ -126,18 +128,8 @@ pub fn run(catalog: &Catalog, args: RunArgs, threads: usize) -> anyhow::Result<i
     set_target(&target, Target::Done);
     let end = end?;
 
-    let mut output_failed = false;
-    let mut own_closed = false;
-    for (destination, error) in tee.outcomes() {
-        let Some(error) = error else { continue };
-        // Whoever read cbscan's report has gone (`2>&1 | head`): not an error of the run.
-        if destination == own && error.kind() == io::ErrorKind::BrokenPipe {
-            own_closed = true;
-            continue;
-        }
-        print_error(&format!("writing {destination}: {error}"));
-        output_failed = true;
-    }
+    // Whoever read cbscan's report has gone (`2>&1 | head`): not an error of the run.
+    let (mut output_failed, own_closed) = report_outcomes(&tee, own);
     for (stream, error) in &end.passthrough_errors {
         let destination = match stream {
             Stream::Stdout => STDOUT,

@@ -172,7 +172,7 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
     crate::stdin::stoppable(&mut sources);
     let mut tee = Tee::new(reports);
     let summary = scan_into(&scanner, sources, &mut tee, progress);
-    let (output_failed, stdout_closed) = report_outcomes(&tee);
+    let (output_failed, stdout_closed) = report_outcomes(&tee, STDOUT);
     // The advice reaches a person even when the summary that carries it was not printed, or
     // went to a reader that had gone (`| head`).
     if stdout.is_some() && (!stdout_shows_summary || stdout_closed) {
@@ -229,14 +229,15 @@ pub fn open_report_files<'a>(
     Ok(reports)
 }
 
-/// How the reports fared: whether one failed to write (told on stderr), and whether standard
-/// output was closed by its reader (`| head`), which is not an error.
-pub fn report_outcomes(tee: &Tee<'_>) -> (bool, bool) {
+/// How the reports fared: whether one failed to write (told on stderr), and whether `own`, the
+/// stream cbscan's own report goes to, was closed by its reader (`| head`), which is not an
+/// error.
+pub fn report_outcomes(tee: &Tee<'_>, own: &str) -> (bool, bool) {
     let mut output_failed = false;
     let mut stdout_closed = false;
     for (destination, error) in tee.outcomes() {
         let Some(error) = error else { continue };
-        if destination == STDOUT && error.kind() == io::ErrorKind::BrokenPipe {
+        if destination == own && error.kind() == io::ErrorKind::BrokenPipe {
             stdout_closed = true;
             continue;
         }
