@@ -94,6 +94,9 @@ pub struct CodeEntry {
     pub generic_note: Option<usize>,
     /// Where this code is documented, when not where its category says.
     pub doc: Option<String>,
+    /// Whether other products use this name too (`PERMISSION_DENIED`, `BAD_REQUEST`): a hit
+    /// of it counts only on a line with CloudBase context, unless every code is asked for.
+    pub shared: bool,
 }
 
 impl CodeEntry {
@@ -175,6 +178,8 @@ struct CodeRecord {
     generic_note: Option<Spanned<String>>,
     #[serde(default)]
     doc: Option<Spanned<String>>,
+    #[serde(default)]
+    shared: bool,
 }
 
 impl Catalog {
@@ -338,6 +343,7 @@ impl Catalog {
                 generic_reason,
                 numeric: record.numeric.map(|n| n.into_inner()).unwrap_or_default(),
                 notes: record.notes.filter(|n| !n.trim().is_empty()),
+                shared: record.shared,
             };
             match merged.code_index.get(code) {
                 Some(&existing) => merged.codes[existing] = entry,
