@@ -97,12 +97,29 @@ pub struct CodeEntry {
     /// Whether other products use this name too (`PERMISSION_DENIED`, `BAD_REQUEST`): a hit
     /// of it counts only on a line with CloudBase context, unless every code is asked for.
     pub shared: bool,
+    /// Whether the meaning comes from what real logs showed rather than from a published
+    /// table (TOML `basis = "logs"`): `explain` says so, as such a meaning is a best guess.
+    pub inferred: bool,
 }
 
 impl CodeEntry {
     /// Whether users are told not to branch on this code.
     pub fn is_generic(&self) -> bool {
         self.generic_reason.is_some()
+    }
+
+    /// The number of a numeric-only entry (TOML `number = -404011`), whose `code` is that
+    /// number in decimal; `None` for a named code. Named codes are never integers (the
+    /// catalog rejects them), so the code text alone tells the two kinds apart.
+    pub fn number(&self) -> Option<i64> {
+        self.code.parse().ok()
+    }
+
+    /// Every number this entry is known by: its own (numeric-only entries), then its aliases.
+    pub fn numbers(&self) -> impl Iterator<Item = i64> + '_ {
+        self.number()
+            .into_iter()
+            .chain(self.numeric.iter().copied())
     }
 }
 
@@ -160,7 +177,10 @@ struct CategoryRecord {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CodeRecord {
-    code: Spanned<String>,
+    #[serde(default)]
+    code: Option<Spanned<String>>,
+    #[serde(default)]
+    number: Option<Spanned<i64>>,
     category: Spanned<String>,
     #[serde(default)]
     zh: String,
@@ -180,6 +200,8 @@ struct CodeRecord {
     doc: Option<Spanned<String>>,
     #[serde(default)]
     shared: bool,
+    #[serde(default)]
+    basis: Option<Spanned<String>>,
 }
 
 impl Catalog {
@@ -266,13 +288,49 @@ impl Catalog {
 
         let mut codes_in_file: HashMap<String, ()> = HashMap::new();
         for record in file.code {
-            let code = record.code.get_ref();
+            let (code, code_span) = match (&record.code, &record.number) {
+                (Some(code), None) => (code.get_ref().clone(), code.span()),
+                (None, Some(number)) => {
+                    // Every CloudBase and WeChat numeric code is negative; a bare positive
+                    // number would match counters, ports and ids in ordinary log text.
+                    if *number.get_ref() >= 0 {
+                        return Err(fail(
+                            number.span(),
+                            format!(
+                                "number {} must be negative, as CloudBase and WeChat numeric codes are",
+                                number.get_ref()
+                            ),
+                        ));
+                    }
+                    (number.get_ref().to_string(), number.span())
+                }
+                (Some(code), Some(_)) => {
+                    return Err(fail(
+                        code.span(),
+                        "set either `code` (a name) or `number` (a numeric-only code), not both"
+                            .into(),
+                    ))
+                }
+                (None, None) => {
+                    return Err(fail(
+                        record.category.span(),
+                        "entry needs `code` (a name) or `number` (a numeric-only code)".into(),
+                    ))
+                }
+            };
+            let code = &code;
+            if record.number.is_none() && code.parse::<i64>().is_ok() {
+                return Err(fail(
+                    code_span,
+                    format!("code `{code}` is a number: write it as `number = {code}`"),
+                ));
+            }
             if code.is_empty() {
-                return Err(fail(record.code.span(), "empty code".into()));
+                return Err(fail(code_span, "empty code".into()));
             }
             if code.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 return Err(fail(
-                    record.code.span(),
+                    code_span,
                     format!(
                         "code `{}` contains whitespace or a control character",
                         code.escape_debug()
@@ -281,7 +339,7 @@ impl Catalog {
             }
             if codes_in_file.insert(code.clone(), ()).is_some() {
                 return Err(fail(
-                    record.code.span(),
+                    code_span.clone(),
                     format!("duplicate code `{code}` in this file"),
                 ));
             }
@@ -302,7 +360,7 @@ impl Catalog {
             };
             if record.zh.trim().is_empty() && record.en.trim().is_empty() {
                 return Err(fail(
-                    record.code.span(),
+                    code_span,
                     format!("code `{code}` needs a meaning: set `zh`, `en` or both"),
                 ));
             }
@@ -310,10 +368,7 @@ impl Catalog {
             let generic_reason = match (generic, record.generic_reason) {
                 (true, Some(reason)) if !reason.trim().is_empty() => Some(reason),
                 (true, _) => {
-                    let span = record
-                        .generic
-                        .map(|g| g.span())
-                        .unwrap_or(record.code.span());
+                    let span = record.generic.map(|g| g.span()).unwrap_or(code_span);
                     return Err(fail(
                         span,
                         format!("code `{code}` is generic = true but has no generic_reason"),
@@ -333,7 +388,24 @@ impl Catalog {
                     }
                 },
             };
+            let inferred = match &record.basis {
+                None => false,
+                Some(basis) => match basis.get_ref().as_str() {
+                    "table" => false,
+                    "logs" => true,
+                    other => {
+                        return Err(fail(
+                            basis.span(),
+                            format!(
+                                "basis `{}` for code `{code}` must be \"table\" or \"logs\"",
+                                other.escape_debug()
+                            ),
+                        ))
+                    }
+                },
+            };
             let entry = CodeEntry {
+                inferred,
                 doc: checked_doc(record.doc).map_err(|(span, m)| fail(span, m))?,
                 generic_note,
                 code: code.clone(),
@@ -361,7 +433,11 @@ impl Catalog {
             if let Some(&first) = owner.get(&pattern.text) {
                 if first != pattern.code {
                     let culprit = &merged.codes[pattern.code].code;
-                    let span = find_code_span(text, culprit).unwrap_or(0..0);
+                    // Either side may be the one this file introduced (a numeric entry's own
+                    // text is listed before the aliases it clashes with).
+                    let span = find_code_span(text, culprit)
+                        .or_else(|| find_code_span(text, &merged.codes[first].code))
+                        .unwrap_or(0..0);
                     return Err(fail(
                         span,
                         format!(
@@ -446,7 +522,9 @@ impl Catalog {
             return Some(id);
         }
         let number: i64 = query.parse().ok()?;
-        self.codes.iter().position(|c| c.numeric.contains(&number))
+        self.codes
+            .iter()
+            .position(|c| c.numbers().any(|n| n == number))
     }
 
     /// Up to `limit` known codes closest to `query`, best first, for "did you mean" hints.
@@ -465,7 +543,11 @@ impl Catalog {
     ) -> Vec<&'a str> {
         // A number without its sign (`502005`) most likely means the negative alias.
         if let Ok(number) = query.trim().parse::<i64>() {
-            if let Some(id) = self.codes.iter().position(|c| c.numeric.contains(&-number)) {
+            if let Some(id) = self
+                .codes
+                .iter()
+                .position(|c| c.numbers().any(|n| n == -number))
+            {
                 return vec![self.codes[id].code.as_str()];
             }
         }
@@ -512,10 +594,18 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Where `code = "<code>"` is written in `text`, for pointing at a clash.
+/// Where `code = "<code>"` (or `number = <code>`) is written in `text`, for pointing at a
+/// clash.
 fn find_code_span(text: &str, code: &str) -> Option<Range<usize>> {
     let quoted = format!("\"{code}\"");
-    text.find(&quoted).map(|start| start..start + quoted.len())
+    let number = format!("= {code}");
+    let found = |needle: &str| text.find(needle).map(|start| start..start + needle.len());
+    found(&quoted).or_else(|| {
+        code.parse::<i64>()
+            .ok()
+            .and_then(|_| found(&number))
+            .map(|span| span.start + 2..span.end)
+    })
 }
 
 /// Up to `limit` of `candidates` closest to `query` in any letter case, best first, for "did
@@ -564,10 +654,15 @@ mod tests {
     #[test]
     fn builtin_has_the_expected_shape() {
         let catalog = Catalog::builtin().expect("built-in catalog parses");
-        assert_eq!(catalog.codes().len(), 86);
-        assert_eq!(catalog.categories().len(), 8);
+        // 54 general (44 table rows, 9 sibling-page codes, -1) + 77 in the page's other
+        // sections (76 + FUNCTIONS_REQUEST_FAIL) + 11 sibling codes + 73 numeric-only.
+        assert_eq!(catalog.codes().len(), 215);
+        assert_eq!(catalog.categories().len(), 11);
+        assert_eq!(catalog.categories()[0].id, "general");
         let aliases: usize = catalog.codes().iter().map(|c| c.numeric.len()).sum();
         assert_eq!(aliases, 20);
+        let numeric_only = catalog.codes().iter().filter(|c| c.number().is_some());
+        assert_eq!(numeric_only.count(), 74);
         let generic: Vec<&str> = catalog
             .codes()
             .iter()
@@ -577,13 +672,92 @@ mod tests {
         assert_eq!(
             generic,
             [
+                "SYS_ERR",
                 "DATABASE_REQUEST_FAILED",
                 "FUNCTIONS_EXECUTE_FAIL",
                 "STORAGE_REQUEST_FAIL",
-                "SYS_ERR"
+                "-1",
+                "-404011",
+                "-501000",
             ]
         );
-        assert_eq!(catalog.patterns().len(), 106);
+        let inferred: Vec<&str> = catalog
+            .codes()
+            .iter()
+            .filter(|c| c.inferred)
+            .map(|c| c.code.as_str())
+            .collect();
+        assert_eq!(
+            inferred,
+            ["-501000", "-501023", "-504003", "-601034", "-606003"]
+        );
+        assert_eq!(catalog.patterns().len(), 215 + 20);
+    }
+
+    #[test]
+    fn numeric_only_entries_are_codes_named_by_their_number() {
+        let mut catalog = Catalog::builtin().expect("built-in catalog parses");
+        catalog
+            .extend_from_toml(
+                "user.toml",
+                "[[code]]\nnumber = -700001\ncategory = \"wechat\"\nzh = \"x\"\nbasis = \"logs\"\n",
+            )
+            .expect("valid numeric entry");
+        let id = catalog.code_index("-700001").expect("known by its number");
+        let entry = catalog.code(id);
+        assert_eq!(entry.number(), Some(-700001));
+        assert!(entry.inferred);
+        assert_eq!(catalog.lookup("-700001"), Some(id));
+        assert_eq!(catalog.suggest("700001", 3), ["-700001"]);
+        assert!(catalog
+            .patterns()
+            .iter()
+            .any(|p| p.text == "-700001" && p.code == id));
+        let wrapper = catalog.code_index("-404011").expect("built in");
+        assert!(catalog.code(wrapper).is_generic());
+        assert!(!catalog.code(wrapper).inferred);
+        let named = catalog.code_index("INVALID_ENV").expect("built in");
+        assert_eq!(catalog.code(named).number(), None);
+        assert!(
+            catalog
+                .code(catalog.code_index("-1").expect("built in"))
+                .shared
+        );
+    }
+
+    #[test]
+    fn numeric_entries_are_validated() {
+        let err = catalog_error("[[code]]\nnumber = 404011\ncategory = \"sdk\"\nen = \"x\"\n");
+        assert!(err.starts_with("catalog user.toml:2:"), "{err}");
+        assert!(err.contains("must be negative"), "{err}");
+
+        let err = catalog_error(
+            "[[code]]\ncode = \"A_B\"\nnumber = -700001\ncategory = \"sdk\"\nen = \"x\"\n",
+        );
+        assert!(err.starts_with("catalog user.toml:2:"), "{err}");
+        assert!(err.contains("not both"), "{err}");
+
+        let err = catalog_error("[[code]]\ncategory = \"sdk\"\nen = \"x\"\n");
+        assert!(err.starts_with("catalog user.toml:2:"), "{err}");
+        assert!(err.contains("needs `code`"), "{err}");
+
+        let err = catalog_error("[[code]]\ncode = \"-700001\"\ncategory = \"sdk\"\nen = \"x\"\n");
+        assert!(err.starts_with("catalog user.toml:2:"), "{err}");
+        assert!(err.contains("number = -700001"), "{err}");
+
+        let err = catalog_error("[[code]]\nnumber = -7.5\ncategory = \"sdk\"\nen = \"x\"\n");
+        assert!(err.starts_with("catalog user.toml:2:"), "{err}");
+
+        // The number of a numeric entry is searched for like an alias: it must not clash.
+        let err = catalog_error("[[code]]\ncategory = \"sdk\"\nen = \"x\"\nnumber = -502005\n");
+        assert!(err.contains("would match both"), "{err}");
+        assert!(err.starts_with("catalog user.toml:4:"), "{err}");
+
+        let err = catalog_error(
+            "[[code]]\nnumber = -700001\ncategory = \"sdk\"\nen = \"x\"\nbasis = \"rumour\"\n",
+        );
+        assert!(err.starts_with("catalog user.toml:5:"), "{err}");
+        assert!(err.contains("basis `rumour`"), "{err}");
     }
 
     #[test]
