@@ -106,9 +106,27 @@ pub fn explain(catalog: &Catalog, code: CodeId) -> Vec<String> {
     if !entry.en.is_empty() {
         lines.push(format!("  en:       {}", entry.en));
     }
+    if entry.number().is_some() {
+        lines.push("  numeric:  a numeric-only code: no named code is known for it".to_string());
+    }
     if !entry.numeric.is_empty() {
         let numbers: Vec<String> = entry.numeric.iter().map(i64::to_string).collect();
         lines.push(format!("  numeric:  {}", numbers.join(", ")));
+    }
+    if entry.inferred {
+        lines.push(
+            "  basis:    inferred from real logs, not from a published table: the meaning is a \
+             best guess from the messages printed with it"
+                .to_string(),
+        );
+    }
+    if entry.shared {
+        lines.push(
+            "  shared:   other products use this name too: a scan counts it only on lines with \
+             CloudBase context (errCode/errMsg, a CloudBase link, SDK or API names, ...), \
+             unless --all-codes"
+                .to_string(),
+        );
     }
     if let Some(notes) = &entry.notes {
         lines.push(format!("  notes:    {notes}"));
@@ -132,4 +150,23 @@ pub fn explain(catalog: &Catalog, code: CodeId) -> Vec<String> {
         lines.push("            likely cause: `cbscan scan` lists them beside it.".to_string());
     }
     lines
+}
+
+/// Everything the catalog knows about `code`, as one JSON object (`cbscan explain --format
+/// json`): the fields of a `codes` record, plus the category's names, the docs link and the
+/// shared note quoted for a generic code. Field names are stable (the README lists them).
+pub fn explain_record(catalog: &Catalog, code: CodeId) -> serde_json::Value {
+    let entry = catalog.code(code);
+    let category = catalog.category(entry.category);
+    let mut record = crate::report::jsonl::code_record(catalog, code);
+    if let Some(object) = record.as_object_mut() {
+        object.insert("category_zh".into(), category.zh.clone().into());
+        object.insert("category_en".into(), category.en.clone().into());
+        let note = entry
+            .generic_note
+            .and_then(|n| catalog.notes().get(n))
+            .map(|n| serde_json::json!({ "zh": n.zh, "en": n.en }));
+        object.insert("generic_note".into(), note.unwrap_or_default());
+    }
+    record
 }

@@ -425,5 +425,10 @@ pub fn code_record(catalog: &Catalog, code: CodeId) -> Value {
         "generic_reason": entry.generic_reason,
         "numeric": entry.numeric,
         "notes": entry.notes,
+        // Issue 10: numeric-only entries, shared names, meanings inferred from logs.
+        "number": entry.number(),
+        "shared": entry.shared,
+        "basis": if entry.inferred { "logs" } else { "table" },
+        "doc": catalog.doc_url(code),
     })
 }

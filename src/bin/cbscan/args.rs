@@ -43,11 +43,17 @@ pub enum CommandArgs {
     /// Run a command, passing its output through unchanged, and scan its stdout and stderr
     /// as they arrive: `cbscan run -- npm run deploy`.
     Run(Box<RunArgs>),
-    /// Explain codes: category, meanings, numeric aliases (`cbscan explain -- -502005`).
+    /// Explain codes: category, meanings, numeric aliases, docs link (`cbscan explain -- -502005`);
+    /// also every code in a pasted log line, or the codes whose name or meaning holds some
+    /// words (`cbscan explain timeout`, `cbscan explain 超时`).
     Explain {
-        /// Codes in any letter case, or numeric aliases.
-        #[arg(required = true, value_name = "CODE", allow_negative_numbers = true)]
+        /// Codes in any letter case, numeric aliases, pasted log text, or words to search for
+        /// (each argument is one query).
+        #[arg(required = true, value_name = "QUERY", allow_negative_numbers = true)]
         codes: Vec<String>,
+        /// Output format: text, or json (an array of objects, one per code explained).
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+        format: ExplainFormat,
     },
     /// List the catalog.
     Codes {
@@ -298,6 +304,12 @@ fn parse_format(value: &str) -> Result<Format, String> {
 
 fn parse_report(value: &str) -> Result<ReportSpec, String> {
     value.parse()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -16,8 +16,8 @@ use cbscan::scan::{CodeFilter, ScanOptions, Scanner};
 use cbscan::{EngineChoice, Matcher};
 
 use crate::args::{
-    CatalogArgs, Cli, CodesFormat, ColorChoice, CommandArgs, EngineArg, FilterArgs, FollowArgs,
-    RunArgs, ScanArgs,
+    CatalogArgs, Cli, CodesFormat, ColorChoice, CommandArgs, EngineArg, ExplainFormat, FilterArgs,
+    FollowArgs, RunArgs, ScanArgs,
 };
 
 /// A command, resolved.
@@ -39,7 +39,10 @@ pub enum Command {
     /// `cbscan run` (resolved by [`crate::cmd::run`]).
     Run(Box<RunArgs>),
     /// `cbscan explain`.
-    Explain { codes: Vec<String> },
+    Explain {
+        codes: Vec<String>,
+        format: ExplainFormat,
+    },
     /// `cbscan codes`.
     Codes {
         categories: Vec<String>,
@@ -83,7 +86,7 @@ impl Config {
             }
             CommandArgs::Follow(args) => Command::Follow(args),
             CommandArgs::Run(args) => Command::Run(args),
-            CommandArgs::Explain { codes } => Command::Explain { codes },
+            CommandArgs::Explain { codes, format } => Command::Explain { codes, format },
             CommandArgs::Codes { categories, format } => Command::Codes { categories, format },
         };
         Ok(Config {
