@@ -10,6 +10,7 @@
 
 #![allow(dead_code)] // not every test uses every helper
 
+pub mod facts;
 pub mod fixtures;
 pub mod follow;
 
@@ -168,14 +169,67 @@ pub const SDK_NUMERIC: [(i64, &str); 20] = [
     (-504002, "FUNCTIONS_EXECUTE_FAIL"),
 ];
 
-/// Codes the users are told not to branch on: the three named by the page's note, and SYS_ERR
-/// (the SDK's fallback for everything).
-pub const GENERIC: [&str; 4] = [
+/// Codes the users are told not to branch on: the three named by the page's note, SYS_ERR
+/// (the SDK's fallback for everything), and the two numeric wrappers whose real cause is in
+/// errMsg (-404011, the client's wrapper around a failed function call; -501000, overloaded).
+pub const GENERIC: [&str; 6] = [
     "DATABASE_REQUEST_FAILED",
     "STORAGE_REQUEST_FAIL",
     "FUNCTIONS_EXECUTE_FAIL",
     "SYS_ERR",
+    "-404011",
+    "-501000",
 ];
+
+/// Where the SDK-only named codes live now that the general-errors table holds most of them
+/// (the facts file's §1a); these two are not in that table.
+const SDK_ONLY_CATEGORY: [(&str, &str); 2] = [
+    ("INVALIID_ENV", "general"),
+    ("FUNCTIONS_REQUEST_FAIL", "functions"),
+];
+
+/// Codes of sibling pages (the facts file's §1c, the realtime-database server codes and
+/// WeChat Cloud Run's page), with the category the catalog gives them.
+pub const SIBLING_CODES: [(&str, &str); 19] = [
+    ("HTTPSERVICE_NONACTIVATED", "general"),
+    ("EXCEED_MAX_PAYLOAD_SIZE", "general"),
+    ("BAD_GATEWAY", "general"),
+    ("ERR_ABORT_HANDLER", "general"),
+    ("DEFAULT_DOMAIN_EXPIRED", "general"),
+    ("ACCESS_DENIED", "general"),
+    ("ENV_SUSPENDED", "general"),
+    ("ENV_ISOLATED", "general"),
+    ("SIGN_INVALID_ERROR", "auth"),
+    ("SIGN_EXPIRED_ERROR", "auth"),
+    ("COLLECTION_PERMISSION_DENIED", "database"),
+    ("QUERYID_INVALID_ERROR", "database"),
+    ("DATABASE_RESOURCE_ISOLATED", "database"),
+    ("FUNCTIONS_PERMISSION_DENIED", "functions"),
+    ("FUNCTIONS_NAME_MISSING", "functions"),
+    ("INVALID_CNAME", "cloudrun"),
+    ("REQUEST_SERVICE_FAILED", "cloudrun"),
+    ("AI_MODEL_NOT_SUPPORTED", "ai"),
+    ("AI_CHANNEL_NOT_ALLOWED", "ai"),
+];
+
+/// Numbers in no table whose meaning the catalog infers from real logs (the facts file's §3);
+/// -501024 is left out (conflicting claims).
+pub const LOG_NUMBERS: [i64; 5] = [-501000, -501023, -504003, -601034, -606003];
+
+/// Numbers of the WeChat table the catalog leaves out on purpose: -1 (too short for the fast
+/// matcher, and says nothing).
+pub const LEFT_OUT_NUMBERS: [i64; 1] = [-1];
+
+/// The category of a numeric-only code, by the SDKs' scheme: 4xxxxx from the local SDK,
+/// 5xxxxx from Tencent Cloud, 6xxxxx from the WeChat server.
+pub fn origin_category(number: i64) -> &'static str {
+    match -number / 100_000 {
+        4 => "sdk",
+        5 => "tencentcloud",
+        6 => "wechat",
+        _ => panic!("no origin for {number}"),
+    }
+}
 
 /// Section headings of the page, with the category id each stands for.
 const SECTIONS: [(&str, &str); 7] = [
@@ -199,7 +253,9 @@ pub struct RefCode {
     pub numeric: Vec<i64>,
 }
 
-/// The reference catalog: the page's 76 codes in 7 categories and the 10 SDK-only codes.
+/// The reference catalog: the page's 76 codes in 7 categories, the general-errors table, the
+/// sibling-page codes, the SDK-only named codes, and the numeric-only codes of the WeChat
+/// tables and of real logs.
 pub fn reference_catalog() -> Vec<RefCode> {
     let page = String::from_utf8(read("tests/data/cloudbase-error-code-page.txt")).expect("UTF-8");
     let mut codes = Vec::new();
@@ -224,11 +280,38 @@ pub fn reference_catalog() -> Vec<RefCode> {
         });
     }
     assert_eq!(codes.len(), 76, "the page lists 76 codes");
+    // The general-errors table the page copy above lacks (its `通用错误` heading is empty).
+    for (_, code, zh) in facts::general_errors() {
+        assert!(!codes.iter().any(|c| c.code == code), "{code} twice");
+        codes.push(RefCode {
+            code,
+            category: "general".to_string(),
+            page_zh: Some(zh),
+            generic: false,
+            numeric: Vec::new(),
+        });
+    }
+    for (code, category) in SIBLING_CODES {
+        codes.push(RefCode {
+            code: code.to_string(),
+            category: category.to_string(),
+            page_zh: None,
+            generic: false,
+            numeric: Vec::new(),
+        });
+    }
     for (number, code) in SDK_NUMERIC {
         if !codes.iter().any(|c| c.code == code) {
+            let category = SDK_ONLY_CATEGORY
+                .iter()
+                .find(|(c, _)| *c == code)
+                .map_or_else(
+                    || panic!("{code} has no category"),
+                    |(_, category)| *category,
+                );
             codes.push(RefCode {
                 code: code.to_string(),
-                category: "sdk".to_string(),
+                category: category.to_string(),
                 page_zh: None,
                 generic: false,
                 numeric: Vec::new(),
@@ -239,6 +322,24 @@ pub fn reference_catalog() -> Vec<RefCode> {
             .find(|c| c.code == code)
             .expect("just added");
         entry.numeric.push(number);
+    }
+    // Numbers with no string code are codes of their own, named by the number.
+    let mut numbers: Vec<i64> = facts::wechat_numbers()
+        .into_iter()
+        .filter(|row| row.code.is_none() && !LEFT_OUT_NUMBERS.contains(&row.number))
+        .map(|row| row.number)
+        .chain(LOG_NUMBERS)
+        .collect();
+    numbers.sort_unstable_by(|a, b| b.cmp(a));
+    numbers.dedup();
+    for number in numbers {
+        codes.push(RefCode {
+            code: number.to_string(),
+            category: origin_category(number).to_string(),
+            page_zh: None,
+            generic: false,
+            numeric: Vec::new(),
+        });
     }
     for entry in &mut codes {
         entry.generic = GENERIC.contains(&entry.code.as_str());

@@ -1,4 +1,4 @@
-//! `cbscan codes`: the catalog as a table or as JSON lines.
+//! `cbscan codes`: the catalog as a table or as JSON lines, grouped by category.
 
 use std::io::Write;
 
@@ -26,9 +26,16 @@ fn pad(text: &str, width: usize) -> String {
 
 pub fn run(catalog: &Catalog, categories: &[String], format: CodesFormat) -> anyhow::Result<i32> {
     let wanted = resolve_categories(catalog, categories)?;
-    let selected: Vec<CodeId> = (0..catalog.codes().len())
+    let mut selected: Vec<CodeId> = (0..catalog.codes().len())
         .filter(|&code| wanted.is_empty() || wanted.contains(&catalog.code(code).category))
         .collect();
+    // One block per category, in category order (a user catalog's codes join their
+    // category's block); named codes in catalog order, then numeric-only codes closest to
+    // zero first, as the WeChat table lists them.
+    selected.sort_by_key(|&code| {
+        let entry = catalog.code(code);
+        (entry.category, entry.number().map(std::cmp::Reverse))
+    });
     let mut out = NamedStdout::open();
     match format {
         CodesFormat::Jsonl => {
