@@ -42,10 +42,12 @@ impl Found {
 /// What a query turned out to be, with the codes it found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
-    /// How the codes were found (all the same kind).
+    /// How the query was read: [`Found::Exact`], [`Found::Fragment`], or a search (the kind
+    /// of its best result; each code says how it was found).
     pub found: Found,
-    /// The codes, best first (a fragment's in the order they occur).
-    pub codes: Vec<CodeId>,
+    /// The codes, best first (a fragment's in the order they occur), each with how it was
+    /// found.
+    pub codes: Vec<(CodeId, Found)>,
 }
 
 /// Resolves a query: exactly a code; else a fragment holding codes (found by `matcher`, with
@@ -55,21 +57,23 @@ pub fn resolve(catalog: &Catalog, matcher: &Matcher, query: &str) -> Option<Answ
     if let Some(code) = catalog.lookup(query) {
         return Some(Answer {
             found: Found::Exact,
-            codes: vec![code],
+            codes: vec![(code, Found::Exact)],
         });
     }
     let in_fragment = codes_in(matcher, query);
     if !in_fragment.is_empty() {
         return Some(Answer {
             found: Found::Fragment,
-            codes: in_fragment,
+            codes: in_fragment
+                .into_iter()
+                .map(|code| (code, Found::Fragment))
+                .collect(),
         });
     }
-    let found = search(catalog, query);
-    let kind = found.first()?.1;
+    let codes = search(catalog, query);
     Some(Answer {
-        found: kind,
-        codes: found.into_iter().map(|(code, _)| code).collect(),
+        found: codes.first()?.1,
+        codes,
     })
 }
 
@@ -171,7 +175,7 @@ mod tests {
         let listed: Vec<&str> = answer
             .codes
             .iter()
-            .map(|c| catalog.code(*c).code.as_str())
+            .map(|(c, _)| catalog.code(*c).code.as_str())
             .collect();
         assert_eq!(
             listed,

@@ -34,7 +34,7 @@ enum Shown {
 pub fn run(catalog: &Catalog, queries: &[String], format: ExplainFormat) -> anyhow::Result<i32> {
     let matcher = Matcher::new(catalog);
     let mut status = exit::OK;
-    let mut answers: Vec<(&str, Found, Vec<CodeId>)> = Vec::new();
+    let mut answers: Vec<(&str, Found, Vec<(CodeId, Found)>)> = Vec::new();
     for query in queries {
         // Category ids (`database`) read like words a person would look up, but the answer
         // they want is the category's list, which `codes` prints.
@@ -55,8 +55,8 @@ pub fn run(catalog: &Catalog, queries: &[String], format: ExplainFormat) -> anyh
     match format {
         ExplainFormat::Json => {
             let mut records = Vec::new();
-            for (query, found, codes) in &answers {
-                for &code in codes {
+            for (query, _, codes) in &answers {
+                for &(code, found) in codes {
                     let mut record = explain_record(catalog, code);
                     if let Some(object) = record.as_object_mut() {
                         object.insert("query".into(), (*query).into());
@@ -71,6 +71,7 @@ pub fn run(catalog: &Catalog, queries: &[String], format: ExplainFormat) -> anyh
         ExplainFormat::Text => {
             let mut first = true;
             for (query, found, codes) in answers {
+                let codes: Vec<CodeId> = codes.into_iter().map(|(code, _)| code).collect();
                 let shown = match found {
                     Found::Exact | Found::Fragment => Shown::Explained(codes),
                     Found::Name | Found::Meaning => Shown::Listed(codes),
