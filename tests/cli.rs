@@ -437,7 +437,7 @@ mod matching {
             .iter()
             .map(RefHit::tuple)
             .collect();
-        assert_eq!(expected.len(), 5 * 86, "reference model sanity");
+        assert_eq!(expected.len(), 5 * 214, "reference model sanity");
         assert_same_hits(&got, &expected, "all codes");
         for (i, code) in catalog.iter().enumerate() {
             assert!(got[5 * i..5 * i + 5].iter().all(|h| h.3 == code.code));
@@ -1134,7 +1134,7 @@ mod human {
         )
         .out();
         let scanned =
-            Regex::new(r"(?m)^Scanned 2 files, 13 lines, .*: 13 hits( on \d+ lines)?$").unwrap();
+            Regex::new(r"(?m)^Scanned 2 files, 13 lines, .*: 14 hits( on \d+ lines)?$").unwrap();
         assert!(scanned.is_match(&two), "{two}");
     }
 
@@ -1142,12 +1142,13 @@ mod human {
     fn generic_codes_get_one_line_each_naming_the_codes_on_their_lines() {
         let out = run(&["scan", "--color", "never", CLOUDFUNCTION]).out();
         let warnings: Vec<&str> = out.lines().filter(|l| l.starts_with("warning:")).collect();
-        // Each generic code seen, with its count (FUNCTIONS_EXECUTE_FAIL 2, SYS_ERR 2,
-        // DATABASE_REQUEST_FAILED 1; STORAGE_REQUEST_FAIL was not seen), one line each.
+        // Each generic code seen, with its count (SYS_ERR 2, FUNCTIONS_EXECUTE_FAIL 2,
+        // DATABASE_REQUEST_FAILED 1; STORAGE_REQUEST_FAIL was not seen), one line each; ties
+        // in catalog order, where SYS_ERR's category (general) comes first.
         assert_eq!(warnings.len(), 3, "{out}");
         for (line, (code, count)) in warnings.iter().zip([
-            ("FUNCTIONS_EXECUTE_FAIL", 2),
             ("SYS_ERR", 2),
+            ("FUNCTIONS_EXECUTE_FAIL", 2),
             ("DATABASE_REQUEST_FAILED", 1),
         ]) {
             assert!(
@@ -1160,19 +1161,19 @@ mod human {
         // DATABASE_TIMEOUT; SYS_ERR's line 18 holds no specific code. Codes on other lines
         // (DATABASE_COLLECTION_NOT_EXIST on line 3) are not named.
         assert!(
-            warnings[0].contains("hides DATABASE_TIMEOUT (1 line)"),
-            "{}",
-            warnings[0]
-        );
-        assert!(
-            !warnings[0].contains("DATABASE_COLLECTION_NOT_EXIST"),
-            "{}",
-            warnings[0]
-        );
-        assert!(
-            warnings[1].contains("no specific code reported on its lines"),
+            warnings[1].contains("hides DATABASE_TIMEOUT (1 line)"),
             "{}",
             warnings[1]
+        );
+        assert!(
+            !warnings[1].contains("DATABASE_COLLECTION_NOT_EXIST"),
+            "{}",
+            warnings[1]
+        );
+        assert!(
+            warnings[0].contains("no specific code reported on its lines"),
+            "{}",
+            warnings[0]
         );
         assert!(
             warnings[2].contains("hides DATABASE_TIMEOUT (1 line)"),
@@ -1512,7 +1513,7 @@ mod jsonl {
         assert_eq!(ends, 4, "one end record per input");
         let sum = summary(&recs);
         let hits = of_type(&recs, "hit");
-        assert_eq!(hits.len(), 15 + 4 + 9);
+        assert_eq!(hits.len(), 15 + 4 + MINIPROGRAM_HITS.len());
         assert_eq!(sum["hits"], hits.len() as u64);
         assert_eq!(sum["files"], 3);
         assert_eq!(sum["errors"], 1);
@@ -1524,7 +1525,9 @@ mod jsonl {
             .sum();
         assert_eq!(sum["bytes"], bytes);
         assert_eq!(sum["generic_hits"], generic_seen);
-        assert_eq!(generic_seen, 6);
+        // cloudfunction: FUNCTIONS_EXECUTE_FAIL 2, SYS_ERR 2, DATABASE_REQUEST_FAILED 1;
+        // mini-program: the -404011 wrapper and -504002 (FUNCTIONS_EXECUTE_FAIL).
+        assert_eq!(generic_seen, 7);
         let by_code = code_hits(&sum["by_code"]);
         assert_eq!(
             by_code,
@@ -1600,7 +1603,7 @@ mod jsonl {
         let mut expected = vec!["begin"];
         expected.extend(vec!["hit"; 4]);
         expected.extend(["end", "begin", "error", "end", "begin"]);
-        expected.extend(vec!["hit"; 9]);
+        expected.extend(vec!["hit"; MINIPROGRAM_HITS.len()]);
         expected.extend(["end", "summary"]);
         assert_eq!(kinds, expected);
         let paths: Vec<&str> = recs[..recs.len() - 1]
@@ -1617,7 +1620,7 @@ mod jsonl {
                 sum["errors"].as_u64(),
                 sum["hits"].as_u64()
             ),
-            (Some(2), Some(1), Some(13))
+            (Some(2), Some(1), Some(14))
         );
 
         let human = run(&[
@@ -1778,7 +1781,7 @@ mod inputs {
             CI_ANSI,
         ]);
         let paths = paths_of_hits(&records(&r.stdout));
-        let mut expected = vec![MINIPROGRAM.to_string(); 9];
+        let mut expected = vec![MINIPROGRAM.to_string(); MINIPROGRAM_HITS.len()];
         expected.push("fixtures/folder/nested/.hidden.log".into());
         expected.extend(vec![
             "fixtures/folder/nested/deep/worker.log".to_string();
@@ -2392,7 +2395,7 @@ mod explain_and_codes {
     fn codes_lists_the_whole_catalog() {
         let recs = listed(&[]);
         let catalog = reference_catalog();
-        assert_eq!(recs.len(), 86);
+        assert_eq!(recs.len(), 214);
         let mut per_category: BTreeMap<String, usize> = BTreeMap::new();
         for rec in &recs {
             let mut keys: Vec<&str> = rec
@@ -2405,13 +2408,17 @@ mod explain_and_codes {
             assert_eq!(
                 keys,
                 [
+                    "basis",
                     "category",
                     "code",
+                    "doc",
                     "en",
                     "generic",
                     "generic_reason",
                     "notes",
+                    "number",
                     "numeric",
+                    "shared",
                     "zh"
                 ]
             );
@@ -2442,15 +2449,24 @@ mod explain_and_codes {
             assert!(rec["notes"].is_string() || rec["notes"].is_null());
             *per_category.entry(entry.category.clone()).or_default() += 1;
         }
+        // The page's sections, plus: general = 44 table rows + 8 sibling-page codes +
+        // INVALIID_ENV; auth + 2 and database + 2 realtime-database codes, database + 1,
+        // functions + FUNCTIONS_REQUEST_FAIL + 2, cloudrun + 2, ai + 2 sibling-page codes;
+        // numeric-only: sdk = 27 of the WeChat table's 4xxxxx rows + 3 SDK-only numbers,
+        // tencentcloud = 13 table rows + 3 from logs, wechat = 23 table rows + -602001 + 2
+        // from logs.
         let expected: BTreeMap<String, usize> = [
-            ("auth", 23),
-            ("database", 10),
-            ("functions", 13),
-            ("cloudrun", 8),
+            ("general", 53),
+            ("auth", 25),
+            ("database", 13),
+            ("functions", 16),
+            ("cloudrun", 10),
             ("storage", 13),
             ("hosting", 3),
-            ("ai", 6),
-            ("sdk", 10),
+            ("ai", 8),
+            ("sdk", 30),
+            ("tencentcloud", 16),
+            ("wechat", 27),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -2459,17 +2475,17 @@ mod explain_and_codes {
         let mut codes: Vec<&str> = recs.iter().map(|r| r["code"].as_str().unwrap()).collect();
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), 86, "no duplicates");
+        assert_eq!(codes.len(), 214, "no duplicates");
     }
 
     #[test]
     fn codes_by_category_and_as_a_table() {
         let ai = listed(&["--category", "ai"]);
-        assert_eq!(ai.len(), 6);
+        assert_eq!(ai.len(), 8);
         assert!(ai.iter().all(|r| r["category"] == "ai"));
         assert_eq!(
             listed(&["--category", "database", "--category", "storage"]).len(),
-            23
+            26
         );
 
         let r = run(&["codes"]);
@@ -2563,10 +2579,10 @@ mod explain_and_codes {
         assert!(r.out().starts_with("SYS_ERR"));
         assert!(r.stderr.contains("NO_SUCH_CODE_AT_ALL"));
 
-        // A number that is not an alias of any code.
-        let r = run(&["explain", "--", "-404011"]);
+        // A number the catalog does not know (-501024: left out, conflicting claims).
+        let r = run(&["explain", "--", "-501024"]);
         assert_eq!(r.code, 2);
-        assert!(r.stderr.contains("-404011"), "{}", r.stderr);
+        assert!(r.stderr.contains("-501024"), "{}", r.stderr);
     }
 }
 
@@ -2625,11 +2641,11 @@ notes = "from pay.toml"
             assert_eq!(hits[0]["meaning"]["en"], "Payment declined");
             assert_eq!(hits[2]["meaning"]["en"], "Overridden timeout");
             assert_eq!(hits[2]["generic"], true);
-            assert_eq!(hits[3]["category"], "sdk", "built-in codes stay");
+            assert_eq!(hits[3]["category"], "general", "built-in codes stay");
             assert_eq!(summary(&recs)["generic_hits"], 2);
         }
         let codes = records(&run(&["--catalog", &pay, "codes", "--format", "jsonl"]).stdout);
-        assert_eq!(codes.len(), 87);
+        assert_eq!(codes.len(), 214 + 1);
         let r = run(&["--catalog", &pay, "explain", "--", "-700001"]);
         assert!(r.out().starts_with("PAY_DECLINED"), "{}", r.out());
         let r = run_stdin(

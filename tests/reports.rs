@@ -158,7 +158,7 @@ fn one_scan_with_reports_writes_what_separate_scans_write() {
         "fixtures/folder".into(),
     ];
     let folder_hits: u64 = FOLDER_HIT_COUNTS.iter().map(|f| f.1).sum();
-    let total_hits = (15 + 15 * copies + 4 + 9) as u64 + folder_hits;
+    let total_hits = (15 + 15 * copies + 4 + MINIPROGRAM_HITS.len()) as u64 + folder_hits;
 
     let variants: [&[&str]; 2] = [
         &["-j", "1"],
@@ -307,7 +307,7 @@ fn json_document_regroups_the_jsonl_records() {
     assert_same_hits(&tuples_of(doc_hits), &expected, "json hits");
     let paths: Vec<&str> = doc_hits.iter().map(path_text).collect();
     assert_eq!(paths[..15], [CLOUDFUNCTION; 15]);
-    assert_eq!(paths[15..], [MINIPROGRAM; 9]);
+    assert_eq!(paths[15..], [MINIPROGRAM; 10]);
     assert!(doc_hits.iter().all(|h| h.get("type").is_none()));
 
     let inputs = doc["inputs"].as_array().expect("inputs");
@@ -332,7 +332,7 @@ fn json_document_regroups_the_jsonl_records() {
         "the document's error is the one told on stderr: {error:?} vs {}",
         json_run.stderr
     );
-    assert_eq!(doc["summary"]["hits"], 24);
+    assert_eq!(doc["summary"]["hits"], 25);
     assert_eq!(doc["summary"]["errors"], 1);
 }
 
@@ -381,7 +381,7 @@ fn count_prints_hits_per_input_with_hits() {
         "fixtures/folder",
     ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let mut expected = format!("{CLOUDFUNCTION}:15\n{MINIPROGRAM}:9\n");
+    let mut expected = format!("{CLOUDFUNCTION}:15\n{MINIPROGRAM}:10\n");
     for (path, hits) in FOLDER_HIT_COUNTS {
         if hits > 0 {
             expected.push_str(&format!("{path}:{hits}\n"));
@@ -394,7 +394,7 @@ fn count_prints_hits_per_input_with_hits() {
     assert_eq!(long.code, 1);
     assert_eq!(
         String::from_utf8_lossy(&long.stdout),
-        format!("{CLOUDFUNCTION}:15\n{MINIPROGRAM}:9\n")
+        format!("{CLOUDFUNCTION}:15\n{MINIPROGRAM}:10\n")
     );
 
     // Nothing found: nothing printed, exit 0.
@@ -498,7 +498,7 @@ fn max_hits_limits_what_is_shown_not_what_is_counted() {
         "json",
     );
     assert_eq!(doc["inputs"][0]["hits"], 15);
-    assert_eq!(doc["inputs"][1]["hits"], 9);
+    assert_eq!(doc["inputs"][1]["hits"], 10);
     assert_eq!(doc["summary"]["hits"], all);
 
     // Human: a hit is a `PATH:LINE:COLUMN: CODE` line.
@@ -579,7 +579,7 @@ fn max_hits_is_per_input_across_chunks() {
         .filter(|r| path_text(r) == MINIPROGRAM)
         .collect();
     assert_same_hits(&tuples_of(mini), &tuples(&MINIPROGRAM_HITS), "second input");
-    assert_eq!(summary(&records)["hits"], 15 * 30 + 9);
+    assert_eq!(summary(&records)["hits"], 15 * 30 + 10);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -886,7 +886,7 @@ fn report_files_are_complete_whatever_stdout_shows() {
     expected.extend(tuples(&MINIPROGRAM_HITS));
     let records = records(&full.stdout);
     assert_same_hits(&hit_tuples(&records), &expected, "jsonl");
-    assert_eq!(summary(&records)["hits"], 24);
+    assert_eq!(summary(&records)["hits"], 25);
 
     for (i, stdout_options) in [&["-q"][..], &["-s"], &["--no-summary"], &["-c"], &["-l"]]
         .into_iter()
