@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use cbscan::advice::{explain, explain_record};
-use cbscan::catalog::search::{resolve, Found};
+use cbscan::catalog::search::{resolve, Answer, Found};
 use cbscan::catalog::{Catalog, CodeId};
 use cbscan::policy::did_you_mean;
 use cbscan::report::escape::{json_to_writer, terminal};
@@ -34,7 +34,7 @@ enum Shown {
 pub fn run(catalog: &Catalog, queries: &[String], format: ExplainFormat) -> anyhow::Result<i32> {
     let matcher = Matcher::new(catalog);
     let mut status = exit::OK;
-    let mut answers: Vec<(&str, Found, Vec<(CodeId, Found)>)> = Vec::new();
+    let mut answers: Vec<(&str, Answer)> = Vec::new();
     for query in queries {
         // Category ids (`database`) read like words a person would look up, but the answer
         // they want is the category's list, which `codes` prints.
@@ -44,7 +44,7 @@ pub fn run(catalog: &Catalog, queries: &[String], format: ExplainFormat) -> anyh
             continue;
         }
         match resolve(catalog, &matcher, query) {
-            Some(answer) => answers.push((query, answer.found, answer.codes)),
+            Some(answer) => answers.push((query, answer)),
             None => {
                 print_error(&unknown(catalog, query));
                 status = exit::ERROR;
@@ -55,8 +55,8 @@ pub fn run(catalog: &Catalog, queries: &[String], format: ExplainFormat) -> anyh
     match format {
         ExplainFormat::Json => {
             let mut records = Vec::new();
-            for (query, _, codes) in &answers {
-                for &(code, found) in codes {
+            for (query, answer) in &answers {
+                for &(code, found) in &answer.codes {
                     let mut record = explain_record(catalog, code);
                     if let Some(object) = record.as_object_mut() {
                         object.insert("query".into(), (*query).into());
@@ -70,9 +70,9 @@ pub fn run(catalog: &Catalog, queries: &[String], format: ExplainFormat) -> anyh
         }
         ExplainFormat::Text => {
             let mut first = true;
-            for (query, found, codes) in answers {
-                let codes: Vec<CodeId> = codes.into_iter().map(|(code, _)| code).collect();
-                let shown = match found {
+            for (query, answer) in answers {
+                let codes: Vec<CodeId> = answer.codes.into_iter().map(|(code, _)| code).collect();
+                let shown = match answer.found {
                     Found::Exact | Found::Fragment => Shown::Explained(codes),
                     Found::Name | Found::Meaning => Shown::Listed(codes),
                 };
