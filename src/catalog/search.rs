@@ -189,4 +189,46 @@ mod tests {
         assert_eq!(exact.found, Found::Exact);
         assert_eq!(resolve(&catalog, &matcher, "no such words at all"), None);
     }
+
+    proptest::proptest! {
+        /// Whatever words are asked for: every result holds every word (in its name or
+        /// meaning), names rank before meanings, each code at most once, and every code that
+        /// holds the words is listed.
+        #[test]
+        fn search_lists_exactly_the_codes_holding_every_word(
+            picks in proptest::collection::vec((0usize..1000, 0usize..40, 1usize..5), 1..3)
+        ) {
+            let catalog = Catalog::builtin().expect("built-in catalog parses");
+            // Words cut from the catalog's own texts, so searches do find things.
+            let words: Vec<String> = picks
+                .iter()
+                .map(|&(code, start, len)| {
+                    let entry = catalog.code(code % catalog.codes().len());
+                    let text: Vec<char> = format!("{} {}", entry.en, entry.zh).chars().collect();
+                    let start = start % text.len().max(1);
+                    text[start..(start + len).min(text.len())].iter().collect::<String>()
+                })
+                .filter(|w| !w.trim().is_empty() && !w.contains(char::is_whitespace) && !w.contains('_'))
+                .collect();
+            proptest::prop_assume!(!words.is_empty());
+            let query = words.join(" ");
+            let found = search(&catalog, &query);
+            let holds = |code: CodeId| {
+                let entry = catalog.code(code);
+                let text = format!("{} {} {}", entry.code.replace('_', " "), entry.zh, entry.en)
+                    .to_lowercase();
+                words.iter().all(|w| text.contains(&w.to_lowercase()))
+            };
+            let listed: Vec<CodeId> = found.iter().map(|(c, _)| *c).collect();
+            let expected: Vec<CodeId> =
+                (0..catalog.codes().len()).filter(|&c| holds(c)).collect();
+            let mut sorted = listed.clone();
+            sorted.sort_unstable();
+            proptest::prop_assert_eq!(sorted, expected);
+            let kinds: Vec<Found> = found.iter().map(|(_, k)| *k).collect();
+            let mut ranked = kinds.clone();
+            ranked.sort();
+            proptest::prop_assert_eq!(kinds, ranked);
+        }
+    }
 }
