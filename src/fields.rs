@@ -228,6 +228,14 @@ impl Extractor {
         }
     }
 
+    /// Just the request id of `line` (for a line whose time is known already).
+    pub fn request_of(&self, line: &[u8]) -> Option<Range<usize>> {
+        let line = &line[..line.len().min(FIELD_LINE_BYTES)];
+        iso_at(line, 0)
+            .and_then(|(_, end)| scf_column(line, end))
+            .or_else(|| self.request(line))
+    }
+
     fn zone(&self, time: TimeValue) -> TimeValue {
         match (time, &self.log_tz) {
             (TimeValue::Local(dt), Some(tz)) => tz
@@ -241,7 +249,13 @@ impl Extractor {
     fn time(&self, line: &[u8]) -> Option<TimeValue> {
         // Every shape holds a ':' (times of day, JSON fields): most lines without one are
         // passed over without running the pattern.
-        memchr::memchr(b':', line)?;
+        let colon = memchr::memchr(b':', line)?;
+        // Access logs, without the regex: the first `[` before a ':' opening `dd/Mon/yyyy:`.
+        if let Some(open) = memchr::memchr(b'[', &line[..colon]) {
+            if let Some(time) = access_at(line, open + 1) {
+                return Some(self.zone(time));
+            }
+        }
         let caps = self.patterns.time.captures(line)?;
         let num = |name: &str| -> Option<i64> {
             std::str::from_utf8(caps.name(name)?.as_bytes())
@@ -312,8 +326,11 @@ impl Extractor {
     /// Whether `line` is an SCF runtime frame line (`[time ]START RequestId: <id>` or
     /// `[time ]END RequestId: <id>`), and which.
     pub fn frame(&self, line: &[u8]) -> Option<FrameMark> {
+        static FINDER: OnceLock<memmem::Finder<'static>> = OnceLock::new();
         let head = &line[..line.len().min(FIELD_LINE_BYTES)];
-        let at = memmem::find(head, b"RequestId:")?;
+        let at = FINDER
+            .get_or_init(|| memmem::Finder::new(b"RequestId:"))
+            .find(head)?;
         frame_at(head, at)
     }
 }
@@ -434,6 +451,35 @@ fn iso_at(line: &[u8], at: usize) -> Option<(TimeValue, usize)> {
         return None;
     }
     Some((time, end))
+}
+
+/// An access-log time `dd/Mon/yyyy:HH:MM:SS[ ±HHMM]]` starting at `at` (after its `[`). Any
+/// other shape is left to the regex (which reads this one the same way).
+fn access_at(line: &[u8], at: usize) -> Option<TimeValue> {
+    let b = |i: usize| line.get(at + i).copied();
+    if b(2) != Some(b'/') || b(6) != Some(b'/') || b(11) != Some(b':') {
+        return None;
+    }
+    if b(14) != Some(b':') || b(17) != Some(b':') {
+        return None;
+    }
+    let dt = civil(
+        digits(line, at + 7, 4)?,
+        month(line.get(at + 3..at + 6)?)?,
+        digits(line, at, 2)?,
+        digits(line, at + 12, 2)?,
+        digits(line, at + 15, 2)?,
+        digits(line, at + 18, 2)?,
+        b"",
+    )?;
+    match (b(20), b(21)) {
+        (Some(b']'), _) => Some(TimeValue::Local(dt)),
+        (Some(b' '), Some(b'+' | b'-')) if b(26) == Some(b']') => {
+            let zone = line.get(at + 21..at + 26)?;
+            Some(TimeValue::Zoned(offset(zone)?.to_timestamp(dt).ok()?))
+        }
+        _ => None,
+    }
 }
 
 /// Length of a zone designator at the start of `rest`: `Z`, `±HH:MM` or `±HHMM`.
@@ -600,6 +646,15 @@ mod tests {
             time(r#"172.16.3.141 - - [16/May/2024:05:58:47 +0800] "GET /healthz HTTP/1.1" 502"#)
                 .as_deref(),
             Some("2024-05-15T21:58:47Z")
+        );
+        assert_eq!(
+            time("10.0.0.1 - - [16/May/2024:05:58:47] \"GET / HTTP/1.1\" 502").as_deref(),
+            Some("2024-05-16T05:58:47")
+        );
+        assert_eq!(
+            time("[16/Mai/2024:05:58:47 +0800] x"),
+            None,
+            "not an English month"
         );
     }
 

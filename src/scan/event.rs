@@ -6,9 +6,10 @@
 //! For a hit whose line starts at `s`:
 //! - time: the line's own; else that of the nearest earlier line starting in
 //!   `[s - FIELD_LOOKBACK, s)` that has one (marked inherited); else none.
-//! - request: the line's own; else that of the line the time was inherited from, if that
-//!   line comes after the nearest frame line; else the id of the nearest frame line in the
-//!   same window if it is a `START` (an `END` closes the invocation); else none.
+//! - request: the line's own; else, when the nearest frame line in the window is an `END`
+//!   (the invocation is over), none; else that of the line the time was inherited from, if
+//!   that line comes after the nearest frame line (or there is none); else the id of the
+//!   nearest frame line, a `START`; else none.
 //! - event: the start of the line the time was inherited from, else `s`.
 //!
 //! Only whole lines starting at or after the input's start, or after a line break, count.
@@ -20,6 +21,8 @@
 //! each is carried forward. The line scanner keeps the bytes from `searched` (at most
 //! [`FIELD_LOOKBACK`] before the window), and a chunk of a big file scanned in parallel
 //! pre-reads [`FIELD_LOOKBACK`] bytes before its start: every chunking sees the same lines.
+
+use std::sync::OnceLock;
 
 use memchr::{memchr, memmem, memrchr};
 
@@ -191,9 +194,14 @@ impl Carry {
                 event: s,
             },
             None => {
+                // Inside an invocation (or where there are no frames), the line the time
+                // comes from says the request; after an END, nothing does.
                 let from_stamp = self
                     .stamped
-                    .filter(|st| self.frame.is_none_or(|f| st.at > f.at))
+                    .filter(|st| match self.frame {
+                        None => true,
+                        Some(f) => f.request.is_some() && st.at > f.at,
+                    })
                     .and_then(|st| st.request);
                 Resolved {
                     time: self.stamped.map(|st| HitTime {
@@ -223,7 +231,10 @@ impl Carry {
         resolved
     }
 
-    /// The nearest frame line starting in `[lower, s)` (relative offsets).
+    /// The nearest frame line starting in `[lower, s)` (relative offsets). Forward SIMD
+    /// searches (memchr's reverse search is not vectorised) over windows going back from `s`,
+    /// the nearest window first; only an occurrence right after `START ` or `END ` is looked
+    /// at closely, the nearest first, so a frame-dense log validates about one line per hit.
     fn frame_before(
         &self,
         ex: &Extractor,
@@ -232,27 +243,48 @@ impl Carry {
         lower: usize,
         s: usize,
     ) -> Option<Frame> {
+        const WINDOW: usize = 8 << 10;
         let mut end = s;
         while end > lower {
-            let q = memmem::rfind(&haystack[lower..end], b"RequestId:")? + lower;
-            let ls = line_start_before(haystack, offset, lower, q)?;
-            let line = line_at(haystack, ls);
-            if let Some(mark) = ex.frame(line) {
-                return Some(match mark {
-                    FrameMark::Start(r) => Frame {
-                        at: offset + ls as u64,
-                        request: Id::new(&line[r]),
-                    },
-                    FrameMark::End => Frame {
-                        at: offset + ls as u64,
-                        request: None,
-                    },
-                });
+            let start = end.saturating_sub(WINDOW).max(lower);
+            let mut candidates = Vec::new();
+            for q in request_id_finder().find_iter(&haystack[start..end]) {
+                let q = q + start;
+                let before = &haystack[..q];
+                if before.ends_with(b"START ") || before.ends_with(b"END ") {
+                    candidates.push(q);
+                }
             }
-            end = ls;
+            for &q in candidates.iter().rev() {
+                let Some(ls) = line_start_before(haystack, offset, lower, q) else {
+                    continue;
+                };
+                let line = line_at(haystack, ls);
+                if let Some(mark) = ex.frame(line) {
+                    return Some(match mark {
+                        FrameMark::Start(r) => Frame {
+                            at: offset + ls as u64,
+                            request: Id::new(&line[r]),
+                        },
+                        FrameMark::End => Frame {
+                            at: offset + ls as u64,
+                            request: None,
+                        },
+                    });
+                }
+            }
+            // A line starting in this window and running on past its end was judged by its
+            // first `RequestId:` (found here or in a later window): windows overlap nothing.
+            end = start;
         }
         None
     }
+}
+
+/// The SIMD searcher for `RequestId:`, built once.
+fn request_id_finder() -> &'static memmem::Finder<'static> {
+    static FINDER: OnceLock<memmem::Finder<'static>> = OnceLock::new();
+    FINDER.get_or_init(|| memmem::Finder::new(b"RequestId:"))
 }
 
 /// The start of the line holding relative position `q`, if it starts at or after `lower`
@@ -281,7 +313,7 @@ fn stamp_before(
         let ls = line_start_before(haystack, offset, lower, end - 1)?;
         let line = line_at(haystack, ls);
         if let Some(time) = ex.time_of(line) {
-            let request = ex.line(line).request.and_then(|r| Id::new(&line[r]));
+            let request = ex.request_of(line).and_then(|r| Id::new(&line[r]));
             return Some(Stamped {
                 at: offset + ls as u64,
                 time,

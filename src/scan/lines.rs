@@ -27,7 +27,7 @@ use super::batch::{Batch, Recycler};
 use super::event::Carry;
 use super::region::{scan_region, Formatting, LineCodes, LineCursor, Out};
 use super::{InputStats, ScanSpec};
-use crate::limits::{EXCERPT_RADIUS, FIELD_LOOKBACK};
+use crate::limits::{EXCERPT_RADIUS, FIELD_LINE_BYTES, FIELD_LOOKBACK};
 use crate::matcher::MAX_LOOK_BEHIND;
 use crate::text::{char_start_forward, count_chars};
 
@@ -158,9 +158,12 @@ impl<'s> LineScanner<'s> {
         let lookahead = spec.matcher.max_len() + 1 + EXCERPT_RADIUS;
         // A block must leave room for a window after the look-ahead, or a long line never moves.
         let block_size = block_size.max(2 * lookahead + 1);
-        // Extracting fields keeps up to FIELD_LOOKBACK bytes of scanned text (see `keep_from`).
+        // Extracting fields keeps up to FIELD_LOOKBACK + 1 more bytes of scanned text (see
+        // `keep_from`): the buffer grows by as much, so that compacting frees as much room as
+        // it would without fields (a full buffer that frees nothing would read nothing more).
+        // A long line's first FIELD_LINE_BYTES are held until its fields are resolved.
         let kept = if spec.fields.is_some() {
-            KEEP_BEFORE.max(FIELD_LOOKBACK + 1)
+            KEEP_BEFORE + FIELD_LOOKBACK + 1 + FIELD_LINE_BYTES
         } else {
             KEEP_BEFORE
         };
@@ -397,6 +400,12 @@ impl<'s> LineScanner<'s> {
         on_batch: &mut dyn FnMut(Batch) -> io::Result<()>,
     ) -> io::Result<()> {
         let to = match memrchr(b'\n', &self.buf[self.scanned..self.filled]) {
+            // A full buffer whose last line is long: that line is scanned as far as it may
+            // be now, as a line longer than the buffer is. Compacting must free room, and
+            // with fields the bytes kept for inheritance may reach back past its start.
+            Some(i) if self.filled == self.capacity => {
+                (self.scanned + i + 1).max(self.filled.saturating_sub(self.lookahead))
+            }
             Some(i) => self.scanned + i + 1,
             None if self.filled == self.capacity => {
                 self.filled.saturating_sub(self.lookahead).max(self.scanned)
@@ -467,15 +476,23 @@ impl<'s> LineScanner<'s> {
     }
 
     /// The first byte still needed: what the scan needs, and, when fields are extracted, the
-    /// lines later hits may inherit from (at most FIELD_LOOKBACK + 1 bytes before `scanned`).
+    /// lines later hit lines may inherit from: FIELD_LOOKBACK + 1 bytes before the first of
+    /// them, the current line if it is long and not yet resolved, else the next one.
     fn keep_from(&self) -> usize {
         let scan = self.scan_keep_from();
         if self.spec.fields.is_none() {
             return scan;
         }
+        let scanned = self.base + self.scanned as u64;
+        let line_start = self.cursor.line_start;
+        let next_hit_line = if line_start < scanned && !self.carry.knows(line_start) {
+            line_start
+        } else {
+            scanned
+        };
         let fields = self
             .carry
-            .keep_from(self.base + self.scanned as u64)
+            .keep_from(next_hit_line)
             .saturating_sub(self.base) as usize;
         scan.min(fields)
     }
@@ -499,17 +516,22 @@ impl<'s> LineScanner<'s> {
         self.cursor.mark = self.base + to as u64;
     }
 
-    /// Resolves the fields of the current line before its start is dropped (`keep` is past
-    /// it): a hit further on a line longer than the buffer then gets the fields of the line's
-    /// start, as it would had the whole line been held. Only lines that long pay for it.
-    fn resolve_dropped_line(&mut self, keep: usize) {
+    /// Resolves the fields of the current line when it is long (partly scanned) and its first
+    /// FIELD_LINE_BYTES are in: a hit further on then gets the fields of the line's start as it
+    /// would had the whole line been held, and the bytes kept for inheritance no longer need to
+    /// reach back from the line's start. The result is the same as at a hit: it depends only
+    /// on the bytes before the line, its first bytes, and no hit line comes in between. Only
+    /// lines longer than a buffer pay for it.
+    fn resolve_long_line(&mut self) {
         let Some(ex) = self.spec.fields else {
             return;
         };
         let line_start = self.cursor.line_start;
+        let scanned = self.base + self.scanned as u64;
         if line_start < self.base
-            || line_start >= self.base + keep as u64
+            || line_start >= scanned
             || self.carry.knows(line_start)
+            || self.filled - ((line_start - self.base) as usize) < FIELD_LINE_BYTES
         {
             return;
         }
@@ -520,12 +542,12 @@ impl<'s> LineScanner<'s> {
     /// Drops the bytes no longer needed, making room at the end of the buffer.
     fn compact(&mut self) {
         self.reserve();
+        self.resolve_long_line();
         let keep = self.keep_from().min(self.filled);
         if keep == 0 {
             return;
         }
         self.save_mark(keep);
-        self.resolve_dropped_line(keep);
         self.buf.copy_within(keep..self.filled, 0);
         self.filled -= keep;
         self.scanned -= keep;
@@ -663,7 +685,8 @@ mod tests {
         // With fields, the buffer also keeps FIELD_LOOKBACK bytes of scanned text: the line
         // is scanned as it fills, and what is held stays within one (larger) buffer.
         let (len, count, state) = long_line(&scanner());
-        let buffer = crate::limits::BLOCK_SIZE + KEEP_BEFORE.max(FIELD_LOOKBACK + 1);
+        let buffer =
+            crate::limits::BLOCK_SIZE + KEEP_BEFORE + FIELD_LOOKBACK + 1 + FIELD_LINE_BYTES;
         assert!(count * 10 >= len - buffer, "{count} hits reported");
         assert!(state.pending.len() <= buffer, "{}", state.pending.len());
     }
