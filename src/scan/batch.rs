@@ -186,6 +186,21 @@ impl Batch {
         })
     }
 
+    /// Takes the times of the hits into `counts`' first and last seen, for `input`, with
+    /// `line_base` added to their lines (where hits are handed on in order).
+    pub fn add_seen_to(&self, counts: &mut Counts, input: &str, line_base: u64) {
+        for h in &self.hits {
+            if h.time_flags & TIME_PRESENT == 0 {
+                continue;
+            }
+            if let Some(time) =
+                TimeValue::from_key(h.time_seconds, h.time_nanos, h.time_flags & TIME_ZONED != 0)
+            {
+                counts.add_seen(h.code as CodeId, time, input, h.line + line_base);
+            }
+        }
+    }
+
     /// Bytes this batch holds on the heap: what the in-flight budget is charged.
     pub(crate) fn weight(&self) -> usize {
         self.hits.capacity() * std::mem::size_of::<StoredHit>()

@@ -516,6 +516,7 @@ impl Scanner {
             .scan_to_end(&mut reader, &mut |batch| {
                 hits.extend(batch.hits(0).map(|hit| hit.to_owned()));
                 counts += batch.counts();
+                batch.add_seen_to(&mut counts, "<reader>", 0);
                 Ok(())
             })?;
         counts.add_file();
