@@ -1495,8 +1495,20 @@ mod jsonl {
                             "errors",
                             "levels",
                             "fails",
+                            "seen",
                         ])
                     );
+                    // These fixtures have timestamps: each code seen has a first and last
+                    // seen, and only codes with hits do.
+                    for (code, seen) in rec["seen"].as_object().expect("seen") {
+                        assert!(rec["by_code"].get(code).is_some(), "{code}");
+                        for end in ["first", "last"] {
+                            assert_eq!(
+                                keys(&seen[end]),
+                                sorted(&["timestamp", "time_zone_known", "path", "line"])
+                            );
+                        }
+                    }
                     // The default policy fails on any hit: every code seen is an error.
                     assert_eq!(rec["fails"], true);
                     let levels = rec["levels"].as_object().unwrap();
