@@ -457,7 +457,7 @@ proptest! {
         let catalog = Catalog::builtin().expect("built-in catalog parses");
         let ex = Extractor::new(None).expect("patterns build");
         let chunked = ScanOptions { threads, chunk_min: 0, chunk_size, block_size, ..ScanOptions::default() };
-        let (hits, _) = Scanner::for_catalog(&catalog, chunked).scan_bytes(text.clone());
+        let (hits, summary) = Scanner::for_catalog(&catalog, chunked).scan_bytes(text.clone());
         let expected: Vec<_> = hits
             .iter()
             .map(|h| {
@@ -470,10 +470,36 @@ proptest! {
         prop_assert_eq!(fields(&hits), expected);
 
         let streaming = ScanOptions { block_size, ..ScanOptions::default() };
-        let (stream_hits, _) = Scanner::for_catalog(&catalog, streaming)
+        let (stream_hits, stream_summary) = Scanner::for_catalog(&catalog, streaming)
             .scan_reader(text.as_slice())
             .expect("reading memory cannot fail");
         prop_assert_eq!(fields(&stream_hits), fields(&hits));
+
+        // First and last seen: per code, the least and greatest (time, line) of its hits with
+        // a time, whichever way it was scanned (the input names differ: compared without).
+        let mut naive: std::collections::BTreeMap<usize, ((i64, i32, u64), (i64, i32, u64))> =
+            Default::default();
+        for h in &hits {
+            let Some(t) = h.time else { continue };
+            let (sec, ns) = t.at.sort_key();
+            let key = (sec, ns, h.line);
+            let e = naive.entry(h.code).or_insert((key, key));
+            e.0 = e.0.min(key);
+            e.1 = e.1.max(key);
+        }
+        let seen_of = |s: &cbscan::Summary| -> std::collections::BTreeMap<usize, ((i64, i32, u64), (i64, i32, u64))> {
+            s.seen_by_code()
+                .map(|(code, seen)| {
+                    let k = |m: &cbscan::summary::Mark| {
+                        let (sec, ns) = m.time.sort_key();
+                        (sec, ns, m.line)
+                    };
+                    (code, (k(&seen.first), k(&seen.last)))
+                })
+                .collect()
+        };
+        prop_assert_eq!(seen_of(&summary), naive.clone());
+        prop_assert_eq!(seen_of(&stream_summary), naive);
 
         // Without fields, the same hits, none of them with a time or request.
         let off = ScanOptions { fields: false, chunk_min: 0, chunk_size, ..ScanOptions::default() };

@@ -189,14 +189,34 @@ impl Batch {
     /// Takes the times of the hits into `counts`' first and last seen, for `input`, with
     /// `line_base` added to their lines (where hits are handed on in order).
     pub fn add_seen_to(&self, counts: &mut Counts, input: &str, line_base: u64) {
-        for h in &self.hits {
-            if h.time_flags & TIME_PRESENT == 0 {
-                continue;
+        // The batch's own first and last per code first (all its hits are of one input, so
+        // time then line orders them): the emitter, one thread for the whole scan, then
+        // compares and copies at most two marks per code and batch, not one per hit.
+        let mut ends: Vec<(u32, &StoredHit, &StoredHit)> = Vec::new();
+        let key = |h: &StoredHit| (h.time_seconds, h.time_nanos, h.line);
+        for h in self
+            .hits
+            .iter()
+            .filter(|h| h.time_flags & TIME_PRESENT != 0)
+        {
+            match ends.iter_mut().find(|(code, ..)| *code == h.code) {
+                Some((_, first, last)) => {
+                    if key(h) < key(first) {
+                        *first = h;
+                    }
+                    if key(h) > key(last) {
+                        *last = h;
+                    }
+                }
+                None => ends.push((h.code, h, h)),
             }
-            if let Some(time) =
-                TimeValue::from_key(h.time_seconds, h.time_nanos, h.time_flags & TIME_ZONED != 0)
-            {
-                counts.add_seen(h.code as CodeId, time, input, h.line + line_base);
+        }
+        for (code, first, last) in ends {
+            for h in [first, last] {
+                let zoned = h.time_flags & TIME_ZONED != 0;
+                if let Some(time) = TimeValue::from_key(h.time_seconds, h.time_nanos, zoned) {
+                    counts.add_seen(code as CodeId, time, input, h.line + line_base);
+                }
             }
         }
     }
