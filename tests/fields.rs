@@ -438,6 +438,9 @@ fn reference(ex: &Extractor, text: &[u8], s: usize) -> (Option<HitTime>, Option<
     }
 }
 
+/// Per code, the (seconds, nanoseconds, line) of its first and last seen.
+type SeenKeys = std::collections::BTreeMap<usize, ((i64, i32, u64), (i64, i32, u64))>;
+
 fn fields(hits: &[OwnedHit]) -> Vec<(u64, Option<HitTime>, Option<String>, u64)> {
     hits.iter()
         .map(|h| (h.byte_offset, h.time, h.request.clone(), h.event))
@@ -477,8 +480,7 @@ proptest! {
 
         // First and last seen: per code, the least and greatest (time, line) of its hits with
         // a time, whichever way it was scanned (the input names differ: compared without).
-        let mut naive: std::collections::BTreeMap<usize, ((i64, i32, u64), (i64, i32, u64))> =
-            Default::default();
+        let mut naive: SeenKeys = Default::default();
         for h in &hits {
             let Some(t) = h.time else { continue };
             let (sec, ns) = t.at.sort_key();
@@ -487,7 +489,7 @@ proptest! {
             e.0 = e.0.min(key);
             e.1 = e.1.max(key);
         }
-        let seen_of = |s: &cbscan::Summary| -> std::collections::BTreeMap<usize, ((i64, i32, u64), (i64, i32, u64))> {
+        let seen_of = |s: &cbscan::Summary| -> SeenKeys {
             s.seen_by_code()
                 .map(|(code, seen)| {
                     let k = |m: &cbscan::summary::Mark| {
