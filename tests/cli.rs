@@ -1398,6 +1398,10 @@ mod jsonl {
                             "generic",
                             "meaning",
                             "text",
+                            "timestamp",
+                            "time_zone_known",
+                            "time_inherited",
+                            "request_id",
                         ])
                     );
                     assert_eq!(
@@ -1405,6 +1409,19 @@ mod jsonl {
                         Some(path.as_str()),
                         "a hit between begin and end"
                     );
+                    // A timestamp comes with its two flags; without one, all three are null.
+                    if rec["timestamp"].is_null() {
+                        assert!(
+                            rec["time_zone_known"].is_null() && rec["time_inherited"].is_null()
+                        );
+                    } else {
+                        assert!(rec["timestamp"].is_string(), "{rec}");
+                        assert!(
+                            rec["time_zone_known"].is_boolean()
+                                && rec["time_inherited"].is_boolean()
+                        );
+                    }
+                    assert!(rec["request_id"].is_null() || rec["request_id"].is_string());
                     hits_of_open += 1;
                     assert!(rec["text"].is_string());
                     assert!(rec["line"].as_u64().unwrap() >= 1);
@@ -1479,8 +1496,20 @@ mod jsonl {
                             "errors",
                             "levels",
                             "fails",
+                            "seen",
                         ])
                     );
+                    // These fixtures have timestamps: each code seen has a first and last
+                    // seen, and only codes with hits do.
+                    for (code, seen) in rec["seen"].as_object().expect("seen") {
+                        assert!(rec["by_code"].get(code).is_some(), "{code}");
+                        for end in ["first", "last"] {
+                            assert_eq!(
+                                keys(&seen[end]),
+                                sorted(&["timestamp", "time_zone_known", "path", "line"])
+                            );
+                        }
+                    }
                     // The default policy fails on any hit: every code seen is an error.
                     assert_eq!(rec["fails"], true);
                     let levels = rec["levels"].as_object().unwrap();

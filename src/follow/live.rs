@@ -119,6 +119,7 @@ fn hand_on(
     recycler: &Recycler,
 ) -> io::Result<()> {
     *counts += batch.counts();
+    batch.add_seen_to(counts, &input.name, 0);
     let result = if batch.is_empty() {
         Ok(())
     } else {

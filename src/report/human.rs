@@ -6,6 +6,7 @@
 //! [`HumanFormat`], on the scan's workers when the output is not a terminal; on a terminal
 //! each hit's first line is kept within its width.
 
+use crate::fields::TimeValue;
 use std::io::{self, Write};
 use std::sync::Arc;
 
@@ -70,6 +71,8 @@ struct CodeText {
 pub struct HumanFormat {
     location: Paint,
     found: Paint,
+    /// The hit's time and request, dimmed.
+    fields: Paint,
     codes: Vec<CodeText>,
     width: Option<usize>,
 }
@@ -110,6 +113,7 @@ impl HumanFormat {
         HumanFormat {
             location: Paint::new(color, |s| s.magenta()),
             found: Paint::new(color, |s| s.red().bold().underline()),
+            fields: Paint::new(color, |s| s.dimmed()),
             codes,
             width,
         }
@@ -171,6 +175,18 @@ impl FormatHits for HumanFormat {
                 buf.push(b')');
                 used += 6 + text.width();
             }
+        }
+        // The time of day and the request, compactly (the summary gives the dates).
+        let shown_fields = compact_fields(hit);
+        if !shown_fields.is_empty()
+            && self
+                .width
+                .is_none_or(|width| used + shown_fields.chars().count() <= width)
+        {
+            buf.extend_from_slice(self.fields.pre.as_bytes());
+            buf.extend_from_slice(shown_fields.as_bytes());
+            buf.extend_from_slice(self.fields.post.as_bytes());
+            used += shown_fields.chars().count();
         }
         if !code.meaning.is_empty() {
             match self.width {
@@ -245,6 +261,42 @@ impl FormatHits for HumanFormat {
         out.scratch = path;
         out.text = text;
     }
+}
+
+/// Characters of a request id shown on a hit's line (the id is in the JSON formats whole).
+const SHOWN_REQUEST: usize = 16;
+
+/// ` · 08:15:02.361Z · req 19c6caaf4fd_e3-1…`: a hit's time of day (`Z`: UTC; none: the log's
+/// local time) and request, or what of them it has. Only ASCII, `·` and `…`: one column each.
+fn compact_fields(hit: &Hit<'_>) -> String {
+    let mut text = String::new();
+    if let Some(time) = hit.time {
+        let (clock, zone) = match time.at {
+            TimeValue::Zoned(t) => (jiff::tz::Offset::UTC.to_datetime(t), "Z"),
+            TimeValue::Local(dt) => (dt, ""),
+        };
+        text.push_str(&format!(
+            " · {:02}:{:02}:{:02}",
+            clock.hour(),
+            clock.minute(),
+            clock.second()
+        ));
+        if clock.subsec_nanosecond() != 0 {
+            text.push_str(&format!(".{:03}", clock.subsec_nanosecond() / 1_000_000));
+        }
+        text.push_str(zone);
+    }
+    if let Some(id) = hit.request {
+        text.push_str(" · req ");
+        match id.get(..SHOWN_REQUEST) {
+            Some(head) if id.len() > SHOWN_REQUEST => {
+                text.push_str(head);
+                text.push('…');
+            }
+            _ => text.push_str(id),
+        }
+    }
+    text
 }
 
 /// The human report.
@@ -341,6 +393,49 @@ impl<'a> HumanReport<'a> {
         Ok(())
     }
 
+    /// First and last seen of each code with a time, in the order of the code table; on a
+    /// terminal each row is cut to its width.
+    fn first_and_last_seen(
+        &mut self,
+        summary: &Summary,
+        codes: &[(crate::CodeId, crate::summary::CodeCounts)],
+    ) -> io::Result<()> {
+        let rows: Vec<(String, String)> = codes
+            .iter()
+            .filter_map(|&(code, _)| {
+                let seen = summary.seen(code)?;
+                let place =
+                    |m: &crate::summary::Mark| format!("{} ({}:{})", m.time, m.input, m.line);
+                Some((
+                    escaped(&self.catalog.code(code).code),
+                    escaped(&format!(
+                        "first {}, last {}",
+                        place(&seen.first),
+                        place(&seen.last)
+                    )),
+                ))
+            })
+            .collect();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        writeln!(
+            self.out,
+            "\n{}",
+            self.paint("First and last seen", |s| s.bold())
+        )?;
+        let code_width = widest(rows.iter().map(|r| &r.0));
+        for (code, when) in &rows {
+            let row = format!("  {}  {when}", pad(code, code_width));
+            let row = match self.format.width {
+                Some(width) => fit(&row, width).into_owned(),
+                None => row,
+            };
+            writeln!(self.out, "{row}")?;
+        }
+        Ok(())
+    }
+
     /// Writes the summary.
     fn summary(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
         let catalog = self.catalog;
@@ -369,6 +464,14 @@ impl<'a> HumanReport<'a> {
             human_bytes(summary.bytes()),
             done.elapsed.as_secs_f64(),
         )?;
+        if let Some(span) = summary.time_span() {
+            writeln!(
+                self.out,
+                "{} {}",
+                bold(self, "Time span"),
+                escaped(&super::time_span_text(&span))
+            )?;
+        }
         if self.show.hits && self.shown < summary.hits() {
             writeln!(self.out, "{} of them shown (--max-hits)", group(self.shown))?;
         }
@@ -494,6 +597,7 @@ impl<'a> HumanReport<'a> {
                 writeln!(self.out, "{}", row.trim_end())?;
             }
         }
+        self.first_and_last_seen(summary, &codes)?;
         self.against_baseline(summary)?;
         let generic = generic_seen(catalog, summary);
         if !generic.is_empty() {
@@ -823,6 +927,9 @@ mod tests {
                 cut_after: false,
                 chars_before: Some(0),
             },
+            time: None,
+            request: None,
+            event: 0,
         };
         let input = InputInfo {
             index: 0,

@@ -195,6 +195,13 @@ impl Markdown {
             ],
         );
         out.push('\n');
+        if let Some(span) = summary.time_span() {
+            let _ = write!(
+                out,
+                "**Time span:** {}\n\n",
+                text(&super::time_span_text(&span))
+            );
+        }
 
         if codes.is_empty() {
             out.push_str("No error code was found.\n");
@@ -202,7 +209,7 @@ impl Markdown {
             self.categories(scan, &mut out, done, &codes);
             self.codes(scan, &mut out, done, &codes);
             self.generic_advice(scan, &mut out, done);
-            self.places(scan, &mut out, &codes);
+            self.places(scan, &mut out, &codes, summary);
             self.inputs(scan, &mut out, base_dir);
         }
         self.unreadable(scan, &mut out, base_dir);
@@ -340,7 +347,13 @@ impl Markdown {
     }
 
     /// The first places of each code, across inputs in scan order.
-    fn places(&self, scan: &Gathered<'_>, out: &mut String, codes: &[(CodeId, Level, u64, u64)]) {
+    fn places(
+        &self,
+        scan: &Gathered<'_>,
+        out: &mut String,
+        codes: &[(CodeId, Level, u64, u64)],
+        summary: &crate::summary::Summary,
+    ) {
         let Context {
             catalog, base_dir, ..
         } = scan.context;
@@ -385,7 +398,15 @@ impl Markdown {
                     if more == 1 { "hit" } else { "hits" }
                 );
             }
-            row(out, &[text(&catalog.code(code).code), cell]);
+            let mut when = String::new();
+            if let Some(seen) = summary.seen(code) {
+                let _ = write!(
+                    when,
+                    " (first seen {}, last seen {} at {}:{})",
+                    seen.first.time, seen.last.time, seen.last.input, seen.last.line
+                );
+            }
+            row(out, &[text(&catalog.code(code).code), cell + &text(&when)]);
         }
         out.push('\n');
     }

@@ -245,3 +245,23 @@ pub fn new_report<'a>(
         Format::Markdown => Box::new(GatheredReport::new(out, destination, context, Markdown)),
     }
 }
+
+/// `2024-05-15T21:58:47Z – 2024-05-15T21:58:49.646Z (2.646s)`: a time span for people. A
+/// span with a time local to the log (zone unknown) says so, and gives no length when only one
+/// end is local (their difference is off by the unknown offset).
+pub fn time_span_text(span: &crate::summary::Seen) -> String {
+    let (first, last) = (span.first.time, span.last.time);
+    let mut text = format!("{first} – {last}");
+    if first.is_zoned() == last.is_zoned() {
+        let (a, b) = (first.sort_key(), last.sort_key());
+        let nanos = (i128::from(b.0) - i128::from(a.0)) * 1_000_000_000 + i128::from(b.1 - a.1);
+        if let Ok(nanos) = u64::try_from(nanos) {
+            let length = crate::text::duration(std::time::Duration::from_nanos(nanos));
+            text.push_str(&format!(" ({length})"));
+        }
+    }
+    if !(first.is_zoned() && last.is_zoned()) {
+        text.push_str(", times without a zone as the log wrote them");
+    }
+    text
+}

@@ -192,6 +192,11 @@ impl Emitter<'_> {
                 // Counted first: if the sink stops on one of these hits, the summary still
                 // holds what was found (the exit status follows it).
                 self.counts += batch.counts();
+                batch.add_seen_to(
+                    &mut self.counts,
+                    &self.shared.inputs[source].name,
+                    self.line_base,
+                );
                 let take = self.max_hits.saturating_sub(self.handed);
                 if !batch.is_empty() && take > 0 {
                     let hits = Hits::new(&batch, self.line_base, take);

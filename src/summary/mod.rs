@@ -14,6 +14,68 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::AddAssign;
 
 use crate::catalog::{Catalog, CategoryId, CodeId};
+use crate::fields::TimeValue;
+
+/// Where and when a code was seen: a hit's time, input and line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    /// The hit's time (its own or inherited).
+    pub time: TimeValue,
+    /// The input's name.
+    pub input: String,
+    /// Its 1-based line.
+    pub line: u64,
+}
+
+impl Mark {
+    /// The order first and last seen follow: time (a time local to the log compares as if it
+    /// were UTC: its zone is unknown), then input name, then line, so that min and max are
+    /// the same whatever order parts merge in.
+    fn order_key(&self) -> ((i64, i32), &str, u64) {
+        (self.time.sort_key(), self.input.as_str(), self.line)
+    }
+}
+
+/// First and last time a code was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    /// The earliest hit.
+    pub first: Mark,
+    /// The latest hit.
+    pub last: Mark,
+}
+
+impl Seen {
+    /// Takes in `mark` (cloned only if it is a new first or last).
+    fn add(&mut self, time: TimeValue, input: &str, line: u64) {
+        let key = (time.sort_key(), input, line);
+        if key < self.first.order_key() {
+            self.first = Mark {
+                time,
+                input: input.to_string(),
+                line,
+            };
+        }
+        if key > self.last.order_key() {
+            self.last = Mark {
+                time,
+                input: input.to_string(),
+                line,
+            };
+        }
+    }
+}
+
+impl AddAssign<&Seen> for Seen {
+    fn add_assign(&mut self, other: &Seen) {
+        if other.first.order_key() < self.first.order_key() {
+            self.first = other.first.clone();
+        }
+        if other.last.order_key() > self.last.order_key() {
+            self.last = other.last.clone();
+        }
+    }
+}
 
 /// Hits of one code and the lines they were on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,6 +107,9 @@ pub struct Counts {
     by_code: Vec<CodeCounts>,
     /// Lines on which a generic code (first) and a specific code (second) were both seen.
     together: BTreeMap<(CodeId, CodeId), u64>,
+    /// First and last seen per code, of the hits that had a time (sparse; filled where hits
+    /// are handed on in order, since workers know neither the input's name nor line bases).
+    seen: BTreeMap<CodeId, Seen>,
 }
 
 impl Counts {
@@ -147,6 +212,49 @@ impl Counts {
         seen
     }
 
+    /// First and last seen of `code`, if any of its hits had a time.
+    pub fn seen(&self, code: CodeId) -> Option<&Seen> {
+        self.seen.get(&code)
+    }
+
+    /// First and last seen per code.
+    pub fn seen_by_code(&self) -> impl Iterator<Item = (CodeId, &Seen)> + '_ {
+        self.seen.iter().map(|(&code, seen)| (code, seen))
+    }
+
+    /// The time span of every hit with a time: the first of the firsts, the last of the lasts.
+    pub fn time_span(&self) -> Option<Seen> {
+        let mut span: Option<Seen> = None;
+        for seen in self.seen.values() {
+            match &mut span {
+                Some(total) => *total += seen,
+                None => span = Some(seen.clone()),
+            }
+        }
+        span
+    }
+
+    /// Takes in the time of a hit of `code` on `line` of `input`.
+    pub fn add_seen(&mut self, code: CodeId, time: TimeValue, input: &str, line: u64) {
+        match self.seen.get_mut(&code) {
+            Some(seen) => seen.add(time, input, line),
+            None => {
+                let mark = Mark {
+                    time,
+                    input: input.to_string(),
+                    line,
+                };
+                self.seen.insert(
+                    code,
+                    Seen {
+                        first: mark.clone(),
+                        last: mark,
+                    },
+                );
+            }
+        }
+    }
+
     /// Every (generic, specific) pair seen on a line, with its line count.
     pub fn pairs(&self) -> impl Iterator<Item = ((CodeId, CodeId), u64)> + '_ {
         self.together.iter().map(|(&pair, &lines)| (pair, lines))
@@ -208,6 +316,7 @@ impl Counts {
             together,
             ..Counts::default()
         };
+        self.seen.clear();
     }
 
     /// Bytes these counts hold on the heap (an upper bound for the pair map).
@@ -245,6 +354,14 @@ impl AddAssign<&Counts> for Counts {
         }
         for (&pair, &lines) in &other.together {
             *self.together.entry(pair).or_default() += lines;
+        }
+        for (&code, seen) in &other.seen {
+            match self.seen.get_mut(&code) {
+                Some(into) => *into += seen,
+                None => {
+                    self.seen.insert(code, seen.clone());
+                }
+            }
         }
     }
 }
@@ -429,6 +546,35 @@ mod tests {
             (ab.files(), ab.bytes(), ab.lines(), ab.errors()),
             (1, 15, 2, 1)
         );
+    }
+
+    #[test]
+    fn first_and_last_seen_are_min_and_max_in_any_order() {
+        let t = |s: &str| TimeValue::Zoned(s.parse().expect("a timestamp"));
+        let mut a = Counts::new(3);
+        a.add_seen(1, t("2024-05-16T08:00:00Z"), "b.log", 9);
+        a.add_seen(1, t("2024-05-16T07:00:00Z"), "b.log", 3);
+        let mut b = Counts::new(3);
+        b.add_seen(1, t("2024-05-16T09:00:00Z"), "a.log", 1);
+        // A tie on time goes to the earlier location (input name, then line).
+        b.add_seen(1, t("2024-05-16T07:00:00Z"), "a.log", 5);
+        b.add_seen(2, t("2024-05-16T06:00:00Z"), "a.log", 2);
+        let mut ab = a.clone();
+        ab += &b;
+        let mut ba = b.clone();
+        ba += &a;
+        assert_eq!(ab, ba);
+        let seen = ab.seen(1).expect("code 1 was seen");
+        assert_eq!(
+            (seen.first.input.as_str(), seen.first.line),
+            ("a.log", 5),
+            "the tie at 07:00 goes to a.log"
+        );
+        assert_eq!(seen.last.time, t("2024-05-16T09:00:00Z"));
+        let span = ab.time_span().expect("a span");
+        assert_eq!(span.first.time, t("2024-05-16T06:00:00Z"));
+        assert_eq!(span.last.time, t("2024-05-16T09:00:00Z"));
+        assert_eq!(ab.seen(0), None);
     }
 
     #[test]

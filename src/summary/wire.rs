@@ -12,9 +12,10 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 pub use super::read::read_jsonl;
-use super::{CodeCounts, Counts, InputSummary, Summary};
+use super::{CodeCounts, Counts, InputSummary, Mark, Seen, Summary};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
+use crate::fields::TimeValue;
 
 /// Version of the JSON-lines records and of the serialised summary. Bumped when a field
 /// changes meaning or disappears; new fields may appear without a bump.
@@ -131,6 +132,77 @@ pub struct WireSummary {
     /// Per input (omitted where each input has its own record, as in JSON lines).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inputs: Vec<WireInput>,
+    /// Per code, first and last seen (of hits with a time; absent in older output).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub seen: BTreeMap<String, WireSeen>,
+}
+
+/// Where and when: a hit's time as written in hit records, its input and line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireMark {
+    /// RFC 3339 in UTC when the zone is known, else the log's wall clock without offset.
+    pub timestamp: String,
+    /// Whether the zone is known.
+    pub time_zone_known: bool,
+    /// The input.
+    pub path: Data,
+    /// The 1-based line.
+    pub line: u64,
+}
+
+/// First and last seen of one code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireSeen {
+    /// The earliest hit.
+    pub first: WireMark,
+    /// The latest hit.
+    pub last: WireMark,
+}
+
+impl WireMark {
+    fn from_mark(mark: &Mark) -> WireMark {
+        WireMark {
+            timestamp: mark.time.to_string(),
+            time_zone_known: mark.time.is_zoned(),
+            path: Data::from_bytes(mark.input.as_bytes()),
+            line: mark.line,
+        }
+    }
+
+    fn time(&self) -> Result<TimeValue> {
+        let bad = |e: jiff::Error| Error::Usage(format!("timestamp {:?}: {e}", self.timestamp));
+        Ok(if self.time_zone_known {
+            TimeValue::Zoned(self.timestamp.parse().map_err(bad)?)
+        } else {
+            TimeValue::Local(self.timestamp.parse().map_err(bad)?)
+        })
+    }
+
+    fn to_mark(&self) -> Result<Mark> {
+        Ok(Mark {
+            time: self.time()?,
+            input: self.path.to_lossy(),
+            line: self.line,
+        })
+    }
+
+    /// The same order as [`Mark`]'s; an unreadable time sorts first (it was not written by
+    /// cbscan).
+    fn order_key(&self) -> ((i64, i32), String, u64) {
+        let time = self.time().map_or((i64::MIN, 0), |t| t.sort_key());
+        (time, self.path.to_lossy(), self.line)
+    }
+}
+
+impl AddAssign<&WireSeen> for WireSeen {
+    fn add_assign(&mut self, other: &WireSeen) {
+        if other.first.order_key() < self.first.order_key() {
+            self.first = other.first.clone();
+        }
+        if other.last.order_key() > self.last.order_key() {
+            self.last = other.last.clone();
+        }
+    }
 }
 
 fn wire_code(catalog: &Catalog, code: usize, counts: CodeCounts) -> (String, WireCode) {
@@ -226,6 +298,18 @@ impl Summary {
                 .map(|(code, counts)| wire_code(catalog, code, counts))
                 .collect(),
             together,
+            seen: total
+                .seen_by_code()
+                .map(|(code, seen)| {
+                    (
+                        catalog.code(code).code.clone(),
+                        WireSeen {
+                            first: WireMark::from_mark(&seen.first),
+                            last: WireMark::from_mark(&seen.last),
+                        },
+                    )
+                })
+                .collect(),
             inputs: if with_inputs {
                 self.inputs()
                     .iter()
@@ -259,6 +343,16 @@ impl Summary {
             for (specific, &lines) in specifics {
                 total.together.insert((g, known(catalog, specific)?), lines);
             }
+        }
+        for (code, seen) in &wire.seen {
+            let id = known(catalog, code)?;
+            total.seen.insert(
+                id,
+                Seen {
+                    first: seen.first.to_mark()?,
+                    last: seen.last.to_mark()?,
+                },
+            );
         }
         let mut summary = Summary::new(0);
         summary.total = total;
@@ -302,6 +396,14 @@ impl AddAssign<&WireSummary> for WireSummary {
             let into = self.together.entry(generic.clone()).or_default();
             for (specific, lines) in specifics {
                 *into.entry(specific.clone()).or_default() += lines;
+            }
+        }
+        for (code, seen) in &other.seen {
+            match self.seen.get_mut(code) {
+                Some(into) => *into += seen,
+                None => {
+                    self.seen.insert(code.clone(), seen.clone());
+                }
             }
         }
         if other.inputs.is_empty() {
@@ -371,6 +473,12 @@ mod tests {
         counts.add_together(generic, timeout);
         counts.add_read(100, 3);
         counts.add_file();
+        // A zoned and a local time, with fractions, through their written forms.
+        let zoned = TimeValue::Zoned("2024-05-16T00:15:02.361Z".parse().unwrap());
+        let local = TimeValue::Local("2024-05-16T08:15:02.5".parse().unwrap());
+        counts.add_seen(timeout, zoned, "a\u{fffd}.log", 2);
+        counts.add_seen(timeout, local, "a\u{fffd}.log", 3);
+        counts.add_seen(generic, zoned, "a\u{fffd}.log", 2);
         let mut summary = Summary::new(catalog.codes().len());
         let row =
             InputSummary::from_counts("a\u{fffd}.log".into(), Some(b"a\xff.log".to_vec()), &counts);
@@ -385,5 +493,42 @@ mod tests {
             1
         );
         assert_eq!(wire.by_code["DATABASE_TIMEOUT"].lines, 1);
+        let seen = &wire.seen["DATABASE_TIMEOUT"];
+        assert_eq!(seen.first.timestamp, "2024-05-16T00:15:02.361Z");
+        assert_eq!(
+            (
+                seen.last.timestamp.as_str(),
+                seen.last.time_zone_known,
+                seen.last.line
+            ),
+            ("2024-05-16T08:15:02.5", false, 3)
+        );
+    }
+
+    #[test]
+    fn wire_first_and_last_seen_merge_as_the_summaries_do() {
+        let catalog = Catalog::builtin().unwrap();
+        let code = catalog.lookup("DATABASE_TIMEOUT").unwrap();
+        let at = |s: &str| TimeValue::Zoned(s.parse().unwrap());
+        let mut a = Counts::new(catalog.codes().len());
+        a.add_seen(code, at("2024-05-16T08:00:00Z"), "a.log", 1);
+        let mut b = Counts::new(catalog.codes().len());
+        b.add_seen(code, at("2024-05-16T07:00:00Z"), "b.log", 4);
+        b.add_seen(code, at("2024-05-16T09:30:00.25Z"), "b.log", 8);
+        let summary = |c: &Counts| {
+            let mut s = Summary::new(catalog.codes().len());
+            s.add_counts(c);
+            s
+        };
+        let mut whole = summary(&a);
+        whole += summary(&b);
+        let mut wire = summary(&a).to_wire(&catalog, false);
+        wire += &summary(&b).to_wire(&catalog, false);
+        assert_eq!(wire, whole.to_wire(&catalog, false));
+        assert_eq!(wire.seen["DATABASE_TIMEOUT"].first.line, 4);
+        assert_eq!(
+            wire.seen["DATABASE_TIMEOUT"].last.timestamp,
+            "2024-05-16T09:30:00.25Z"
+        );
     }
 }

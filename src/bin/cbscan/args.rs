@@ -157,6 +157,22 @@ pub struct ScanArgs {
     /// Files at least this large are split into chunks scanned in parallel (for tests).
     #[arg(long = "chunk-min", hide = true, value_name = "BYTES")]
     pub chunk_min: Option<u64>,
+
+    #[command(flatten)]
+    pub fields: FieldArgs,
+}
+
+/// How hits get their time and request id (scan, follow, run).
+#[derive(Debug, Args)]
+pub struct FieldArgs {
+    /// The zone of log times written without one: an IANA name (`Asia/Shanghai`), `UTC`, or
+    /// an offset (`+08:00`). Without it such times are kept as local to the log, and marked.
+    #[arg(long = "log-tz", value_name = "ZONE")]
+    pub log_tz: Option<String>,
+
+    /// Do not extract hits' times and request ids (for measuring what extraction costs).
+    #[arg(long = "no-fields", hide = true)]
+    pub no_fields: bool,
 }
 
 /// Durations: `250ms`, `5s`, `1m30s`, `2h` (or ISO 8601, `PT5S`).
@@ -266,6 +282,9 @@ pub struct LiveArgs {
     /// Show paths in CI formats relative to this folder (default: the current folder).
     #[arg(long = "base-dir", value_name = "DIR")]
     pub base_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub fields: FieldArgs,
 }
 
 /// Which codes are reported and which fail the run: shared by `scan`, `follow` and `run`.

@@ -259,6 +259,8 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
             FileId::of_stdout().into_iter().collect()
         },
         max_hits: args.max_hits,
+        fields: !args.fields.no_fields,
+        log_tz: log_tz(&args.fields)?,
         ..defaults
     };
     let scanner = Scanner::new(catalog, matcher, filter, options)?;
@@ -273,4 +275,13 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
         color: args.color,
         stdin_from_terminal: stdin_from_terminal && !args.quiet,
     })
+}
+
+/// `--log-tz`, resolved (an unknown zone is a usage error, named).
+pub fn log_tz(args: &crate::args::FieldArgs) -> anyhow::Result<Option<jiff::tz::TimeZone>> {
+    args.log_tz
+        .as_deref()
+        .map(cbscan::fields::parse_time_zone)
+        .transpose()
+        .map_err(Into::into)
 }

@@ -66,6 +66,8 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
     let options = ScanOptions {
         threads,
         block_size: FOLLOW_BLOCK_SIZE,
+        fields: !args.live.fields.no_fields,
+        log_tz: crate::config::log_tz(&args.live.fields)?,
         ..ScanOptions::default()
     };
     let scanner = Scanner::new(catalog, Matcher::new(catalog), filter, options)?;

@@ -49,6 +49,7 @@ pub fn run(catalog: &Catalog, args: RunArgs, threads: usize) -> anyhow::Result<i
                 color,
                 filters,
                 base_dir,
+                fields,
             },
     } = args;
     if !matches!(format, Format::Human | Format::Jsonl | Format::Github) {
@@ -75,6 +76,8 @@ pub fn run(catalog: &Catalog, args: RunArgs, threads: usize) -> anyhow::Result<i
     let base_dir = base_dir.unwrap_or_else(default_base_dir);
     let options = ScanOptions {
         threads,
+        fields: !fields.no_fields,
+        log_tz: crate::config::log_tz(&fields)?,
         ..ScanOptions::default()
     };
     let scanner = Scanner::new(catalog, Matcher::new(catalog), filter, options)?;
