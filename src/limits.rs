@@ -138,3 +138,19 @@ pub const WAKE_COALESCE: std::time::Duration = std::time::Duration::from_millis(
 /// page cache, a few seconds from a slow disk. Past it, following starts at once, as `tail -F`
 /// does, and line numbers count from where it started (a notice says so).
 pub const FOLLOW_COUNT_MAX: u64 = 256 << 20;
+
+// --- Diagnosis: grouping hits by request (src/diagnosis.rs) ---
+
+/// Request groups kept open at once while hits are grouped. Requests interleave (a busy
+/// function serves hundreds at a time) but one rarely logs again after thousands of others
+/// have: 65,536 open groups of a few codes each stay within a few tens of MiB, and the one idle
+/// longest is closed early (and counted) when a new request needs room.
+pub const MAX_OPEN_REQUESTS: usize = 65_536;
+
+/// Requests `--by-request` keeps, most affected first: more than anyone reads, few enough that
+/// the listing of a scan of millions of requests stays small (the rest are counted).
+pub const MAX_REQUESTS_LISTED: usize = 1_000;
+
+/// Hits listed per request by `--by-request` (the rest are counted): a request's first hits
+/// show where it went wrong; a retry loop printing the same code a thousand times adds nothing.
+pub const REQUEST_HITS_LISTED: usize = 20;
