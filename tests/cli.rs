@@ -1139,7 +1139,7 @@ mod human {
     }
 
     #[test]
-    fn generic_codes_get_one_line_each_naming_the_codes_on_their_lines() {
+    fn generic_codes_get_one_line_each_naming_the_codes_in_their_requests() {
         let out = run(&["scan", "--color", "never", CLOUDFUNCTION]).out();
         let warnings: Vec<&str> = out.lines().filter(|l| l.starts_with("warning:")).collect();
         // Each generic code seen, with its count (FUNCTIONS_EXECUTE_FAIL 2, SYS_ERR 2,
@@ -1156,11 +1156,12 @@ mod human {
             );
             assert!(line.ends_with(&format!("cbscan explain {code}")), "{line}");
         }
-        // Line 9 holds FUNCTIONS_EXECUTE_FAIL, -502001 (DATABASE_REQUEST_FAILED) and
-        // DATABASE_TIMEOUT; SYS_ERR's line 18 holds no specific code. Codes on other lines
-        // (DATABASE_COLLECTION_NOT_EXIST on line 3) are not named.
+        // Line 9 (request a81b7f02…) holds FUNCTIONS_EXECUTE_FAIL, -502001
+        // (DATABASE_REQUEST_FAILED) and DATABASE_TIMEOUT; SYS_ERR's line 18 is in no request
+        // and holds no specific code. Codes of other requests (DATABASE_COLLECTION_NOT_EXIST,
+        // request 3f1c2a9e…) are not named.
         assert!(
-            warnings[0].contains("hides DATABASE_TIMEOUT (1 line)"),
+            warnings[0].contains("in 1 request or event: 1 with DATABASE_TIMEOUT"),
             "{}",
             warnings[0]
         );
@@ -1170,14 +1171,25 @@ mod human {
             warnings[0]
         );
         assert!(
-            warnings[1].contains("no specific code reported on its lines"),
+            warnings[1].contains("in 1 request or event: 1 with nothing more specific"),
             "{}",
             warnings[1]
         );
         assert!(
-            warnings[2].contains("hides DATABASE_TIMEOUT (1 line)"),
+            warnings[2].contains("in 1 request or event: 1 with DATABASE_TIMEOUT"),
             "{}",
             warnings[2]
+        );
+        // A summary-only run keeps no hits to group: the same lines stand in, and say so.
+        let quiet = run(&["scan", "--color", "never", "--summary-only", CLOUDFUNCTION]).out();
+        let warnings: Vec<&str> = quiet.lines().filter(|l| l.starts_with("warning:")).collect();
+        assert!(
+            warnings[0].contains("hides DATABASE_TIMEOUT (1 line)"),
+            "{quiet}"
+        );
+        assert!(
+            warnings[1].contains("no specific code reported on its lines"),
+            "{quiet}"
         );
         // The full text is explain's.
         assert!(!out.contains(&page_generic_note()), "{out}");

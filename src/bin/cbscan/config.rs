@@ -256,6 +256,7 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
             FileId::of_stdout().into_iter().collect()
         },
         max_hits: args.max_hits,
+        by_request: args.by_request,
         ..defaults
     };
     let scanner = Scanner::new(catalog, matcher, filter, options)?;
