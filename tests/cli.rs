@@ -1485,11 +1485,22 @@ mod jsonl {
                             "by_category",
                             "by_code",
                             "together",
+                            "hidden",
                             "generic",
                             "generic_hits",
                             "errors",
                             "levels",
                             "fails",
+                        ])
+                    );
+                    // Hits were kept, so they were grouped (issue 10 §3).
+                    assert_eq!(
+                        keys(&rec["hidden"]),
+                        sorted(&[
+                            "request_groups",
+                            "event_groups",
+                            "closed_early",
+                            "by_generic"
                         ])
                     );
                     // The default policy fails on any hit: every code seen is an error.
