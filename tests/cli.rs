@@ -1182,7 +1182,10 @@ mod human {
         );
         // A summary-only run keeps no hits to group: the same lines stand in, and say so.
         let quiet = run(&["scan", "--color", "never", "--summary-only", CLOUDFUNCTION]).out();
-        let warnings: Vec<&str> = quiet.lines().filter(|l| l.starts_with("warning:")).collect();
+        let warnings: Vec<&str> = quiet
+            .lines()
+            .filter(|l| l.starts_with("warning:"))
+            .collect();
         assert!(
             warnings[0].contains("hides DATABASE_TIMEOUT (1 line)"),
             "{quiet}"

@@ -122,7 +122,9 @@ fn a_numeric_chain_resolves_to_its_innermost_code() {
         let (groups, _, with) = hidden(sum, "-404011");
         assert_eq!(groups, 3, "lines 1, 3 and 4 hold -404011");
         assert!(with.contains(&("DATABASE_COLLECTION_NOT_EXIST".to_string(), 1)));
-        assert!(with.iter().all(|(code, _)| code != "FUNCTIONS_EXECUTE_FAIL"));
+        assert!(with
+            .iter()
+            .all(|(code, _)| code != "FUNCTIONS_EXECUTE_FAIL"));
     }
 }
 
@@ -176,7 +178,10 @@ fn a_summary_only_run_pairs_per_line_and_says_so() {
 fn by_request_lists_requests_most_affected_first_in_jsonl_and_json() {
     let recs = jsonl(&["--by-request", SCF]);
     let kinds: Vec<&str> = recs.iter().filter_map(|r| r["type"].as_str()).collect();
-    let first_request = kinds.iter().position(|k| *k == "request").expect("requests");
+    let first_request = kinds
+        .iter()
+        .position(|k| *k == "request")
+        .expect("requests");
     assert!(
         kinds[first_request..]
             .iter()
@@ -219,7 +224,11 @@ fn by_request_lists_requests_most_affected_first_in_jsonl_and_json() {
     assert_eq!(
         hits,
         [
-            (SCF.to_string(), 10, "FUNCTION_TIME_LIMIT_EXCEEDED".to_string()),
+            (
+                SCF.to_string(),
+                10,
+                "FUNCTION_TIME_LIMIT_EXCEEDED".to_string()
+            ),
             (SCF.to_string(), 11, "FUNCTIONS_EXECUTE_FAIL".to_string()),
             (SCF.to_string(), 11, "FUNCTIONS_EXECUTE_FAIL".to_string()),
         ]

@@ -433,7 +433,10 @@ impl Scanner {
             .matcher()
             .patterns()
             .iter()
-            .map(|p| p.text.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']))
+            .map(|p| {
+                p.text
+                    .starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
+            })
             .collect();
         let grouper = Grouper::new(self.inner.generic.clone(), self.inner.options.by_request);
         (grouper, numeric)
