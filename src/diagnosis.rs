@@ -30,7 +30,7 @@ use crate::catalog::CodeId;
 use crate::limits;
 
 /// The time of a hit as the listing keeps it (the first time a request was seen).
-pub type Time = String;
+pub type Time = crate::fields::TimeValue;
 
 /// What the grouping needs to know about one hit.
 #[derive(Debug, Clone, Copy)]

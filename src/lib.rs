@@ -28,6 +28,7 @@
 //!   explanation of a code.
 //! - [`baseline`]: the codes an earlier scan found, for failing only on what is new.
 //! - [`report`]: writers (human, JSON lines, JSON, counts) and the text escapers.
+//! - [`fields`]: the time and request id a log line carries.
 //! - [`limits`]: every cap, with its reason.
 //!
 //! The scanner never formats anything (writers may hand it a formatter to run on its
@@ -38,6 +39,7 @@ pub mod baseline;
 pub mod catalog;
 pub mod diagnosis;
 pub mod error;
+pub mod fields;
 pub mod follow;
 pub mod input;
 pub mod limits;

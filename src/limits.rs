@@ -139,6 +139,29 @@ pub const WAKE_COALESCE: std::time::Duration = std::time::Duration::from_millis(
 /// does, and line numbers count from where it started (a notice says so).
 pub const FOLLOW_COUNT_MAX: u64 = 256 << 20;
 
+// --- Fields of a hit (time and request id; `fields`, `scan::event`) ---
+
+/// Bytes of a line the field extractor reads: timestamps and request ids sit at a line's
+/// start or in its first JSON keys, and a hit line of a megabyte must not cost a megabyte of
+/// regex work. The same prefix is read whatever the chunking, so fields are deterministic.
+pub const FIELD_LINE_BYTES: usize = 2048;
+
+/// How far back (bytes before a hit's line) the scanner looks for the line a timestamp or an
+/// SCF `START RequestId:` frame is inherited from. A Java or Node stack trace is a few KiB; an
+/// SCF invocation logging more than 64 KiB between its START and a hit is rare, and a hit that
+/// far from any timestamp is better shown without one than with a stale one. The line scanner
+/// keeps up to this much already-scanned text (and a chunk pre-reads it), so inheritance is
+/// exact and bounded.
+pub const FIELD_LOOKBACK: usize = 64 << 10;
+
+/// Compiled-size cap of each field pattern (`RegexBuilder::size_limit`, and its lazy DFA's
+/// cache): the patterns are fixed and need far less; the cap documents the bound.
+pub const FIELD_REGEX_SIZE: usize = 1 << 20;
+
+/// Longest request id kept: UUIDs are 36 characters and CloudBase's ids about 30; anything
+/// longer after `requestId` is a token or a blob, not an id.
+pub const MAX_REQUEST_ID: usize = 96;
+
 // --- Diagnosis: grouping hits by request (src/diagnosis.rs) ---
 
 /// Request groups kept open at once while hits are grouped. Requests interleave (a busy

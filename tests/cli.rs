@@ -1412,6 +1412,10 @@ mod jsonl {
                             "generic",
                             "meaning",
                             "text",
+                            "timestamp",
+                            "time_zone_known",
+                            "time_inherited",
+                            "request_id",
                         ])
                     );
                     assert_eq!(
@@ -1419,6 +1423,19 @@ mod jsonl {
                         Some(path.as_str()),
                         "a hit between begin and end"
                     );
+                    // A timestamp comes with its two flags; without one, all three are null.
+                    if rec["timestamp"].is_null() {
+                        assert!(
+                            rec["time_zone_known"].is_null() && rec["time_inherited"].is_null()
+                        );
+                    } else {
+                        assert!(rec["timestamp"].is_string(), "{rec}");
+                        assert!(
+                            rec["time_zone_known"].is_boolean()
+                                && rec["time_inherited"].is_boolean()
+                        );
+                    }
+                    assert!(rec["request_id"].is_null() || rec["request_id"].is_string());
                     hits_of_open += 1;
                     assert!(rec["text"].is_string());
                     assert!(rec["line"].as_u64().unwrap() >= 1);

@@ -839,6 +839,9 @@ mod tests {
                 cut_after: false,
                 chars_before: Some(0),
             },
+            time: None,
+            request: None,
+            event: 0,
         };
         let input = InputInfo {
             index: 0,

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! {"type":"begin","schema":2,"path":{"text":"app.log"}}
-//! {"type":"hit","path":{"text":…},"line":…,"column":…,"byte_offset":…,"code":…,"matched":…,"category":…,"generic":…,"meaning":{"zh":…,"en":…},"text":…}
+//! {"type":"hit","path":{"text":…},"line":…,"column":…,"byte_offset":…,"code":…,"matched":…,"category":…,"generic":…,"meaning":{"zh":…,"en":…},"text":…,"timestamp":…,"time_zone_known":…,"time_inherited":…,"request_id":…}
 //! {"type":"notice","path":{…},"kind":"changed","message":…}
 //! {"type":"error","path":{…},"message":…}
 //! {"type":"end","path":{…},"complete":…,"bytes":…,"lines":…,"hits":…,"lines_with_hits":…,"by_code":{…}}
@@ -145,8 +145,40 @@ impl FormatHits for HitJson {
                 let _ = json_to_writer(&mut *buf, &Data::from_bytes(excerpt.bytes));
             }
         }
+        fields_json(hit, buf);
         buf.extend_from_slice(self.close);
         out.text = text;
+    }
+}
+
+/// A hit's fields: `,"timestamp":…,"time_zone_known":…,"time_inherited":…,"request_id":…`
+/// (`null` each when absent; ids are `[0-9A-Za-z_-]`, times digits and `-:.TZ`, so neither
+/// needs escaping beyond what `json_str` does).
+pub fn fields_json(hit: &Hit<'_>, buf: &mut Vec<u8>) {
+    match hit.time {
+        Some(time) => {
+            buf.extend_from_slice(b",\"timestamp\":\"");
+            // Writing to a Vec cannot fail.
+            let _ = write!(buf, "{}", time.at);
+            buf.extend_from_slice(if time.at.is_zoned() {
+                b"\",\"time_zone_known\":true"
+            } else {
+                b"\",\"time_zone_known\":false"
+            });
+            buf.extend_from_slice(if time.inherited {
+                b",\"time_inherited\":true"
+            } else {
+                b",\"time_inherited\":false"
+            });
+        }
+        None => buf.extend_from_slice(
+            b",\"timestamp\":null,\"time_zone_known\":null,\"time_inherited\":null",
+        ),
+    }
+    buf.extend_from_slice(b",\"request_id\":");
+    match hit.request {
+        Some(id) => json_str(id, buf),
+        None => buf.extend_from_slice(b"null"),
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use super::{Excerpt, Hit};
 use crate::catalog::CodeId;
+use crate::fields::{HitTime, TimeValue};
 use crate::limits::RECYCLED_BATCHES;
 use crate::matcher::PatternId;
 use crate::sink::Formatted;
@@ -33,6 +34,40 @@ pub(crate) struct StoredHit {
     pub cut_after: bool,
     /// Characters of the line before the excerpt ([`UNKNOWN_CHARS`]: not counted).
     pub chars_before: u64,
+    /// The hit's time, as [`TimeValue::sort_key`] plus [`TIME_PRESENT`] and friends.
+    pub time_seconds: i64,
+    pub time_nanos: i32,
+    pub time_flags: u8,
+    /// The request id: `ids[request_start..request_start + request_len]` (len 0: none).
+    pub request_start: u32,
+    pub request_len: u8,
+    /// Absolute offset of the line that starts the hit's event.
+    pub event: u64,
+}
+
+/// [`StoredHit::time_flags`]: the hit has a time.
+pub(crate) const TIME_PRESENT: u8 = 1;
+/// [`StoredHit::time_flags`]: its zone is known.
+pub(crate) const TIME_ZONED: u8 = 2;
+/// [`StoredHit::time_flags`]: it was inherited from an earlier line.
+pub(crate) const TIME_INHERITED: u8 = 4;
+
+/// The compact form of a hit's time.
+pub(crate) fn pack_time(time: Option<HitTime>) -> (i64, i32, u8) {
+    match time {
+        None => (0, 0, 0),
+        Some(t) => {
+            let (seconds, nanos) = t.at.sort_key();
+            let mut flags = TIME_PRESENT;
+            if t.at.is_zoned() {
+                flags |= TIME_ZONED;
+            }
+            if t.inherited {
+                flags |= TIME_INHERITED;
+            }
+            (seconds, nanos, flags)
+        }
+    }
 }
 
 /// [`StoredHit::chars_before`] when the scanner could not count them.
@@ -42,8 +77,28 @@ impl StoredHit {
     /// The hit as sinks see it, with its excerpt's `bytes` and `line_base` added to its line
     /// (the one place a stored hit is turned back into a [`Hit`]).
     #[inline]
-    pub(crate) fn hit<'a>(&self, bytes: &'a [u8], line_base: u64) -> Hit<'a> {
+    pub(crate) fn hit<'a>(&self, bytes: &'a [u8], ids: &'a [u8], line_base: u64) -> Hit<'a> {
         let hit_start = self.hit_start as usize;
+        let time = (self.time_flags & TIME_PRESENT != 0)
+            .then(|| {
+                TimeValue::from_key(
+                    self.time_seconds,
+                    self.time_nanos,
+                    self.time_flags & TIME_ZONED != 0,
+                )
+            })
+            .flatten()
+            .map(|at| HitTime {
+                at,
+                inherited: self.time_flags & TIME_INHERITED != 0,
+            });
+        let request = if self.request_len == 0 {
+            None
+        } else {
+            let start = self.request_start as usize;
+            ids.get(start..start + usize::from(self.request_len))
+                .and_then(|id| std::str::from_utf8(id).ok())
+        };
         Hit {
             line: self.line + line_base,
             column: self.column,
@@ -57,6 +112,9 @@ impl StoredHit {
                 cut_after: self.cut_after,
                 chars_before: (self.chars_before != UNKNOWN_CHARS).then_some(self.chars_before),
             },
+            time,
+            request,
+            event: self.event,
         }
     }
 }
@@ -66,6 +124,10 @@ impl StoredHit {
 pub struct Batch {
     pub(crate) hits: Vec<StoredHit>,
     pub(crate) text: Vec<u8>,
+    /// Request ids of the hits (consecutive equal ids stored once).
+    pub(crate) ids: Vec<u8>,
+    /// Where the last id pushed starts in `ids`.
+    last_id: usize,
     pub(crate) counts: Counts,
     /// What each worker-side formatter made of the hits (one per formatter slot).
     pub(crate) formatted: Vec<Formatted>,
@@ -81,6 +143,8 @@ impl Batch {
         Batch {
             hits: Vec::new(),
             text: Vec::new(),
+            ids: Vec::new(),
+            last_id: 0,
             counts: Counts::new(codes),
             formatted: Vec::new(),
             span: 0..0,
@@ -114,7 +178,11 @@ impl Batch {
     pub fn hits(&self, line_base: u64) -> impl Iterator<Item = Hit<'_>> + '_ {
         self.hits.iter().map(move |h| {
             let start = h.text_start as usize;
-            h.hit(&self.text[start..start + h.text_len as usize], line_base)
+            h.hit(
+                &self.text[start..start + h.text_len as usize],
+                &self.ids,
+                line_base,
+            )
         })
     }
 
@@ -122,6 +190,7 @@ impl Batch {
     pub(crate) fn weight(&self) -> usize {
         self.hits.capacity() * std::mem::size_of::<StoredHit>()
             + self.text.capacity()
+            + self.ids.capacity()
             + self.counts.weight()
             + self.formatted.iter().map(Formatted::weight).sum::<usize>()
     }
@@ -147,8 +216,28 @@ impl Batch {
         } else {
             self.text.capacity()
         };
-        hits * std::mem::size_of::<StoredHit>() + text + self.counts.weight() + self.formatted_len()
+        // An id adds at most MAX_REQUEST_ID bytes (and its buffer's growth).
+        let ids = self
+            .ids
+            .capacity()
+            .max(2 * (self.ids.len() + crate::limits::MAX_REQUEST_ID));
+        hits * std::mem::size_of::<StoredHit>()
+            + text
+            + ids
+            + self.counts.weight()
+            + self.formatted_len()
             > limit
+    }
+
+    /// Stores a request id, sharing the bytes of the previous one when equal (the hits of one
+    /// request come together), and returns where it starts.
+    pub(crate) fn push_id(&mut self, id: &[u8]) -> u32 {
+        if self.ids.get(self.last_id..) == Some(id) && !self.ids.is_empty() {
+            return self.last_id as u32;
+        }
+        self.last_id = self.ids.len();
+        self.ids.extend_from_slice(id);
+        self.last_id as u32
     }
 
     /// Copies the excerpt `haystack[range]` (absolute offset `haystack_offset + range.start`)
@@ -208,6 +297,8 @@ impl Recycler {
         if spare.len() < RECYCLED_BATCHES && batch.counts.code_slots() == self.codes {
             batch.hits.clear();
             batch.text.clear();
+            batch.ids.clear();
+            batch.last_id = 0;
             batch.counts.clear();
             batch.formatted.iter_mut().for_each(Formatted::clear);
             batch.span = 0..0;

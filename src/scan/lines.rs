@@ -24,9 +24,10 @@ use memchr::memrchr;
 use std::sync::Arc;
 
 use super::batch::{Batch, Recycler};
+use super::event::Carry;
 use super::region::{scan_region, Formatting, LineCodes, LineCursor, Out};
 use super::{InputStats, ScanSpec};
-use crate::limits::EXCERPT_RADIUS;
+use crate::limits::{EXCERPT_RADIUS, FIELD_LOOKBACK};
 use crate::matcher::MAX_LOOK_BEHIND;
 use crate::text::{char_start_forward, count_chars};
 
@@ -121,6 +122,8 @@ pub struct LineScanner<'s> {
     line_codes: LineCodes,
     /// Formatters to run on each hit, if the sinks gave any.
     formatting: Option<Formatting<'s>>,
+    /// What hit lines inherit from the lines before them (when fields are extracted).
+    carry: Carry,
 }
 
 impl Drop for LineScanner<'_> {
@@ -155,7 +158,13 @@ impl<'s> LineScanner<'s> {
         let lookahead = spec.matcher.max_len() + 1 + EXCERPT_RADIUS;
         // A block must leave room for a window after the look-ahead, or a long line never moves.
         let block_size = block_size.max(2 * lookahead + 1);
-        let capacity = block_size + KEEP_BEFORE;
+        // Extracting fields keeps up to FIELD_LOOKBACK bytes of scanned text (see `keep_from`).
+        let kept = if spec.fields.is_some() {
+            KEEP_BEFORE.max(FIELD_LOOKBACK + 1)
+        } else {
+            KEEP_BEFORE
+        };
+        let capacity = block_size + kept;
         let batch = recycler.take();
         let mut scanner = LineScanner {
             spec,
@@ -184,6 +193,7 @@ impl<'s> LineScanner<'s> {
             held_back: false,
             line_codes: LineCodes::resumed(start.newlines + 1, start.line_codes),
             formatting: None,
+            carry: Carry::starting_at(start.base),
         };
         scanner.reserve();
         scanner.buf[..start.pending.len()].copy_from_slice(&start.pending);
@@ -356,7 +366,9 @@ impl<'s> LineScanner<'s> {
             bytes: self.fed,
             lines: self.cursor.newlines - self.origin_newlines + u64::from(unterminated),
         };
-        let keep = self.keep_from().min(self.filled);
+        // A saved state keeps only what the scan itself needs: after a restart, inheritance
+        // starts afresh (a checkpoint of a followed log stays small).
+        let keep = self.scan_keep_from().min(self.filled);
         self.save_mark(keep);
         let state = Resume {
             base: self.base + keep as u64,
@@ -415,6 +427,7 @@ impl<'s> LineScanner<'s> {
             failed: None,
             line_codes: &mut self.line_codes,
             formatting: self.formatting,
+            carry: &mut self.carry,
         };
         if start < to {
             self.resume = scan_region(
@@ -446,10 +459,25 @@ impl<'s> LineScanner<'s> {
         on_batch(std::mem::replace(&mut self.batch, fresh))
     }
 
-    /// The first byte still needed: the current line's start, or context before `scanned`.
-    fn keep_from(&self) -> usize {
+    /// The first byte the scan still needs: the current line's start, or context before
+    /// `scanned`.
+    fn scan_keep_from(&self) -> usize {
         let line_start = self.cursor.line_start.saturating_sub(self.base) as usize;
         line_start.max(self.scanned.saturating_sub(KEEP_BEFORE))
+    }
+
+    /// The first byte still needed: what the scan needs, and, when fields are extracted, the
+    /// lines later hits may inherit from (at most FIELD_LOOKBACK + 1 bytes before `scanned`).
+    fn keep_from(&self) -> usize {
+        let scan = self.scan_keep_from();
+        if self.spec.fields.is_none() {
+            return scan;
+        }
+        let fields = self
+            .carry
+            .keep_from(self.base + self.scanned as u64)
+            .saturating_sub(self.base) as usize;
+        scan.min(fields)
     }
 
     /// Counts the characters of the current line that are about to be dropped (the buffer's
@@ -471,6 +499,24 @@ impl<'s> LineScanner<'s> {
         self.cursor.mark = self.base + to as u64;
     }
 
+    /// Resolves the fields of the current line before its start is dropped (`keep` is past
+    /// it): a hit further on a line longer than the buffer then gets the fields of the line's
+    /// start, as it would had the whole line been held. Only lines that long pay for it.
+    fn resolve_dropped_line(&mut self, keep: usize) {
+        let Some(ex) = self.spec.fields else {
+            return;
+        };
+        let line_start = self.cursor.line_start;
+        if line_start < self.base
+            || line_start >= self.base + keep as u64
+            || self.carry.knows(line_start)
+        {
+            return;
+        }
+        self.carry
+            .resolve(ex, &self.buf[..self.filled], self.base, line_start);
+    }
+
     /// Drops the bytes no longer needed, making room at the end of the buffer.
     fn compact(&mut self) {
         self.reserve();
@@ -479,6 +525,7 @@ impl<'s> LineScanner<'s> {
             return;
         }
         self.save_mark(keep);
+        self.resolve_dropped_line(keep);
         self.buf.copy_within(keep..self.filled, 0);
         self.filled -= keep;
         self.scanned -= keep;
@@ -571,9 +618,8 @@ mod tests {
         assert_eq!(hits[0].excerpt, b"last SYS_ERR");
     }
 
-    #[test]
-    fn a_line_longer_than_the_buffer_is_scanned_in_bounded_memory() {
-        let scanner = scanner();
+    /// Feeds a line of 3 blocks, 1000 bytes at a time: the hits reported and what is held.
+    fn long_line(scanner: &Scanner) -> (usize, usize, Resume) {
         let mut line = Vec::new();
         while line.len() < 3 * crate::limits::BLOCK_SIZE {
             line.extend_from_slice(b"x SYS_ERR ");
@@ -594,10 +640,31 @@ mod tests {
                 Ok(())
             })
             .expect("counting never fails");
+        (line.len(), count, state)
+    }
+
+    #[test]
+    fn a_line_longer_than_the_buffer_is_scanned_in_bounded_memory() {
+        let catalog = Catalog::builtin().expect("built-in catalog parses");
+        let options = ScanOptions {
+            fields: false,
+            ..ScanOptions::default()
+        };
+        let (len, count, state) = long_line(&Scanner::for_catalog(&catalog, options));
         // All but the last stretch was scanned; what is held is at most one buffer, not the
         // whole 768 KiB line.
-        assert!(count > line.len() / 10 - 100, "{count} hits reported");
+        assert!(count > len / 10 - 100, "{count} hits reported");
         let buffer = crate::limits::BLOCK_SIZE + KEEP_BEFORE;
+        assert!(state.pending.len() <= buffer, "{}", state.pending.len());
+    }
+
+    #[test]
+    fn fields_keep_a_bounded_lookback_on_a_long_line() {
+        // With fields, the buffer also keeps FIELD_LOOKBACK bytes of scanned text: the line
+        // is scanned as it fills, and what is held stays within one (larger) buffer.
+        let (len, count, state) = long_line(&scanner());
+        let buffer = crate::limits::BLOCK_SIZE + KEEP_BEFORE.max(FIELD_LOOKBACK + 1);
+        assert!(count * 10 >= len - buffer, "{count} hits reported");
         assert!(state.pending.len() <= buffer, "{}", state.pending.len());
     }
 }

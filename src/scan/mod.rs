@@ -4,6 +4,7 @@
 //! - [`Scanner`]: the matcher, the code filter and the options, built once and shared by every
 //!   command (`scan`, and later `follow`, `run`, `report`).
 //! - `region`: scanning one window of bytes, tracking lines and columns, cutting excerpts.
+//! - `event`: what a hit's line inherits from the lines before it (time, SCF request).
 //! - `lines`: the resumable [`LineScanner`] every input runs on (stdin, small files, chunks).
 //! - `batch`: what workers hand on: hits with ranges into one excerpt buffer.
 //! - `plan`: cutting the inputs into units (runs of small files, streams, chunks).
@@ -13,6 +14,7 @@
 //!   output does not depend on the thread count or the chunk size.
 
 pub(crate) mod batch;
+mod event;
 mod lines;
 mod order;
 mod parallel;
@@ -30,6 +32,7 @@ pub use lines::{Finish, LineScanner, Resume};
 use crate::catalog::{Catalog, CodeId};
 use crate::diagnosis::{GroupHit, Grouper};
 use crate::error::{Error, Result};
+use crate::fields::{Extractor, HitTime};
 use crate::input::{Change, FileId, Source};
 use crate::limits;
 use crate::matcher::{Matcher, PatternId};
@@ -52,6 +55,14 @@ pub struct Hit<'a> {
     pub pattern: PatternId,
     /// The hit's line, or a window of it around the hit.
     pub excerpt: Excerpt<'a>,
+    /// The line's time, or the one it inherits (see [`crate::fields`]); `None` when fields
+    /// are not extracted or none was found.
+    pub time: Option<HitTime>,
+    /// The line's request id, or the one it inherits (ASCII `[0-9A-Za-z_-]`).
+    pub request: Option<&'a str>,
+    /// Absolute byte offset of the line that starts the hit's multi-line event: the line its
+    /// time was inherited from, else its own line.
+    pub event: u64,
 }
 
 /// The text around a hit: its whole line when the line is short, else a window of at most
@@ -99,6 +110,12 @@ pub struct OwnedHit {
     pub cut_after: bool,
     /// 1-based column in characters, when known ([`Hit::char_column`]).
     pub char_column: Option<u64>,
+    /// The line's time, or the one it inherits.
+    pub time: Option<HitTime>,
+    /// The line's request id, or the one it inherits.
+    pub request: Option<String>,
+    /// Absolute byte offset of the line that starts the hit's event.
+    pub event: u64,
 }
 
 impl Hit<'_> {
@@ -123,6 +140,9 @@ impl Hit<'_> {
             cut_before: self.excerpt.cut_before,
             cut_after: self.excerpt.cut_after,
             char_column: self.char_column(),
+            time: self.time,
+            request: self.request.map(str::to_string),
+            event: self.event,
         }
     }
 }
@@ -279,6 +299,10 @@ pub struct ScanOptions {
     pub max_hits: Option<u64>,
     /// Whether the summary lists the most affected requests (`--by-request`).
     pub by_request: bool,
+    /// Whether hits get their time and request id (only when hits are collected at all).
+    pub fields: bool,
+    /// The zone of times written without one (`--log-tz`); `None` keeps them local.
+    pub log_tz: Option<jiff::tz::TimeZone>,
 }
 
 impl Default for ScanOptions {
@@ -294,6 +318,8 @@ impl Default for ScanOptions {
             outputs: Vec::new(),
             max_hits: None,
             by_request: false,
+            fields: true,
+            log_tz: None,
         }
     }
 }
@@ -318,6 +344,8 @@ pub(crate) struct ScanSpec<'a> {
     pub collect_hits: bool,
     /// Which codes are generic, by code.
     pub generic: &'a [bool],
+    /// The field extractor, when hits get their time and request.
+    pub fields: Option<&'a Extractor>,
 }
 
 struct Inner {
@@ -325,6 +353,17 @@ struct Inner {
     filter: CodeFilter,
     options: ScanOptions,
     generic: Vec<bool>,
+    extractor: Option<Extractor>,
+}
+
+/// The extractor `options` ask for. Its patterns are fixed: failing to build them is a bug,
+/// reported by `Scanner::new` and by the unit tests, and leaves a scanner without fields.
+fn extractor(options: &ScanOptions) -> Result<Option<Extractor>> {
+    if options.fields {
+        Extractor::new(options.log_tz.clone()).map(Some)
+    } else {
+        Ok(None)
+    }
 }
 
 fn generic_flags(catalog: &Catalog) -> Vec<bool> {
@@ -363,6 +402,7 @@ impl Scanner {
             inner: Arc::new(Inner {
                 matcher: Arc::new(matcher),
                 filter,
+                extractor: extractor(&options)?,
                 options,
                 generic: generic_flags(catalog),
             }),
@@ -375,6 +415,7 @@ impl Scanner {
             inner: Arc::new(Inner {
                 matcher: Arc::new(Matcher::new(catalog)),
                 filter: CodeFilter::all(catalog),
+                extractor: extractor(&options).ok().flatten(),
                 options,
                 generic: generic_flags(catalog),
             }),
@@ -392,6 +433,7 @@ impl Scanner {
             inner: Arc::new(Inner {
                 matcher: Arc::clone(&self.inner.matcher),
                 filter: self.inner.filter.clone(),
+                extractor: extractor(&options).ok().flatten(),
                 options,
                 generic: self.inner.generic.clone(),
             }),
@@ -423,6 +465,11 @@ impl Scanner {
             filter: &self.inner.filter,
             collect_hits,
             generic: &self.inner.generic,
+            fields: if collect_hits {
+                self.inner.extractor.as_ref()
+            } else {
+                None
+            },
         }
     }
 
@@ -519,12 +566,11 @@ pub(crate) fn group_batch(
         grouper.hit(&GroupHit {
             input,
             line: hit.line,
-            // Until the hit knows its event, its line is its event.
-            event: hit.byte_offset - (hit.column - 1),
-            request: None,
+            event: hit.event,
+            request: hit.request,
             code: hit.code,
             numeric: numeric.get(hit.pattern as usize).copied().unwrap_or(false),
-            time: None,
+            time: hit.time.as_ref().map(|t| &t.at),
         });
     }
 }

@@ -26,7 +26,7 @@ use crate::error::Error;
 use crate::input::{
     open_reader, open_stdin, Change, Encoding, Listed, OpenFile, OpenOptions, Source,
 };
-use crate::limits::{BATCH_BYTES, CURRENT_UNIT_BYTES};
+use crate::limits::{BATCH_BYTES, CURRENT_UNIT_BYTES, FIELD_LOOKBACK};
 use crate::sink::{FormatHits, InputInfo, ScanDone, Sink};
 
 /// Hit data in flight, charged by workers, released by the emitter.
@@ -173,6 +173,14 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// Whether hits get fields (and chunks need the context before them).
+    fn wants_fields(&self) -> bool {
+        self.scanner
+            .spec_collecting(self.collect_hits)
+            .fields
+            .is_some()
+    }
+
     /// A line scanner for `source` from `start`, reading into `scratch`'s buffer.
     fn line_scanner(&self, source: usize, start: Resume, scratch: &mut Vec<u8>) -> LineScanner<'_> {
         let formatting = (!self.formatters.is_empty()).then(|| Formatting {
@@ -549,13 +557,47 @@ fn scan_chunk(
             // on its way). A chunk that ends with its closing line break has none to hold.
             let at_end = || finish(cut() || (end.get().is_some() && input.grew()));
             // Line numbers count from the chunk's start; the emitter adds the chunks before.
+            let from = if shared.wants_fields() {
+                match lookback(input, start) {
+                    Ok(resume) => resume,
+                    Err(error) => return Outcome::failed(Arc::new(input_error(&name, error))),
+                }
+            } else {
+                Resume::at(start, 0)
+            };
             let scanned = shared
-                .line_scanner(source, Resume::at(start, 0), scratch)
+                .line_scanner(source, from, scratch)
                 .scan_to_end_recycling(&mut reader, on_batch, &at_end, scratch);
             (scanned, cut())
         }
     };
     outcome(&name, scanned, None, cut)
+}
+
+/// The start of a chunk at `start` with the [`FIELD_LOOKBACK`] bytes before it (and the one
+/// before those, to tell whether they start a line) held as context, so that its hits inherit
+/// times and requests from the lines before the chunk exactly as a sequential scan would.
+fn lookback(input: &Positional, start: u64) -> io::Result<Resume> {
+    let from = start.saturating_sub(FIELD_LOOKBACK as u64 + 1);
+    let mut context = vec![0u8; (start - from) as usize];
+    let mut filled = 0;
+    while filled < context.len() {
+        match input.read_at(&mut context[filled..], from + filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    if filled < context.len() {
+        // Cut before the chunk start (found by a read after it): no context, as for a cut.
+        return Ok(Resume::at(start, 0));
+    }
+    Ok(Resume {
+        base: from,
+        pending: context,
+        ..Resume::at(start, 0)
+    })
 }
 
 /// How to finish reading a file that `changed` (grew or was cut) while read: its last line

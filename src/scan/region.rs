@@ -6,7 +6,8 @@ use std::ops::Range;
 
 use memchr::{memchr, memrchr};
 
-use super::batch::{Batch, Recycler, StoredHit, UNKNOWN_CHARS};
+use super::batch::{pack_time, Batch, Recycler, StoredHit, UNKNOWN_CHARS};
+use super::event::Carry;
 use super::ScanSpec;
 use crate::limits::{BATCH_BYTES, EXCERPT_RADIUS, SEARCH_SLICE};
 use crate::matcher::RawMatch;
@@ -99,6 +100,8 @@ pub(crate) struct Out<'a> {
     pub failed: Option<io::Error>,
     pub line_codes: &'a mut LineCodes,
     pub formatting: Option<Formatting<'a>>,
+    /// What hit lines inherit from earlier lines (used only when fields are extracted).
+    pub carry: &'a mut Carry,
 }
 
 impl Out<'_> {
@@ -234,8 +237,19 @@ fn scan_slice(
             0
         };
         out.count(&spec, code, line);
+        // Once per hit line (hits on one line share it), on this worker thread.
+        let fields = spec.fields.map(|ex| {
+            out.carry
+                .resolve(ex, haystack, haystack_offset, cursor.line_start)
+        });
         let batch = &mut out.batch;
         let text_start = batch.push_excerpt(haystack, haystack_offset, cut.range.clone());
+        let (time_seconds, time_nanos, time_flags) = pack_time(fields.and_then(|f| f.time));
+        let request = fields.and_then(|f| f.request);
+        let (request_start, request_len) = match &request {
+            Some(id) => (batch.push_id(id.as_bytes()), id.as_bytes().len() as u8),
+            None => (0, 0),
+        };
         let stored = StoredHit {
             line,
             column: haystack_offset + m.start as u64 - cursor.line_start + 1,
@@ -249,10 +263,24 @@ fn scan_slice(
             cut_before: cut.cut_before,
             cut_after: cut.cut_after,
             chars_before,
+            time_seconds,
+            time_nanos,
+            time_flags,
+            request_start,
+            request_len,
+            event: fields.map_or(cursor.line_start, |f| f.event),
         };
         batch.hits.push(stored);
         if let Some(formatting) = out.formatting {
-            format_hit(formatting, batch, &stored, &haystack[cut.range.clone()]);
+            let ids = std::mem::take(&mut batch.ids);
+            format_hit(
+                formatting,
+                batch,
+                &stored,
+                &haystack[cut.range.clone()],
+                &ids,
+            );
+            batch.ids = ids;
             // The formatted text may make the batch heavy all by itself (a long path, a line
             // of control characters escaped six bytes each): hand it on now.
             if batch.formatted_len() >= BATCH_BYTES / 2 {
@@ -265,8 +293,14 @@ fn scan_slice(
 }
 
 /// Runs every formatter on a hit just stored in `batch`.
-fn format_hit(formatting: Formatting<'_>, batch: &mut Batch, stored: &StoredHit, excerpt: &[u8]) {
-    let hit = stored.hit(excerpt, 0);
+fn format_hit(
+    formatting: Formatting<'_>,
+    batch: &mut Batch,
+    stored: &StoredHit,
+    excerpt: &[u8],
+    ids: &[u8],
+) {
+    let hit = stored.hit(excerpt, ids, 0);
     if batch.formatted.len() < formatting.formatters.len() {
         batch
             .formatted

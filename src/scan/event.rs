@@ -1,0 +1,294 @@
+//! What a hit inherits from the lines before it: a line without a timestamp (a stack trace's)
+//! takes the one of the nearest earlier line that has one, and a line without a request id
+//! takes the SCF invocation it sits in (`START RequestId: …` up to `END RequestId: …`).
+//!
+//! # Semantics (exact and bounded)
+//! For a hit whose line starts at `s`:
+//! - time: the line's own; else that of the nearest earlier line starting in
+//!   `[s - FIELD_LOOKBACK, s)` that has one (marked inherited); else none.
+//! - request: the line's own; else that of the line the time was inherited from, if that
+//!   line comes after the nearest frame line; else the id of the nearest frame line in the
+//!   same window if it is a `START` (an `END` closes the invocation); else none.
+//! - event: the start of the line the time was inherited from, else `s`.
+//!
+//! Only whole lines starting at or after the input's start, or after a line break, count.
+//!
+//! # Cost
+//! The state is brought up to date lazily, at hit lines only: a hit searches back over the
+//! bytes no earlier hit searched (`searched`), line by line for a timestamp (usually one line:
+//! the one before) and with one SIMD reverse search for `RequestId:` frames; the nearest of
+//! each is carried forward. The line scanner keeps the bytes from `searched` (at most
+//! [`FIELD_LOOKBACK`] before the window), and a chunk of a big file scanned in parallel
+//! pre-reads [`FIELD_LOOKBACK`] bytes before its start: every chunking sees the same lines.
+
+use memchr::{memchr, memmem, memrchr};
+
+use crate::fields::{Extractor, FrameMark, HitTime, TimeValue};
+use crate::limits::{FIELD_LINE_BYTES, FIELD_LOOKBACK, MAX_REQUEST_ID};
+
+/// A request id, inline (ids are at most [`MAX_REQUEST_ID`] bytes of `[0-9A-Za-z_-]`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Id {
+    len: u8,
+    bytes: [u8; MAX_REQUEST_ID],
+}
+
+impl std::fmt::Debug for Id {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        String::from_utf8_lossy(self.as_bytes()).fmt(f)
+    }
+}
+
+impl Id {
+    fn new(bytes: &[u8]) -> Option<Id> {
+        let len = u8::try_from(bytes.len()).ok()?;
+        let mut id = Id {
+            len,
+            bytes: [0; MAX_REQUEST_ID],
+        };
+        id.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(id)
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+/// What a hit's line gets: its time, request and event start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Resolved {
+    pub time: Option<HitTime>,
+    pub request: Option<Id>,
+    pub event: u64,
+}
+
+/// A line with a timestamp.
+#[derive(Debug, Clone, Copy)]
+struct Stamped {
+    at: u64,
+    time: TimeValue,
+    request: Option<Id>,
+}
+
+/// A frame line: START (with its id) or END (none).
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    at: u64,
+    request: Option<Id>,
+}
+
+/// The carried state of one line scanner.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Carry {
+    /// Line starts before this have been considered (or are out of every later hit's reach).
+    searched: u64,
+    stamped: Option<Stamped>,
+    frame: Option<Frame>,
+    /// The last resolved line (start) and what it got: hits on one line share it.
+    memo: Option<(u64, Resolved)>,
+}
+
+/// The bytes of the line starting at `start` (relative), without its break, at most
+/// [`FIELD_LINE_BYTES`].
+fn line_at(haystack: &[u8], start: usize) -> &[u8] {
+    let head = &haystack[start..haystack.len().min(start + FIELD_LINE_BYTES)];
+    match memchr(b'\n', head) {
+        Some(i) => &head[..i],
+        None => head,
+    }
+}
+
+impl Carry {
+    /// The state of a scanner whose held bytes start at `base`: line starts from `base + 1`
+    /// are known to be line starts only by the byte before them (the input's start is one).
+    pub(crate) fn starting_at(base: u64) -> Carry {
+        Carry {
+            searched: if base == 0 { 0 } else { base + 1 },
+            ..Carry::default()
+        }
+    }
+
+    /// The first absolute offset the scanner must still hold for later hits' searches.
+    pub(crate) fn keep_from(&self, scanned: u64) -> u64 {
+        self.searched
+            .saturating_sub(1)
+            .max(scanned.saturating_sub(FIELD_LOOKBACK as u64 + 1))
+    }
+
+    /// Whether the line starting at `line_start` has been resolved already.
+    pub(crate) fn knows(&self, line_start: u64) -> bool {
+        self.memo.is_some_and(|(at, _)| at == line_start)
+    }
+
+    /// Resolves the line starting at absolute `line_start`, with the haystack holding bytes
+    /// from absolute `offset`.
+    pub(crate) fn resolve(
+        &mut self,
+        ex: &Extractor,
+        haystack: &[u8],
+        offset: u64,
+        line_start: u64,
+    ) -> Resolved {
+        if let Some((at, resolved)) = self.memo {
+            if at == line_start {
+                return resolved;
+            }
+        }
+        let s = line_start;
+        let reach = s.saturating_sub(FIELD_LOOKBACK as u64);
+        let lower = self.searched.max(reach);
+        // The line's own fields, if its start is still held (a line longer than the buffer
+        // was resolved before its start was dropped: see `LineScanner::compact`).
+        let held = s >= offset;
+        let own = if held {
+            let line = line_at(haystack, (s - offset) as usize);
+            let fields = ex.line(line);
+            let request = fields.request.and_then(|r| Id::new(&line[r]));
+            let frame = ex.frame(line).map(|mark| match mark {
+                FrameMark::Start(r) => Frame {
+                    at: s,
+                    request: Id::new(&line[r]),
+                },
+                FrameMark::End => Frame {
+                    at: s,
+                    request: None,
+                },
+            });
+            (fields.time, request, frame)
+        } else {
+            (None, None, None)
+        };
+        // Bring the carried state up to `s`: the nearest frame and timestamped line in
+        // [lower, s), else what was carried, if still within reach.
+        if held && lower < s {
+            let lower_rel = (lower.max(offset) - offset) as usize;
+            let s_rel = (s - offset) as usize;
+            let found_frame = self.frame_before(ex, haystack, offset, lower_rel, s_rel);
+            let found_stamp = if own.0.is_some() {
+                // Not needed now; what is carried is replaced by this line below.
+                None
+            } else {
+                stamp_before(ex, haystack, offset, lower_rel, s_rel)
+            };
+            if found_frame.is_some() {
+                self.frame = found_frame;
+            }
+            if found_stamp.is_some() {
+                self.stamped = found_stamp;
+            }
+        }
+        self.stamped = self.stamped.filter(|st| st.at >= reach);
+        self.frame = self.frame.filter(|f| f.at >= reach);
+        let (own_time, own_request, own_frame) = own;
+        let resolved = match own_time {
+            Some(at) => Resolved {
+                time: Some(HitTime {
+                    at,
+                    inherited: false,
+                }),
+                request: own_request.or_else(|| self.frame.and_then(|f| f.request)),
+                event: s,
+            },
+            None => {
+                let from_stamp = self
+                    .stamped
+                    .filter(|st| self.frame.is_none_or(|f| st.at > f.at))
+                    .and_then(|st| st.request);
+                Resolved {
+                    time: self.stamped.map(|st| HitTime {
+                        at: st.time,
+                        inherited: true,
+                    }),
+                    request: own_request
+                        .or(from_stamp)
+                        .or_else(|| self.frame.and_then(|f| f.request)),
+                    event: self.stamped.map_or(s, |st| st.at),
+                }
+            }
+        };
+        // The hit's line is now the nearest for what follows.
+        if let Some(time) = own_time {
+            self.stamped = Some(Stamped {
+                at: s,
+                time,
+                request: own_request,
+            });
+        }
+        if own_frame.is_some() {
+            self.frame = own_frame;
+        }
+        self.searched = self.searched.max(s + 1);
+        self.memo = Some((s, resolved));
+        resolved
+    }
+
+    /// The nearest frame line starting in `[lower, s)` (relative offsets).
+    fn frame_before(
+        &self,
+        ex: &Extractor,
+        haystack: &[u8],
+        offset: u64,
+        lower: usize,
+        s: usize,
+    ) -> Option<Frame> {
+        let mut end = s;
+        while end > lower {
+            let q = memmem::rfind(&haystack[lower..end], b"RequestId:")? + lower;
+            let ls = line_start_before(haystack, offset, lower, q)?;
+            let line = line_at(haystack, ls);
+            if let Some(mark) = ex.frame(line) {
+                return Some(match mark {
+                    FrameMark::Start(r) => Frame {
+                        at: offset + ls as u64,
+                        request: Id::new(&line[r]),
+                    },
+                    FrameMark::End => Frame {
+                        at: offset + ls as u64,
+                        request: None,
+                    },
+                });
+            }
+            end = ls;
+        }
+        None
+    }
+}
+
+/// The start of the line holding relative position `q`, if it starts at or after `lower`
+/// (a byte after a line break, or the input's start).
+fn line_start_before(haystack: &[u8], offset: u64, lower: usize, q: usize) -> Option<usize> {
+    let from = lower.saturating_sub(1);
+    match memrchr(b'\n', &haystack[from..q]) {
+        Some(i) if from + i + 1 >= lower => Some(from + i + 1),
+        Some(_) => None,
+        None if offset == 0 && lower == 0 => Some(0),
+        None => None,
+    }
+}
+
+/// The nearest line with a timestamp starting in `[lower, s)` (relative; `s` starts a line).
+fn stamp_before(
+    ex: &Extractor,
+    haystack: &[u8],
+    offset: u64,
+    lower: usize,
+    s: usize,
+) -> Option<Stamped> {
+    let mut end = s;
+    while end > lower && end > 0 {
+        // The line ending with the break at `end - 1`.
+        let ls = line_start_before(haystack, offset, lower, end - 1)?;
+        let line = line_at(haystack, ls);
+        if let Some(time) = ex.time_of(line) {
+            let request = ex.line(line).request.and_then(|r| Id::new(&line[r]));
+            return Some(Stamped {
+                at: offset + ls as u64,
+                time,
+                request,
+            });
+        }
+        end = ls;
+    }
+    None
+}
