@@ -28,7 +28,7 @@ pub enum Basis {
 }
 
 impl Basis {
-    /// Its name in machine-readable output: `groups` or `lines`.
+    /// Its name in machine-readable output (`paired_in`): `groups` or `lines`.
     pub fn name(self) -> &'static str {
         match self {
             Basis::Groups { .. } => "groups",

@@ -279,7 +279,9 @@ struct LineHit {
 struct OpenLine {
     key: Option<(usize, u64)>,
     event: u64,
-    request: Option<String>,
+    /// The line's request id (kept, not reallocated, from line to line).
+    request: String,
+    has_request: bool,
     time: Option<Time>,
     hits: Vec<LineHit>,
 }
@@ -300,9 +302,9 @@ pub struct Grouper {
     names: Vec<Arc<str>>,
     line: OpenLine,
     event: Option<((usize, u64), Group)>,
-    open: HashMap<String, OpenRequest>,
+    open: HashMap<Arc<str>, OpenRequest>,
     /// Open requests by when they were last touched: the first is the one idle longest.
-    idle: BTreeMap<u64, String>,
+    idle: BTreeMap<u64, Arc<str>>,
     clock: u64,
     hidden: Hidden,
     requests: Requests,
@@ -354,7 +356,9 @@ impl Grouper {
             self.flush_line();
             self.line.key = Some(key);
             self.line.event = hit.event;
-            self.line.request = hit.request.map(str::to_string);
+            self.line.request.clear();
+            self.line.request.push_str(hit.request.unwrap_or(""));
+            self.line.has_request = hit.request.is_some();
             self.line.time = hit.time.cloned();
         }
         self.line.hits.push(LineHit {
@@ -406,11 +410,28 @@ impl Grouper {
         let Some((input, line_no)) = self.line.key.take() else {
             return;
         };
-        let hits = std::mem::take(&mut self.line.hits);
-        let request = self.line.request.take();
+        let mut hits = std::mem::take(&mut self.line.hits);
+        let request_buffer = std::mem::take(&mut self.line.request);
+        let request = self.line.has_request.then_some(request_buffer.as_str());
         let time = self.line.time.take();
         let event = self.line.event;
+        self.group_line(input, line_no, event, request, time, &hits);
+        // The buffers go back for the next line.
+        hits.clear();
+        self.line.hits = hits;
+        self.line.request = request_buffer;
+    }
 
+    /// Adds the hits of one line to the group of its request or event.
+    fn group_line(
+        &mut self,
+        input: usize,
+        line_no: u64,
+        event: u64,
+        request: Option<&str>,
+        time: Option<Time>,
+        hits: &[LineHit],
+    ) {
         // A chain is two numbers or more on the line; its innermost specific code is the
         // rightmost specific one printed as a number.
         let numbers = hits.iter().filter(|h| h.numeric).count();
@@ -421,36 +442,45 @@ impl Grouper {
             .map(|h| h.code);
         let outer = |h: &LineHit| numbers >= 2 && h.numeric && Some(h.code) != innermost;
 
-        if let Some(id) = &request {
-            if !self.open.contains_key(id.as_str()) && self.open.len() >= self.max_open {
+        if let Some(id) = request {
+            if !self.open.contains_key(id) && self.open.len() >= self.max_open {
                 self.close_idlest();
             }
         }
         let list = self.list;
         let names = &self.names;
         let generic = &self.generic;
-        let group: &mut Group = match &request {
+        let group: &mut Group = match request {
             Some(id) => {
-                if !self.open.contains_key(id.as_str()) {
+                self.clock += 1;
+                let clock = self.clock;
+                if !self.open.contains_key(id) {
+                    let key: Arc<str> = Arc::from(id);
+                    self.idle.insert(clock, Arc::clone(&key));
                     self.open.insert(
-                        id.clone(),
+                        key,
                         OpenRequest {
                             group: Group {
                                 entry: list.then(|| RequestEntry::new(id)),
                                 ..Group::default()
                             },
-                            touched: 0,
+                            touched: clock,
                         },
                     );
                 }
-                self.clock += 1;
-                let clock = self.clock;
-                let Some(open) = self.open.get_mut(id.as_str()) else {
+                let Some(open) = self.open.get_mut(id) else {
                     return;
                 };
-                self.idle.remove(&open.touched);
-                open.touched = clock;
-                self.idle.insert(clock, id.clone());
+                if open.touched != clock {
+                    // Touched again: it moves to the end of the idle order (the key moves
+                    // with it, shared, not copied).
+                    let key = self
+                        .idle
+                        .remove(&open.touched)
+                        .unwrap_or_else(|| Arc::from(id));
+                    open.touched = clock;
+                    self.idle.insert(clock, key);
+                }
                 &mut open.group
             }
             None => {
@@ -471,7 +501,7 @@ impl Grouper {
                 }
             }
         };
-        for hit in &hits {
+        for hit in hits {
             if generic.get(hit.code).copied().unwrap_or(false) {
                 add_once(&mut group.generics, hit.code);
             } else if !outer(hit) {
@@ -483,7 +513,7 @@ impl Grouper {
                 entry.first_time = time;
             }
             let path = names.get(input).cloned().unwrap_or_else(|| Arc::from(""));
-            for hit in &hits {
+            for hit in hits {
                 add_once(&mut entry.codes, hit.code);
                 if entry.hits.len() < limits::REQUEST_HITS_LISTED {
                     entry.hits.push(ListedHit {

@@ -88,7 +88,7 @@ fn a_generic_code_is_explained_by_its_request_not_its_line() {
         .iter()
         .find(|g| g["code"] == "FUNCTIONS_EXECUTE_FAIL")
         .expect("FUNCTIONS_EXECUTE_FAIL advice");
-    assert_eq!(fef["basis"], "groups");
+    assert_eq!(fef["paired_in"], "groups");
     assert_eq!(fef["groups"], 3);
     assert_eq!(fef["alone"], 1);
     let human = run_in(&root(), &["scan", "--color", "never", SCF], None);
@@ -171,7 +171,10 @@ fn a_summary_only_run_pairs_per_line_and_says_so() {
     assert!(sum.get("hidden").is_none(), "no hits kept, none grouped");
     let generic = sum["generic"].as_array().expect("generic");
     assert!(!generic.is_empty());
-    assert!(generic.iter().all(|g| g["basis"] == "lines"), "{generic:?}");
+    assert!(
+        generic.iter().all(|g| g["paired_in"] == "lines"),
+        "{generic:?}"
+    );
 }
 
 #[test]

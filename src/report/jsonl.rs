@@ -282,7 +282,7 @@ pub fn summary_value(context: Context<'_>, summary: &Summary) -> Map<String, Val
                 "hits": seen.hits,
                 "lines": seen.lines,
                 "alongside": alongside,
-                "basis": seen.basis.name(),
+                "paired_in": seen.basis.name(),
             });
             // What the generic code was hiding per request or event, when hits were grouped.
             if let (Basis::Groups { groups, alone }, Some(object)) =
