@@ -442,8 +442,10 @@ impl Grouper {
             .map(|h| h.code);
         let outer = |h: &LineHit| numbers >= 2 && h.numeric && Some(h.code) != innermost;
 
+        // A new request may need room (one lookup on the way; a request seen before is found
+        // again below).
         if let Some(id) = request {
-            if !self.open.contains_key(id) && self.open.len() >= self.max_open {
+            if self.open.len() >= self.max_open && !self.open.contains_key(id) {
                 self.close_idlest();
             }
         }
@@ -454,33 +456,31 @@ impl Grouper {
             Some(id) => {
                 self.clock += 1;
                 let clock = self.clock;
-                if !self.open.contains_key(id) {
-                    let key: Arc<str> = Arc::from(id);
-                    self.idle.insert(clock, Arc::clone(&key));
-                    self.open.insert(
-                        key,
-                        OpenRequest {
+                let open = match self.open.get_mut(id) {
+                    Some(open) => {
+                        // Touched again: it moves to the end of the idle order (the key
+                        // moves with it, shared, not copied).
+                        let key = self
+                            .idle
+                            .remove(&open.touched)
+                            .unwrap_or_else(|| Arc::from(id));
+                        open.touched = clock;
+                        self.idle.insert(clock, key);
+                        open
+                    }
+                    None => {
+                        let key: Arc<str> = Arc::from(id);
+                        self.idle.insert(clock, Arc::clone(&key));
+                        let open = OpenRequest {
                             group: Group {
                                 entry: list.then(|| RequestEntry::new(id)),
                                 ..Group::default()
                             },
                             touched: clock,
-                        },
-                    );
-                }
-                let Some(open) = self.open.get_mut(id) else {
-                    return;
+                        };
+                        self.open.entry(key).or_insert(open)
+                    }
                 };
-                if open.touched != clock {
-                    // Touched again: it moves to the end of the idle order (the key moves
-                    // with it, shared, not copied).
-                    let key = self
-                        .idle
-                        .remove(&open.touched)
-                        .unwrap_or_else(|| Arc::from(id));
-                    open.touched = clock;
-                    self.idle.insert(clock, key);
-                }
                 &mut open.group
             }
             None => {
