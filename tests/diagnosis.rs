@@ -18,6 +18,12 @@
 
 mod support;
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use cbscan::catalog::Catalog;
+use cbscan::diagnosis::{GenericGroups, Hidden};
+use cbscan::scan::{OwnedHit, ScanOptions, Scanner};
+use proptest::prelude::*;
 use serde_json::Value;
 use support::*;
 
@@ -338,5 +344,142 @@ fn by_request_refuses_modes_that_list_nothing() {
         let r = run_in(&root(), &["scan", "--by-request", flag, SCF], None);
         assert_eq!(r.code, 2, "{flag}: {}", r.stderr);
         assert!(r.stderr.contains("--by-request"), "{flag}: {}", r.stderr);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grouping does not depend on how the scan was cut, and equals a naive model.
+
+/// One line of a generated function log.
+#[derive(Debug, Clone)]
+enum Piece {
+    Start(usize),
+    End(usize),
+    /// A line of request `id` (SCF's second column) naming a code.
+    InRequest(usize, usize),
+    /// A timestamped line outside any request naming a code: an event starts.
+    Outside(usize),
+    /// A stack-trace line without a timestamp naming a code: it joins the event above.
+    Trace(usize),
+    /// A line without codes.
+    Quiet,
+}
+
+const IDS: [&str; 3] = [
+    "4b81e5ec-d818-4d84-b04c-13d4994439ad",
+    "e4bbd9ff4c8_b7-347004f2f56_5",
+    "88941f370cc_95-85119487091_6",
+];
+// Named codes only (no numeric chains), none of them a name other products share.
+const CODES: [&str; 5] = [
+    "FUNCTIONS_EXECUTE_FAIL",
+    "SYS_ERR",
+    "DATABASE_TIMEOUT",
+    "DATABASE_COLLECTION_NOT_EXIST",
+    "STORAGE_FILE_NONEXIST",
+];
+
+fn piece() -> impl Strategy<Value = Piece> {
+    prop_oneof![
+        (0..IDS.len()).prop_map(Piece::Start),
+        (0..IDS.len()).prop_map(Piece::End),
+        (0..IDS.len(), 0..CODES.len()).prop_map(|(i, c)| Piece::InRequest(i, c)),
+        (0..CODES.len()).prop_map(Piece::Outside),
+        (0..CODES.len()).prop_map(Piece::Trace),
+        Just(Piece::Quiet),
+    ]
+}
+
+fn render(pieces: &[Piece]) -> Vec<u8> {
+    let mut out = String::new();
+    for (n, piece) in pieces.iter().enumerate() {
+        let ts = format!("2024-05-15T21:{:02}:{:02}.000Z", n / 60 % 60, n % 60);
+        let line = match piece {
+            Piece::Start(i) => format!("{ts} START RequestId:{}", IDS[*i]),
+            Piece::End(i) => format!("{ts} END RequestId:{}", IDS[*i]),
+            Piece::InRequest(i, c) => format!("{ts}\t{}\tERROR\t[{}] failed", IDS[*i], CODES[*c]),
+            Piece::Outside(c) => format!("{ts} ERROR {{\"code\":\"{}\"}}", CODES[*c]),
+            Piece::Trace(c) => format!("    at handler (index.js:{n}:7) {}", CODES[*c]),
+            Piece::Quiet => format!("{ts} INFO ok"),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// The model: every hit's group (its request id, else its event), all groups at once.
+fn model(catalog: &Catalog, hits: &[OwnedHit]) -> Hidden {
+    let mut groups: HashMap<String, BTreeSet<usize>> = HashMap::new();
+    let mut kinds = (BTreeSet::new(), BTreeSet::new());
+    for hit in hits {
+        let key = match &hit.request {
+            Some(id) => {
+                kinds.0.insert(id.clone());
+                format!("request {id}")
+            }
+            None => {
+                kinds.1.insert(hit.event);
+                format!("event {}", hit.event)
+            }
+        };
+        groups.entry(key).or_default().insert(hit.code);
+    }
+    let mut by_generic: BTreeMap<usize, GenericGroups> = BTreeMap::new();
+    for codes in groups.values() {
+        let specific: Vec<usize> = codes
+            .iter()
+            .copied()
+            .filter(|&c| !catalog.code(c).is_generic())
+            .collect();
+        for &generic in codes.iter().filter(|&&c| catalog.code(c).is_generic()) {
+            let entry = by_generic.entry(generic).or_default();
+            entry.groups += 1;
+            entry.alone += u64::from(specific.is_empty());
+            for &s in &specific {
+                *entry.with.entry(s).or_default() += 1;
+            }
+        }
+    }
+    Hidden {
+        by_generic,
+        request_groups: kinds.0.len() as u64,
+        event_groups: kinds.1.len() as u64,
+        closed_early: 0,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Chunked parallel, single-threaded and streamed scans group alike, as the model does,
+    /// and list the same requests.
+    #[test]
+    fn grouping_does_not_depend_on_chunks_threads_or_blocks(
+        pieces in prop::collection::vec(piece(), 0..120),
+        chunk_size in 1usize..600,
+        threads in 1usize..4,
+        block_size in 1usize..512,
+    ) {
+        let catalog = Catalog::builtin().expect("the built-in catalog");
+        let text = render(&pieces);
+        let chunked = ScanOptions { threads, chunk_min: 0, chunk_size, by_request: true, ..ScanOptions::default() };
+        let (hits, parallel) = Scanner::for_catalog(&catalog, chunked).scan_bytes(text.clone());
+        let streaming = ScanOptions { block_size, by_request: true, ..ScanOptions::default() };
+        let (_, streamed) = Scanner::for_catalog(&catalog, streaming)
+            .scan_reader(text.as_slice())
+            .expect("reading memory cannot fail");
+        prop_assert_eq!(parallel.hidden(), &model(&catalog, &hits));
+        prop_assert_eq!(streamed.hidden(), parallel.hidden());
+        let ids = |s: &cbscan::Summary| -> Vec<(String, Vec<usize>, u64)> {
+            s.requests()
+                .entries
+                .iter()
+                .map(|e| (e.id.clone(), e.codes.clone(), e.hit_count))
+                .collect()
+        };
+        prop_assert_eq!(ids(&streamed), ids(&parallel));
+        let with_request = hits.iter().filter(|h| h.request.is_some()).count() as u64;
+        prop_assert_eq!(parallel.requests().without_request, hits.len() as u64 - with_request);
     }
 }
