@@ -1,14 +1,41 @@
 //! Advice about generic codes, as data every writer shows in its own way: which generic codes
-//! were seen, how often, and which specific codes were seen **on the same lines** — the likely
-//! real cause a generic code hides (a `FUNCTIONS_EXECUTE_FAIL` wrapping a `DATABASE_TIMEOUT`).
-//! The full explanation (the code's reason, the CloudBase page's note) is `cbscan explain`'s.
+//! were seen, how often, and which specific codes were seen **in the same request** (or
+//! multi-line event, see [`crate::diagnosis`]) — the likely real cause a generic code hides (a
+//! `FUNCTIONS_EXECUTE_FAIL` wrapping a `DATABASE_TIMEOUT`). Where hits were not grouped (a
+//! summary-only run keeps no hits), the specific codes **on the same lines** stand in, and the
+//! advice says which it is. The full explanation (the code's reason, the CloudBase page's note)
+//! is `cbscan explain`'s.
 
 use crate::catalog::{Catalog, CodeId};
 use crate::report::group;
-use crate::summary::Counts;
+use crate::summary::Summary;
 
 /// Most specific codes listed beside one generic code; the rest are counted.
 pub const SHOWN_ALONGSIDE: usize = 5;
+
+/// What the specific codes beside a generic one were counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// Groups: requests, else multi-line events (hits were kept and grouped).
+    Groups {
+        /// Groups holding the generic code.
+        groups: u64,
+        /// Of those, groups with nothing more specific.
+        alone: u64,
+    },
+    /// Lines (a summary-only run: no hits were kept to group).
+    Lines,
+}
+
+impl Basis {
+    /// Its name in machine-readable output (`paired_in`): `groups` or `lines`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Basis::Groups { .. } => "groups",
+            Basis::Lines => "lines",
+        }
+    }
+}
 
 /// A generic code that was seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,29 +46,56 @@ pub struct GenericSeen {
     pub hits: u64,
     /// Lines it was on.
     pub lines: u64,
-    /// Specific codes on the same lines, with the number of lines shared, most first.
+    /// What [`GenericSeen::hiding`] counts.
+    pub basis: Basis,
+    /// Specific codes in the same groups (or, for [`Basis::Lines`], on the same lines), with
+    /// the number of groups (lines) shared, most first.
+    pub hiding: Vec<(CodeId, u64)>,
+    /// Specific codes on the same lines, with the number of lines shared, most first (always
+    /// counted, whatever the basis).
     pub alongside: Vec<(CodeId, u64)>,
 }
 
-/// The generic codes in `counts`, most hits first (ties in catalog order).
-pub fn generic_seen(catalog: &Catalog, counts: &Counts) -> Vec<GenericSeen> {
-    counts
+/// The generic codes in `summary`, most hits first (ties in catalog order), with what they
+/// were hiding per request or event where the hits were grouped, else per line.
+pub fn generic_seen(catalog: &Catalog, summary: &Summary) -> Vec<GenericSeen> {
+    summary
         .codes_by_count()
         .into_iter()
         .filter(|(code, _)| catalog.code(*code).is_generic())
-        .map(|(code, c)| GenericSeen {
-            code,
-            hits: c.hits,
-            lines: c.lines,
-            alongside: counts.together_with(code),
+        .map(|(code, c)| {
+            let alongside = summary.together_with(code);
+            let (basis, hiding) = match summary.hidden().of(code) {
+                Some(groups) => {
+                    let mut hiding: Vec<(CodeId, u64)> =
+                        groups.with.iter().map(|(&c, &n)| (c, n)).collect();
+                    hiding.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                    let basis = Basis::Groups {
+                        groups: groups.groups,
+                        alone: groups.alone,
+                    };
+                    (basis, hiding)
+                }
+                None => (Basis::Lines, alongside.clone()),
+            };
+            GenericSeen {
+                code,
+                hits: c.hits,
+                lines: c.lines,
+                basis,
+                hiding,
+                alongside,
+            }
         })
         .collect()
 }
 
 impl GenericSeen {
-    /// One line of plain text: `generic FUNCTIONS_EXECUTE_FAIL (3 hits) hides
-    /// DATABASE_TIMEOUT (2 lines)`. Catalog texts are not escaped here: writers escape for
-    /// their consumer.
+    /// One line of plain text: `generic FUNCTIONS_EXECUTE_FAIL (130 hits) in 120 requests or
+    /// events: 80 with DATABASE_COLLECTION_NOT_EXIST, 25 with FUNCTION_TIME_LIMIT_EXCEEDED, 15
+    /// with nothing more specific`; per line when hits were not grouped: `generic
+    /// FUNCTIONS_EXECUTE_FAIL (3 hits) hides DATABASE_TIMEOUT (2 lines)`. Catalog texts are not
+    /// escaped here: writers escape for their consumer.
     pub fn sentence(&self, catalog: &Catalog) -> String {
         let name = &catalog.code(self.code).code;
         let mut out = format!(
@@ -49,6 +103,31 @@ impl GenericSeen {
             group(self.hits),
             plural(self.hits, "hit", "hits")
         );
+        if let Basis::Groups { groups, alone } = self.basis {
+            out.push_str(&format!(
+                " in {} {}: ",
+                group(groups),
+                plural(groups, "request or event", "requests or events")
+            ));
+            let mut parts: Vec<String> = self
+                .hiding
+                .iter()
+                .take(SHOWN_ALONGSIDE)
+                .map(|(code, n)| format!("{} with {}", group(*n), catalog.code(*code).code))
+                .collect();
+            if self.hiding.len() > SHOWN_ALONGSIDE {
+                let more = self.hiding.len() - SHOWN_ALONGSIDE;
+                parts.push(format!(
+                    "{more} more specific {}",
+                    plural(more as u64, "code", "codes")
+                ));
+            }
+            if alone > 0 {
+                parts.push(format!("{} with nothing more specific", group(alone)));
+            }
+            out.push_str(&parts.join(", "));
+            return out;
+        }
         if self.alongside.is_empty() {
             // Only reported codes count: a code left out by a filter is not seen.
             out.push_str(", no specific code reported on its lines");

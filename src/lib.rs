@@ -22,7 +22,9 @@
 //! - [`summary`]: counts that merge exactly, whatever order the parts arrive in, and their
 //!   serialised form (read back from JSON lines).
 //! - [`policy`]: filters and `--fail-on` resolved against a catalog; the verdict.
-//! - [`advice`]: which generic codes were seen, with the specific codes on their lines; the
+//! - [`diagnosis`]: hits grouped by request (or multi-line event), and what each generic code
+//!   was hiding in those groups; the most affected requests (`--by-request`).
+//! - [`advice`]: which generic codes were seen, with the specific codes in their groups; the
 //!   explanation of a code.
 //! - [`baseline`]: the codes an earlier scan found, for failing only on what is new.
 //! - [`report`]: writers (human, JSON lines, JSON, counts) and the text escapers.
@@ -35,6 +37,7 @@
 pub mod advice;
 pub mod baseline;
 pub mod catalog;
+pub mod diagnosis;
 pub mod error;
 pub mod fields;
 pub mod follow;

@@ -1139,7 +1139,7 @@ mod human {
     }
 
     #[test]
-    fn generic_codes_get_one_line_each_naming_the_codes_on_their_lines() {
+    fn generic_codes_get_one_line_each_naming_the_codes_in_their_requests() {
         let out = run(&["scan", "--color", "never", CLOUDFUNCTION]).out();
         let warnings: Vec<&str> = out.lines().filter(|l| l.starts_with("warning:")).collect();
         // Each generic code seen, with its count (SYS_ERR 2, FUNCTIONS_EXECUTE_FAIL 2,
@@ -1157,11 +1157,12 @@ mod human {
             );
             assert!(line.ends_with(&format!("cbscan explain {code}")), "{line}");
         }
-        // Line 9 holds FUNCTIONS_EXECUTE_FAIL, -502001 (DATABASE_REQUEST_FAILED) and
-        // DATABASE_TIMEOUT; SYS_ERR's line 18 holds no specific code. Codes on other lines
-        // (DATABASE_COLLECTION_NOT_EXIST on line 3) are not named.
+        // Line 9 (request a81b7f02…) holds FUNCTIONS_EXECUTE_FAIL, -502001
+        // (DATABASE_REQUEST_FAILED) and DATABASE_TIMEOUT; SYS_ERR's line 18 is in no request
+        // and holds no specific code. Codes of other requests (DATABASE_COLLECTION_NOT_EXIST,
+        // request 3f1c2a9e…) are not named.
         assert!(
-            warnings[1].contains("hides DATABASE_TIMEOUT (1 line)"),
+            warnings[1].contains("in 1 request or event: 1 with DATABASE_TIMEOUT"),
             "{}",
             warnings[1]
         );
@@ -1171,14 +1172,28 @@ mod human {
             warnings[1]
         );
         assert!(
-            warnings[0].contains("no specific code reported on its lines"),
+            warnings[0].contains("in 1 request or event: 1 with nothing more specific"),
             "{}",
             warnings[0]
         );
         assert!(
-            warnings[2].contains("hides DATABASE_TIMEOUT (1 line)"),
+            warnings[2].contains("in 1 request or event: 1 with DATABASE_TIMEOUT"),
             "{}",
             warnings[2]
+        );
+        // A summary-only run keeps no hits to group: the same lines stand in, and say so.
+        let quiet = run(&["scan", "--color", "never", "--summary-only", CLOUDFUNCTION]).out();
+        let warnings: Vec<&str> = quiet
+            .lines()
+            .filter(|l| l.starts_with("warning:"))
+            .collect();
+        assert!(
+            warnings[1].contains("hides DATABASE_TIMEOUT (1 line)"),
+            "{quiet}"
+        );
+        assert!(
+            warnings[0].contains("no specific code reported on its lines"),
+            "{quiet}"
         );
         // The full text is explain's.
         assert!(!out.contains(&page_generic_note()), "{out}");
@@ -1491,6 +1506,7 @@ mod jsonl {
                             "by_category",
                             "by_code",
                             "together",
+                            "hidden",
                             "generic",
                             "generic_hits",
                             "errors",
@@ -1510,6 +1526,16 @@ mod jsonl {
                             );
                         }
                     }
+                    // Hits were kept, so they were grouped (issue 10 §3).
+                    assert_eq!(
+                        keys(&rec["hidden"]),
+                        sorted(&[
+                            "request_groups",
+                            "event_groups",
+                            "closed_early",
+                            "by_generic"
+                        ])
+                    );
                     // The default policy fails on any hit: every code seen is an error.
                     assert_eq!(rec["fails"], true);
                     let levels = rec["levels"].as_object().unwrap();

@@ -18,6 +18,7 @@ use super::{group, Context, ReportOptions, Show};
 use crate::advice::generic_seen;
 use crate::baseline::Change;
 use crate::catalog::Catalog;
+use crate::report::requests::request_lines;
 use crate::scan::{Hit, Notice};
 use crate::sink::{format_now, FormatHits, Formatted, Hits, InputInfo, Report, ScanDone, Sink};
 use crate::summary::Summary;
@@ -313,6 +314,8 @@ pub struct HumanReport<'a> {
     on_workers: bool,
     /// Hits written (fewer than found with `--max-hits`).
     shown: u64,
+    /// Whether requests are listed instead of hits (`--by-request`).
+    by_request: bool,
 }
 
 impl<'a> HumanReport<'a> {
@@ -335,8 +338,9 @@ impl<'a> HumanReport<'a> {
             slot: None,
             scratch: Formatted::default(),
             // The first line's width depends on the line number, known only when written.
-            on_workers: options.on_workers && options.width.is_none(),
+            on_workers: options.on_workers && options.width.is_none() && !options.by_request,
             shown: 0,
+            by_request: options.by_request,
         }
     }
 
@@ -472,7 +476,7 @@ impl<'a> HumanReport<'a> {
                 escaped(&super::time_span_text(&span))
             )?;
         }
-        if self.show.hits && self.shown < summary.hits() {
+        if self.show.hits && !self.by_request && self.shown < summary.hits() {
             writeln!(self.out, "{} of them shown (--max-hits)", group(self.shown))?;
         }
         if summary.errors() > 0 {
@@ -707,7 +711,7 @@ impl Sink for HumanReport<'_> {
         vec![self.format.clone()]
     }
     fn hits(&mut self, input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
-        if !self.show.hits || hits.is_empty() {
+        if !self.show.hits || hits.is_empty() || self.by_request {
             return Ok(());
         }
         self.shown += hits.len() as u64;
@@ -748,8 +752,20 @@ impl Sink for HumanReport<'_> {
         self.out.flush()
     }
     fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
+        let requests = done.summary.requests();
+        let listed = self.show.hits && self.by_request && requests.listed;
+        if listed {
+            writeln!(
+                self.out,
+                "{}",
+                self.paint("Requests, most affected first", |s| s.bold())
+            )?;
+            for line in request_lines(self.catalog, requests) {
+                writeln!(self.out, "{}", escaped(&line))?;
+            }
+        }
         if self.show.summary {
-            if self.shown > 0 {
+            if self.shown > 0 || listed {
                 writeln!(self.out)?;
             }
             self.summary(done)?;

@@ -4,12 +4,13 @@
 //! {"schema":2,"hits":[
 //! {"path":{"text":…},"line":…,…},
 //! …
-//! ],"inputs":[{"path":…,"complete":…,"bytes":…,…}],"notices":[…],"summary":{…}}
+//! ],"inputs":[{"path":…,"complete":…,"bytes":…,…}],"notices":[…],"requests":[…],"summary":{…}}
 //! ```
 //!
 //! Hits stream out as they are found (memory stays bounded); the per-input rows and notices,
 //! one per input at most, are kept until the end. Hits are the same objects as JSON lines'
-//! `hit` records without `type`; `summary` is the JSON-lines `summary` record without `type`.
+//! `hit` records without `type`; `summary` is the JSON-lines `summary` record without `type`; `requests`
+//! (with `--by-request` only) holds the JSON-lines `request` records without `type`.
 
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use serde_json::{json, Map, Value};
 
 use super::escape::json_to_writer;
 use super::jsonl::{input_row, path_value, summary_value, HitJson, HitWriter};
+use super::requests::request_value;
 use super::{Context, ReportOptions, Show};
 use crate::scan::Notice;
 use crate::sink::{FormatHits, Hits, InputEnd, InputInfo, Report, ScanDone, Sink};
@@ -111,6 +113,16 @@ impl Sink for JsonReport<'_> {
         json_to_writer(&mut self.out, &self.inputs)?;
         self.out.write_all(b",\"notices\":")?;
         json_to_writer(&mut self.out, &self.notices)?;
+        let requests = done.summary.requests();
+        if requests.listed {
+            let values: Vec<Map<String, Value>> = requests
+                .entries
+                .iter()
+                .map(|entry| request_value(self.context.catalog, entry))
+                .collect();
+            self.out.write_all(b",\"requests\":")?;
+            json_to_writer(&mut self.out, &values)?;
+        }
         if self.show.summary {
             self.out.write_all(b",\"summary\":")?;
             let summary: Map<String, Value> = summary_value(self.context, done.summary);

@@ -6,6 +6,7 @@
 //! {"type":"notice","path":{…},"kind":"changed","message":…}
 //! {"type":"error","path":{…},"message":…}
 //! {"type":"end","path":{…},"complete":…,"bytes":…,"lines":…,"hits":…,"lines_with_hits":…,"by_code":{…}}
+//! {"type":"request","request_id":…,"first_time":…,"codes":[…],"hits":[{"path":…,"line":…,"code":…}…],"hit_count":…,"more_hits":…}
 //! {"type":"summary","schema":2,"files":…,…,"by_code":{…},"together":{…},"by_category":{…},"generic":[…]}
 //! ```
 //!
@@ -22,8 +23,9 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::escape::{excerpt_text, json_str, json_to_writer};
+use super::requests::{request_value, requests_note};
 use super::{Context, ReportOptions, Show};
-use crate::advice::generic_seen;
+use crate::advice::{generic_seen, Basis};
 use crate::catalog::{Catalog, CodeId};
 use crate::error::Error;
 use crate::scan::{Hit, Notice};
@@ -275,15 +277,33 @@ pub fn summary_value(context: Context<'_>, summary: &Summary) -> Map<String, Val
                 .iter()
                 .map(|(code, lines)| (catalog.code(*code).code.clone(), (*lines).into()))
                 .collect();
-            json!({
+            let mut value = json!({
                 "code": catalog.code(seen.code).code,
                 "hits": seen.hits,
                 "lines": seen.lines,
                 "alongside": alongside,
-            })
+                "paired_in": seen.basis.name(),
+            });
+            // What the generic code was hiding per request or event, when hits were grouped.
+            if let (Basis::Groups { groups, alone }, Some(object)) =
+                (seen.basis, value.as_object_mut())
+            {
+                let with: Map<String, Value> = seen
+                    .hiding
+                    .iter()
+                    .map(|(code, n)| (catalog.code(*code).code.clone(), (*n).into()))
+                    .collect();
+                object.insert("groups".into(), groups.into());
+                object.insert("alone".into(), alone.into());
+                object.insert("with".into(), with.into());
+            }
+            value
         })
         .collect();
     map.insert("generic".into(), generic.into());
+    if summary.requests().listed {
+        map.insert("requests".into(), requests_note(summary.requests()));
+    }
     // Each code's level, and with a baseline how it compares: what the exit status was
     // decided on, for tools that gate on the JSON instead of the status.
     let policy = context.policy;
@@ -419,6 +439,14 @@ impl Sink for JsonlReport<'_> {
         self.out.flush()
     }
     fn finish(&mut self, done: &ScanDone<'_>) -> io::Result<()> {
+        // `--by-request`: a `request` record per request, most affected first, before the
+        // summary.
+        for entry in &done.summary.requests().entries {
+            let mut record = Map::new();
+            record.insert("type".into(), "request".into());
+            record.extend(request_value(self.context.catalog, entry));
+            line(&mut self.out, &record)?;
+        }
         if self.show.summary {
             self.summary_record(done, true)?;
         }

@@ -333,7 +333,9 @@ impl Markdown {
             return;
         }
         out.push_str("> [!WARNING]\n");
-        out.push_str("> Generic codes say little: look for the specific code on the same lines.\n");
+        out.push_str(
+            "> Generic codes say little: look for the specific code in the same request or line.\n",
+        );
         for generic in &seen {
             let name = &catalog.code(generic.code).code;
             let _ = writeln!(

@@ -9,6 +9,7 @@
 //! - [`gitlab`]: GitLab Code Quality JSON.
 //! - [`junit`]: JUnit XML, for CI test-report views.
 //! - [`markdown`]: a summary people read (a GitHub job summary, a merge-request note).
+//! - [`requests`]: `--by-request`'s listing as records and text.
 //! - [`findings`]: what those end-of-scan formats keep of the hits, in bounded memory.
 //! - [`gathered`]: the one report that keeps them and has the format write at the end.
 //! - [`escape`]: the one text pipeline and an escaper per consumer.
@@ -26,6 +27,7 @@ pub mod jsonl;
 pub mod junit;
 pub mod list;
 pub mod markdown;
+pub mod requests;
 pub mod sarif;
 
 use std::fmt;
@@ -188,6 +190,9 @@ pub struct ReportOptions {
     pub terminal: bool,
     /// Whether hits may be formatted on the scan's worker threads.
     pub on_workers: bool,
+    /// Whether hits are listed per request (`--by-request`): a human report then shows the
+    /// requests instead of each hit.
+    pub by_request: bool,
 }
 
 impl Default for ReportOptions {
@@ -198,6 +203,7 @@ impl Default for ReportOptions {
             width: None,
             terminal: false,
             on_workers: true,
+            by_request: false,
         }
     }
 }

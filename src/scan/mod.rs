@@ -30,6 +30,7 @@ pub use batch::Batch;
 pub use lines::{Finish, LineScanner, Resume};
 
 use crate::catalog::{Catalog, CodeId};
+use crate::diagnosis::{GroupHit, Grouper};
 use crate::error::{Error, Result};
 use crate::fields::{Extractor, HitTime};
 use crate::input::{Change, FileId, Source};
@@ -296,6 +297,8 @@ pub struct ScanOptions {
     pub outputs: Vec<FileId>,
     /// Most hits of one input handed to the sink (`--max-hits`); the counts include every hit.
     pub max_hits: Option<u64>,
+    /// Whether the summary lists the most affected requests (`--by-request`).
+    pub by_request: bool,
     /// Whether hits get their time and request id (only when hits are collected at all).
     pub fields: bool,
     /// The zone of times written without one (`--log-tz`); `None` keeps them local.
@@ -314,6 +317,7 @@ impl Default for ScanOptions {
             decompress: true,
             outputs: Vec::new(),
             max_hits: None,
+            by_request: false,
             fields: true,
             log_tz: None,
         }
@@ -469,6 +473,22 @@ impl Scanner {
         }
     }
 
+    /// A grouper of this scan's hits by request (see [`crate::diagnosis`]), and which
+    /// patterns are numbers (the links of a numeric chain).
+    pub(crate) fn grouper(&self) -> (Grouper, Vec<bool>) {
+        let numeric = self
+            .matcher()
+            .patterns()
+            .iter()
+            .map(|p| {
+                p.text
+                    .starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
+            })
+            .collect();
+        let grouper = Grouper::new(self.inner.generic.clone(), self.inner.options.by_request);
+        (grouper, numeric)
+    }
+
     /// A line scanner starting at `start` ([`Resume::at`]`(0, 0)` for the start of an input).
     pub fn line_scanner(&self, start: Resume) -> LineScanner<'_> {
         let recycler = Arc::new(batch::Recycler::new(self.codes()));
@@ -511,20 +531,48 @@ impl Scanner {
     pub fn scan_reader(&self, mut reader: impl Read) -> io::Result<(Vec<OwnedHit>, Summary)> {
         let mut hits = Vec::new();
         let mut counts = Counts::new(self.codes());
+        let (mut grouper, numeric) = self.grouper();
+        grouper.name_input(0, "<reader>");
         let stats = self
             .line_scanner(Resume::at(0, 0))
             .scan_to_end(&mut reader, &mut |batch| {
+                group_batch(&mut grouper, &numeric, 0, &batch, 0);
                 hits.extend(batch.hits(0).map(|hit| hit.to_owned()));
                 counts += batch.counts();
                 batch.add_seen_to(&mut counts, "<reader>", 0);
                 Ok(())
             })?;
+        let (hidden, requests) = grouper.finish();
         counts.add_file();
         counts.add_read(stats.bytes, stats.lines);
         let mut summary = self.new_summary();
         let row = InputSummary::from_counts("<reader>".into(), None, &counts);
         summary.add_input(&counts, row);
+        summary.add_diagnosis(&hidden, requests);
         Ok((hits, summary))
+    }
+}
+
+/// Hands every hit of `batch` (of input `input`) to `grouper`, with `line_base` added to their
+/// lines: all of them, not only those a `--max-hits` limit lets through, since what the
+/// groups count is part of the summary.
+pub(crate) fn group_batch(
+    grouper: &mut Grouper,
+    numeric: &[bool],
+    input: usize,
+    batch: &Batch,
+    line_base: u64,
+) {
+    for hit in batch.hits(line_base) {
+        grouper.hit(&GroupHit {
+            input,
+            line: hit.line,
+            event: hit.event,
+            request: hit.request,
+            code: hit.code,
+            numeric: numeric.get(hit.pattern as usize).copied().unwrap_or(false),
+            time: hit.time.as_ref().map(|t| &t.at),
+        });
     }
 }
 

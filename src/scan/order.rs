@@ -15,6 +15,7 @@ use std::sync::mpsc;
 use super::batch::Batch;
 use super::parallel::{Envelope, Outcome, Shared};
 use super::{InputStats, Notice};
+use crate::diagnosis::Grouper;
 use crate::error::Error;
 use crate::input::Change;
 use crate::sink::{Hits, InputEnd, Sink};
@@ -45,6 +46,8 @@ pub(crate) fn emit_in_order(
     sink: &mut dyn Sink,
 ) -> (Summary, Option<io::Error>) {
     let total_known: u64 = shared.units.iter().map(|u| u.bytes).sum();
+    // Hits are grouped here, in input order, when they are kept at all.
+    let grouper = shared.collect_hits.then(|| shared.scanner.grouper());
     let mut early: HashMap<usize, VecDeque<(Message, usize)>> = HashMap::new();
     let mut emitter = Emitter {
         shared,
@@ -58,6 +61,7 @@ pub(crate) fn emit_in_order(
         change: None,
         held_back: false,
         cut: false,
+        grouper,
         max_hits: shared
             .scanner
             .options()
@@ -93,10 +97,12 @@ pub(crate) fn emit_in_order(
             }
             if let Err(error) = handled {
                 emitter.end_open_input_quietly();
+                emitter.finish_groups();
                 return (emitter.summary, Some(error));
             }
         }
     }
+    emitter.finish_groups();
     (emitter.summary, None)
 }
 
@@ -124,6 +130,8 @@ struct Emitter<'a> {
     held_back: bool,
     /// Whether the open source was cut in a chunk already counted: later chunks are not.
     cut: bool,
+    /// Groups hits by request, and which patterns are numbers (when hits are kept).
+    grouper: Option<(Grouper, Vec<bool>)>,
 }
 
 impl Emitter<'_> {
@@ -137,6 +145,9 @@ impl Emitter<'_> {
             self.change = None;
             self.held_back = false;
             self.cut = false;
+            if let Some((grouper, _)) = &mut self.grouper {
+                grouper.name_input(source, &self.shared.inputs[source].name);
+            }
             self.sink.begin_input(&self.shared.inputs[source])?;
         }
         Ok(())
@@ -145,6 +156,9 @@ impl Emitter<'_> {
     /// Ends the open source: counts it, and tells the sink.
     fn end(&mut self, source: usize, stats: InputStats, error: Option<&Error>) -> io::Result<()> {
         self.ended = true;
+        if let Some((grouper, _)) = &mut self.grouper {
+            grouper.end_input(source);
+        }
         let input = &self.shared.inputs[source];
         let mut row = InputSummary::from_counts(
             input.name.clone(),
@@ -165,6 +179,9 @@ impl Emitter<'_> {
     fn end_open_input_quietly(&mut self) {
         if let (Some(source), false) = (self.open, self.ended) {
             self.ended = true;
+            if let Some((grouper, _)) = &mut self.grouper {
+                grouper.end_input(source);
+            }
             let input = &self.shared.inputs[source];
             let row = InputSummary::from_counts(
                 input.name.clone(),
@@ -197,6 +214,9 @@ impl Emitter<'_> {
                     &self.shared.inputs[source].name,
                     self.line_base,
                 );
+                if let Some((grouper, numeric)) = &mut self.grouper {
+                    super::group_batch(grouper, numeric, source, &batch, self.line_base);
+                }
                 let take = self.max_hits.saturating_sub(self.handed);
                 if !batch.is_empty() && take > 0 {
                     let hits = Hits::new(&batch, self.line_base, take);
@@ -251,6 +271,14 @@ impl Emitter<'_> {
             Message::UnitDone => {}
         }
         Ok(())
+    }
+
+    /// Every group closes: what they gave goes into the summary.
+    fn finish_groups(&mut self) {
+        if let Some((grouper, _)) = self.grouper.take() {
+            let (hidden, requests) = grouper.finish();
+            self.summary.add_diagnosis(&hidden, requests);
+        }
     }
 
     /// Tells how the open source changed, if it did, with what of it was scanned.

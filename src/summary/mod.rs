@@ -76,6 +76,7 @@ impl AddAssign<&Seen> for Seen {
         }
     }
 }
+use crate::diagnosis::{Hidden, Requests};
 
 /// Hits of one code and the lines they were on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -436,6 +437,12 @@ impl InputSummary {
 pub struct Summary {
     total: Counts,
     inputs: Vec<InputSummary>,
+    /// What the generic codes were hiding, per request or event (empty when no hits were
+    /// kept: the per-line pairing in the counts is then all there is).
+    hidden: Hidden,
+    /// The most affected requests (`--by-request`; not part of the serialised summary: JSON
+    /// lines carry them as `request` records).
+    requests: Requests,
 }
 
 impl std::ops::Deref for Summary {
@@ -451,6 +458,8 @@ impl Summary {
         Summary {
             total: Counts::new(codes),
             inputs: Vec::new(),
+            hidden: Hidden::default(),
+            requests: Requests::default(),
         }
     }
 
@@ -462,6 +471,23 @@ impl Summary {
     /// What each input gave, in the order the inputs were scanned.
     pub fn inputs(&self) -> &[InputSummary] {
         &self.inputs
+    }
+
+    /// What the generic codes were hiding, per request or event (empty when hits were not
+    /// grouped).
+    pub fn hidden(&self) -> &Hidden {
+        &self.hidden
+    }
+
+    /// The most affected requests, when `--by-request` listed them.
+    pub fn requests(&self) -> &Requests {
+        &self.requests
+    }
+
+    /// Adds what grouping the hits gave.
+    pub fn add_diagnosis(&mut self, hidden: &Hidden, requests: Requests) {
+        self.hidden += hidden;
+        self.requests += requests;
     }
 
     /// Adds the counts of one finished input (its totals and a row of its own, even when an
@@ -500,6 +526,8 @@ impl AddAssign<&Summary> for Summary {
     fn add_assign(&mut self, other: &Summary) {
         self.total += &other.total;
         self.merge_rows(other.inputs.iter().cloned());
+        self.hidden += &other.hidden;
+        self.requests += other.requests.clone();
     }
 }
 
@@ -507,6 +535,8 @@ impl AddAssign<Summary> for Summary {
     fn add_assign(&mut self, other: Summary) {
         self.total += &other.total;
         self.merge_rows(other.inputs.into_iter());
+        self.hidden += &other.hidden;
+        self.requests += other.requests;
     }
 }
 

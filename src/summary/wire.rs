@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 pub use super::read::read_jsonl;
 use super::{CodeCounts, Counts, InputSummary, Mark, Seen, Summary};
 use crate::catalog::Catalog;
+use crate::diagnosis::{GenericGroups, Hidden};
 use crate::error::{Error, Result};
 use crate::fields::TimeValue;
 
@@ -106,6 +107,104 @@ pub struct WireInput {
     pub error: Option<String>,
 }
 
+/// For one generic code, the groups (requests, events) it was seen in and what they held.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireGeneric {
+    /// Groups holding the generic code.
+    pub groups: u64,
+    /// Of those, groups with nothing more specific.
+    pub alone: u64,
+    /// Per specific code, the groups holding both.
+    #[serde(default)]
+    pub with: BTreeMap<String, u64>,
+}
+
+/// What the generic codes were hiding, by code name (absent when hits were not grouped: the
+/// per-line `together` is then all there is).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireHidden {
+    /// Request groups closed.
+    pub request_groups: u64,
+    /// Line or multi-line event groups closed.
+    pub event_groups: u64,
+    /// Request groups closed before the end of the scan to make room.
+    pub closed_early: u64,
+    /// Per generic code.
+    #[serde(default)]
+    pub by_generic: BTreeMap<String, WireGeneric>,
+}
+
+impl WireHidden {
+    /// Whether nothing was grouped.
+    pub fn is_empty(&self) -> bool {
+        self.request_groups == 0 && self.event_groups == 0 && self.by_generic.is_empty()
+    }
+
+    /// The serialised form of `hidden`.
+    pub fn from_hidden(catalog: &Catalog, hidden: &Hidden) -> WireHidden {
+        let name = |code: usize| catalog.code(code).code.clone();
+        WireHidden {
+            request_groups: hidden.request_groups,
+            event_groups: hidden.event_groups,
+            closed_early: hidden.closed_early,
+            by_generic: hidden
+                .by_generic
+                .iter()
+                .map(|(&generic, groups)| {
+                    let wire = WireGeneric {
+                        groups: groups.groups,
+                        alone: groups.alone,
+                        with: groups
+                            .with
+                            .iter()
+                            .map(|(&specific, &n)| (name(specific), n))
+                            .collect(),
+                    };
+                    (name(generic), wire)
+                })
+                .collect(),
+        }
+    }
+
+    fn to_hidden(&self, catalog: &Catalog) -> Result<Hidden> {
+        let mut by_generic = BTreeMap::new();
+        for (generic, wire) in &self.by_generic {
+            let mut with = BTreeMap::new();
+            for (specific, &n) in &wire.with {
+                with.insert(known(catalog, specific)?, n);
+            }
+            let groups = GenericGroups {
+                groups: wire.groups,
+                alone: wire.alone,
+                with,
+            };
+            by_generic.insert(known(catalog, generic)?, groups);
+        }
+        Ok(Hidden {
+            by_generic,
+            request_groups: self.request_groups,
+            event_groups: self.event_groups,
+            closed_early: self.closed_early,
+        })
+    }
+}
+
+impl AddAssign<&WireHidden> for WireHidden {
+    fn add_assign(&mut self, other: &WireHidden) {
+        self.request_groups += other.request_groups;
+        self.event_groups += other.event_groups;
+        self.closed_early += other.closed_early;
+        for (generic, wire) in &other.by_generic {
+            let into = self.by_generic.entry(generic.clone()).or_default();
+            into.groups += wire.groups;
+            into.alone += wire.alone;
+            for (specific, n) in &wire.with {
+                *into.with.entry(specific.clone()).or_default() += n;
+            }
+        }
+    }
+}
+
 /// A [`Summary`] keyed by code name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WireSummary {
@@ -129,6 +228,10 @@ pub struct WireSummary {
     /// Per generic code, the specific codes seen on the same lines and on how many lines.
     #[serde(default)]
     pub together: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Per generic code, the specific codes seen in the same request or multi-line event
+    /// (absent when hits were not grouped).
+    #[serde(default, skip_serializing_if = "WireHidden::is_empty")]
+    pub hidden: WireHidden,
     /// Per input (omitted where each input has its own record, as in JSON lines).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inputs: Vec<WireInput>,
@@ -310,6 +413,7 @@ impl Summary {
                     )
                 })
                 .collect(),
+            hidden: WireHidden::from_hidden(catalog, self.hidden()),
             inputs: if with_inputs {
                 self.inputs()
                     .iter()
@@ -356,6 +460,7 @@ impl Summary {
         }
         let mut summary = Summary::new(0);
         summary.total = total;
+        summary.hidden = wire.hidden.to_hidden(catalog)?;
         for input in wire.inputs {
             summary.inputs.push(input.into_input(catalog)?);
         }
@@ -392,6 +497,7 @@ impl AddAssign<&WireSummary> for WireSummary {
         self.lines_with_hits += other.lines_with_hits;
         self.errors += other.errors;
         add_codes(&mut self.by_code, &other.by_code);
+        self.hidden += &other.hidden;
         for (generic, specifics) in &other.together {
             let into = self.together.entry(generic.clone()).or_default();
             for (specific, lines) in specifics {
@@ -483,6 +589,21 @@ mod tests {
         let row =
             InputSummary::from_counts("a\u{fffd}.log".into(), Some(b"a\xff.log".to_vec()), &counts);
         summary.add_input(&counts, row);
+        let mut hidden = Hidden {
+            request_groups: 3,
+            event_groups: 1,
+            closed_early: 1,
+            ..Hidden::default()
+        };
+        hidden.by_generic.insert(
+            generic,
+            GenericGroups {
+                groups: 4,
+                alone: 1,
+                with: [(timeout, 3)].into_iter().collect(),
+            },
+        );
+        summary.add_diagnosis(&hidden, Default::default());
         let wire = summary.to_wire(&catalog, true);
         let json = serde_json::to_string(&wire).unwrap();
         let back: WireSummary = serde_json::from_str(&json).unwrap();
@@ -493,6 +614,16 @@ mod tests {
             1
         );
         assert_eq!(wire.by_code["DATABASE_TIMEOUT"].lines, 1);
+        let groups = &wire.hidden.by_generic["FUNCTIONS_EXECUTE_FAIL"];
+        assert_eq!((groups.groups, groups.alone), (4, 1));
+        assert_eq!(groups.with["DATABASE_TIMEOUT"], 3);
+        assert_eq!(wire.hidden.closed_early, 1);
+        // Serialised parts add up as the summaries do.
+        let mut twice = wire.clone();
+        twice += &wire;
+        let mut both = summary.clone();
+        both += &summary;
+        assert_eq!(twice, both.to_wire(&catalog, true));
         let seen = &wire.seen["DATABASE_TIMEOUT"];
         assert_eq!(seen.first.timestamp, "2024-05-16T00:15:02.361Z");
         assert_eq!(

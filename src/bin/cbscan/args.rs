@@ -95,6 +95,16 @@ pub struct ScanArgs {
     #[arg(short = 'm', long = "max-hits", value_name = "N")]
     pub max_hits: Option<u64>,
 
+    // --- diagnosis (issue 10 §3) ---
+    /// List hits per request id instead of one by one: each request's first time, codes in
+    /// order, inputs and lines, most affected first (`request` records in jsonl, `requests`
+    /// in json).
+    #[arg(
+        long = "by-request",
+        conflicts_with_all = ["count", "files_with_hits", "summary_only", "quiet"]
+    )]
+    pub by_request: bool,
+
     /// Print only the summary.
     // -c and -l print one line per input and never a summary: with them this would be ignored.
     #[arg(

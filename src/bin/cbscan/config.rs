@@ -261,6 +261,7 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
         max_hits: args.max_hits,
         fields: !args.fields.no_fields,
         log_tz: log_tz(&args.fields)?,
+        by_request: args.by_request,
         ..defaults
     };
     let scanner = Scanner::new(catalog, matcher, filter, options)?;

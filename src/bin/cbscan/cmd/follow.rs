@@ -133,6 +133,7 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
             width: stdout_width(),
             terminal: io::stdout().is_terminal(),
             on_workers: false,
+            by_request: false,
         };
         let writer = if args.live.format != Format::Github && in_github_actions() {
             Box::new(Defuse::new(stdout_writer()))

@@ -233,6 +233,7 @@ fn own_report<'a>(
         terminal,
         // Hits come a few at a time, as lines arrive: nothing to gain from workers.
         on_workers: false,
+        by_request: false,
     };
     let destination = if to_stdout { STDOUT } else { STDERR };
     new_report(format, writer, destination.to_string(), context, options)

@@ -61,6 +61,7 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             width: stdout_width(),
             terminal: io::stdout().is_terminal(),
             on_workers: true,
+            by_request: scanner.options().by_request,
         };
         // Log text on stdout must not become workflow commands (see `crate::actions`).
         let writer = if stdout.format != Format::Github && in_github_actions() {
