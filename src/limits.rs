@@ -138,3 +138,14 @@ pub const WAKE_COALESCE: std::time::Duration = std::time::Duration::from_millis(
 /// page cache, a few seconds from a slow disk. Past it, following starts at once, as `tail -F`
 /// does, and line numbers count from where it started (a notice says so).
 pub const FOLLOW_COUNT_MAX: u64 = 256 << 20;
+
+// --- precision: shared names and codes not in the catalog ---
+
+/// Bytes of a hit's line, before its start and after its end, searched for CloudBase context
+/// when the hit is of a shared name. The excerpt's radius: the line scanner guarantees to
+/// hold that much around every hit, so the decision never depends on how the input was cut.
+pub const CONTEXT_RADIUS: usize = EXCERPT_RADIUS;
+
+/// Digits a numeric alias needs to count as CloudBase context for a shared name. CloudBase's
+/// numbers have six (`-501023`); a short one (`-1`, `404`) is printed by anything.
+pub const MIN_CONTEXT_DIGITS: usize = 5;

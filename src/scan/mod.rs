@@ -5,6 +5,7 @@
 //!   command (`scan`, and later `follow`, `run`, `report`).
 //! - `region`: scanning one window of bytes, tracking lines and columns, cutting excerpts.
 //! - `lines`: the resumable [`LineScanner`] every input runs on (stdin, small files, chunks).
+//! - `context`: whether a hit of a shared name (`PERMISSION_DENIED`) has CloudBase context.
 //! - `batch`: what workers hand on: hits with ranges into one excerpt buffer.
 //! - `plan`: cutting the inputs into units (runs of small files, streams, chunks).
 //! - `positional`: reading chunks of one open file at offsets.
@@ -13,6 +14,7 @@
 //!   output does not depend on the thread count or the chunk size.
 
 pub(crate) mod batch;
+mod context;
 mod lines;
 mod order;
 mod parallel;
@@ -276,6 +278,9 @@ pub struct ScanOptions {
     pub outputs: Vec<FileId>,
     /// Most hits of one input handed to the sink (`--max-hits`); the counts include every hit.
     pub max_hits: Option<u64>,
+    /// Whether hits of shared names (`PERMISSION_DENIED`, codes other products use too) count
+    /// everywhere (`--all-codes`), instead of only on lines with CloudBase context.
+    pub all_codes: bool,
 }
 
 impl Default for ScanOptions {
@@ -290,6 +295,7 @@ impl Default for ScanOptions {
             decompress: true,
             outputs: Vec::new(),
             max_hits: None,
+            all_codes: false,
         }
     }
 }
@@ -314,6 +320,8 @@ pub(crate) struct ScanSpec<'a> {
     pub collect_hits: bool,
     /// Which codes are generic, by code.
     pub generic: &'a [bool],
+    /// Which codes count only with CloudBase context, by code (none with `all_codes`).
+    pub shared: &'a [bool],
 }
 
 struct Inner {
@@ -321,10 +329,26 @@ struct Inner {
     filter: CodeFilter,
     options: ScanOptions,
     generic: Vec<bool>,
+    /// The catalog's shared names, by code.
+    catalog_shared: Vec<bool>,
+    /// Those that need context under these options.
+    shared: Vec<bool>,
 }
 
 fn generic_flags(catalog: &Catalog) -> Vec<bool> {
     catalog.codes().iter().map(|c| c.is_generic()).collect()
+}
+
+fn shared_flags(catalog: &Catalog) -> Vec<bool> {
+    catalog.codes().iter().map(|c| c.shared).collect()
+}
+
+/// The codes that need context under `options`.
+fn needing_context(catalog_shared: &[bool], options: &ScanOptions) -> Vec<bool> {
+    catalog_shared
+        .iter()
+        .map(|&s| s && !options.all_codes)
+        .collect()
 }
 
 /// A matcher, a code filter and the options of a scan, built once and shared (cheap to
@@ -355,10 +379,13 @@ impl Scanner {
                 "the matcher was made for another catalog".to_string(),
             ));
         }
+        let catalog_shared = shared_flags(catalog);
         Ok(Scanner {
             inner: Arc::new(Inner {
                 matcher: Arc::new(matcher),
                 filter,
+                shared: needing_context(&catalog_shared, &options),
+                catalog_shared,
                 options,
                 generic: generic_flags(catalog),
             }),
@@ -367,10 +394,13 @@ impl Scanner {
 
     /// A scanner over every code of `catalog` on the best engine, with `options`.
     pub fn for_catalog(catalog: &Catalog, options: ScanOptions) -> Scanner {
+        let catalog_shared = shared_flags(catalog);
         Scanner {
             inner: Arc::new(Inner {
                 matcher: Arc::new(Matcher::new(catalog)),
                 filter: CodeFilter::all(catalog),
+                shared: needing_context(&catalog_shared, &options),
+                catalog_shared,
                 options,
                 generic: generic_flags(catalog),
             }),
@@ -388,6 +418,8 @@ impl Scanner {
             inner: Arc::new(Inner {
                 matcher: Arc::clone(&self.inner.matcher),
                 filter: self.inner.filter.clone(),
+                shared: needing_context(&self.inner.catalog_shared, &options),
+                catalog_shared: self.inner.catalog_shared.clone(),
                 options,
                 generic: self.inner.generic.clone(),
             }),
@@ -419,6 +451,7 @@ impl Scanner {
             filter: &self.inner.filter,
             collect_hits,
             generic: &self.inner.generic,
+            shared: &self.inner.shared,
         }
     }
 

@@ -7,6 +7,7 @@ use std::ops::Range;
 use memchr::{memchr, memrchr};
 
 use super::batch::{Batch, Recycler, StoredHit, UNKNOWN_CHARS};
+use super::context;
 use super::ScanSpec;
 use crate::limits::{BATCH_BYTES, EXCERPT_RADIUS, SEARCH_SLICE};
 use crate::matcher::RawMatch;
@@ -204,7 +205,9 @@ fn scan_slice(
             if filter.keeps(code) {
                 advance(cursor, haystack, haystack_offset, counted_to, m.start);
                 counted_to = m.start;
-                out.count(&spec, code, cursor.newlines + 1);
+                if counts_here(&spec, haystack, haystack_offset, cursor.line_start, m, code) {
+                    out.count(&spec, code, cursor.newlines + 1);
+                }
             }
         });
         advance(cursor, haystack, haystack_offset, counted_to, to);
@@ -217,6 +220,9 @@ fn scan_slice(
         }
         advance(cursor, haystack, haystack_offset, counted_to, m.start);
         counted_to = m.start;
+        if !counts_here(&spec, haystack, haystack_offset, cursor.line_start, m, code) {
+            return;
+        }
         let cut = excerpt(haystack, haystack_offset, cursor.line_start, m);
         // Hand the batch on before it would pass its size, so that a batch never weighs more
         // than BATCH_BYTES (the budget's invariant relies on it).
@@ -262,6 +268,34 @@ fn scan_slice(
     });
     advance(cursor, haystack, haystack_offset, counted_to, to);
     stop
+}
+
+/// Whether hit `m` of `code` counts: always, unless its code is a shared name whose line shows
+/// no CloudBase context (see the `context` module).
+#[inline]
+fn counts_here(
+    spec: &ScanSpec<'_>,
+    haystack: &[u8],
+    haystack_offset: u64,
+    line_start: u64,
+    m: RawMatch,
+    code: usize,
+) -> bool {
+    !spec.shared[code] || shared_in_context(spec, haystack, haystack_offset, line_start, m)
+}
+
+#[cold]
+fn shared_in_context(
+    spec: &ScanSpec<'_>,
+    haystack: &[u8],
+    haystack_offset: u64,
+    line_start: u64,
+    m: RawMatch,
+) -> bool {
+    let line_start = line_start.checked_sub(haystack_offset).map(|s| s as usize);
+    let window = context::window(haystack, line_start, m.start..m.end);
+    let hit = m.start - window.start..m.end - window.start;
+    context::has_context(&haystack[window], hit, spec.matcher, spec.shared)
 }
 
 /// Runs every formatter on a hit just stored in `batch`.

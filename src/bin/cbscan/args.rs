@@ -290,6 +290,11 @@ pub struct FilterArgs {
     /// have, or had on fewer lines; reports mark them.
     #[arg(long = "baseline", value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+
+    /// Count shared names (PERMISSION_DENIED, INVALID_PARAM, … that other products use too)
+    /// on every line, not only on lines with CloudBase context.
+    #[arg(long = "all-codes")]
+    pub all_codes: bool,
 }
 
 fn parse_format(value: &str) -> Result<Format, String> {

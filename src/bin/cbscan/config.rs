@@ -256,6 +256,7 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
             FileId::of_stdout().into_iter().collect()
         },
         max_hits: args.max_hits,
+        all_codes: args.filters.all_codes,
         ..defaults
     };
     let scanner = Scanner::new(catalog, matcher, filter, options)?;

@@ -66,6 +66,7 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
     let options = ScanOptions {
         threads,
         block_size: FOLLOW_BLOCK_SIZE,
+        all_codes: args.live.filters.all_codes,
         ..ScanOptions::default()
     };
     let scanner = Scanner::new(catalog, Matcher::new(catalog), filter, options)?;

@@ -75,6 +75,7 @@ pub fn run(catalog: &Catalog, args: RunArgs, threads: usize) -> anyhow::Result<i
     let base_dir = base_dir.unwrap_or_else(default_base_dir);
     let options = ScanOptions {
         threads,
+        all_codes: filters.all_codes,
         ..ScanOptions::default()
     };
     let scanner = Scanner::new(catalog, Matcher::new(catalog), filter, options)?;
