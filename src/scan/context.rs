@@ -26,6 +26,9 @@
 //!   at least [`MIN_CONTEXT_DIGITS`] digits (`-501023`). The window is searched as if it were
 //!   the whole input, so the decision stays a function of the window's bytes.
 //!
+//! A shared code's numeric alias (`-501023` for `PERMISSION_DENIED`) is CloudBase's own
+//! number and counts without context: only names are shared.
+//!
 //! The check runs only for candidate hits of shared codes: the rest of the scan is untouched.
 
 use std::ops::Range;
@@ -65,7 +68,7 @@ pub(crate) fn window(
 }
 
 /// Whether `window` (a hit's context window, the hit at `hit` within it) shows CloudBase
-/// context. `shared[code]` says which codes are shared names.
+/// context. `shared[pattern]` says which patterns are shared names.
 pub(crate) fn has_context(
     window: &[u8],
     hit: Range<usize>,
@@ -103,24 +106,23 @@ fn has_key(window: &[u8], word: &[u8]) -> bool {
     })
 }
 
-/// Another catalog pattern in the window: a code that is not shared, or a long numeric alias.
+/// Another catalog pattern in the window: a name that needs no context, or a long number.
+/// `shared` is by pattern.
 fn has_other_pattern(window: &[u8], hit_start: usize, matcher: &Matcher, shared: &[bool]) -> bool {
     let mut found = false;
     matcher.find(window, 0, window.len(), |m| {
-        if found || m.start == hit_start {
+        if found || m.start == hit_start || shared[m.pattern as usize] {
             return;
         }
-        let pattern = &matcher.patterns()[m.pattern as usize];
-        found = if is_numeric(&pattern.text) {
-            pattern.text.bytes().filter(u8::is_ascii_digit).count() >= MIN_CONTEXT_DIGITS
-        } else {
-            !shared[pattern.code]
-        };
+        let text = &matcher.patterns()[m.pattern as usize].text;
+        found = !is_numeric(text)
+            || text.bytes().filter(u8::is_ascii_digit).count() >= MIN_CONTEXT_DIGITS;
     });
     found
 }
 
-fn is_numeric(text: &str) -> bool {
+/// Whether a pattern is a numeric alias (`-502005`).
+pub(crate) fn is_numeric(text: &str) -> bool {
     let digits = text.strip_prefix('-').unwrap_or(text);
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
@@ -165,7 +167,11 @@ en = "db"
         let mut catalog = Catalog::empty();
         catalog.extend_from_toml("t.toml", SHARED).expect("valid");
         let matcher = Matcher::new(&catalog);
-        let shared: Vec<bool> = catalog.codes().iter().map(|c| c.shared).collect();
+        let shared: Vec<bool> = matcher
+            .patterns()
+            .iter()
+            .map(|p| catalog.code(p.code).shared && !is_numeric(&p.text))
+            .collect();
         let at = line
             .find("PERMISSION_DENIED")
             .expect("the line holds the code");

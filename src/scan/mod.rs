@@ -320,7 +320,8 @@ pub(crate) struct ScanSpec<'a> {
     pub collect_hits: bool,
     /// Which codes are generic, by code.
     pub generic: &'a [bool],
-    /// Which codes count only with CloudBase context, by code (none with `all_codes`).
+    /// Which patterns count only with CloudBase context, by pattern: the names of shared codes
+    /// (none with `all_codes`).
     pub shared: &'a [bool],
 }
 
@@ -331,7 +332,7 @@ struct Inner {
     generic: Vec<bool>,
     /// The catalog's shared names, by code.
     catalog_shared: Vec<bool>,
-    /// Those that need context under these options.
+    /// The patterns that need context under these options, by pattern.
     shared: Vec<bool>,
 }
 
@@ -343,11 +344,13 @@ fn shared_flags(catalog: &Catalog) -> Vec<bool> {
     catalog.codes().iter().map(|c| c.shared).collect()
 }
 
-/// The codes that need context under `options`.
-fn needing_context(catalog_shared: &[bool], options: &ScanOptions) -> Vec<bool> {
-    catalog_shared
+/// The patterns whose hits need context under `options`, by pattern: the names of shared
+/// codes. Their numeric aliases (`-501023`) are CloudBase's own and need none.
+fn needing_context(catalog_shared: &[bool], matcher: &Matcher, options: &ScanOptions) -> Vec<bool> {
+    matcher
+        .patterns()
         .iter()
-        .map(|&s| s && !options.all_codes)
+        .map(|p| catalog_shared[p.code] && !options.all_codes && !context::is_numeric(&p.text))
         .collect()
 }
 
@@ -382,9 +385,9 @@ impl Scanner {
         let catalog_shared = shared_flags(catalog);
         Ok(Scanner {
             inner: Arc::new(Inner {
+                shared: needing_context(&catalog_shared, &matcher, &options),
                 matcher: Arc::new(matcher),
                 filter,
-                shared: needing_context(&catalog_shared, &options),
                 catalog_shared,
                 options,
                 generic: generic_flags(catalog),
@@ -395,11 +398,12 @@ impl Scanner {
     /// A scanner over every code of `catalog` on the best engine, with `options`.
     pub fn for_catalog(catalog: &Catalog, options: ScanOptions) -> Scanner {
         let catalog_shared = shared_flags(catalog);
+        let matcher = Matcher::new(catalog);
         Scanner {
             inner: Arc::new(Inner {
-                matcher: Arc::new(Matcher::new(catalog)),
+                shared: needing_context(&catalog_shared, &matcher, &options),
+                matcher: Arc::new(matcher),
                 filter: CodeFilter::all(catalog),
-                shared: needing_context(&catalog_shared, &options),
                 catalog_shared,
                 options,
                 generic: generic_flags(catalog),
@@ -418,7 +422,7 @@ impl Scanner {
             inner: Arc::new(Inner {
                 matcher: Arc::clone(&self.inner.matcher),
                 filter: self.inner.filter.clone(),
-                shared: needing_context(&self.inner.catalog_shared, &options),
+                shared: needing_context(&self.inner.catalog_shared, &self.inner.matcher, &options),
                 catalog_shared: self.inner.catalog_shared.clone(),
                 options,
                 generic: self.inner.generic.clone(),

@@ -205,7 +205,7 @@ fn scan_slice(
             if filter.keeps(code) {
                 advance(cursor, haystack, haystack_offset, counted_to, m.start);
                 counted_to = m.start;
-                if counts_here(&spec, haystack, haystack_offset, cursor.line_start, m, code) {
+                if counts_here(&spec, haystack, haystack_offset, cursor.line_start, m) {
                     out.count(&spec, code, cursor.newlines + 1);
                 }
             }
@@ -220,7 +220,7 @@ fn scan_slice(
         }
         advance(cursor, haystack, haystack_offset, counted_to, m.start);
         counted_to = m.start;
-        if !counts_here(&spec, haystack, haystack_offset, cursor.line_start, m, code) {
+        if !counts_here(&spec, haystack, haystack_offset, cursor.line_start, m) {
             return;
         }
         let cut = excerpt(haystack, haystack_offset, cursor.line_start, m);
@@ -270,8 +270,8 @@ fn scan_slice(
     stop
 }
 
-/// Whether hit `m` of `code` counts: always, unless its code is a shared name whose line shows
-/// no CloudBase context (see the `context` module).
+/// Whether hit `m` counts: always, unless it is a shared name whose line shows no CloudBase
+/// context (see the `context` module).
 #[inline]
 fn counts_here(
     spec: &ScanSpec<'_>,
@@ -279,9 +279,9 @@ fn counts_here(
     haystack_offset: u64,
     line_start: u64,
     m: RawMatch,
-    code: usize,
 ) -> bool {
-    !spec.shared[code] || shared_in_context(spec, haystack, haystack_offset, line_start, m)
+    !spec.shared[m.pattern as usize]
+        || shared_in_context(spec, haystack, haystack_offset, line_start, m)
 }
 
 #[cold]
