@@ -15,7 +15,8 @@
 //! documentation link, the `TcbCode: [CODE]` of the WeChat server):
 //! - a marker, in any ASCII case: `cloudbase` (so `docs.cloudbase.net`, `@cloudbase/…`,
 //!   `CloudBase`), `wx-server-sdk`, `wx.cloud`, `callFunction`, `errCode`, `errMsg`, or `tcb`
-//!   not preceded by a letter or digit (`tcb-admin-node`, `TcbError`, `TcbCode:`, `@tcb`);
+//!   not preceded by a letter or digit (`tcb-admin-node`, `TcbError`, `TcbCode:`, `@tcb`),
+//!   or `错误码` ("error code", how CloudBase's Chinese messages introduce a code);
 //! - the `{"code":…,"requestId":…}` shape: a key `code` and a key `requestId` or `requestID`
 //!   (a key: the word followed by `:`, `=` or a quote). Case-sensitive on purpose: AWS writes
 //!   `Code` and `RequestId`, and its `AccessDenied` errors are not CloudBase's;
@@ -46,6 +47,7 @@ const MARKERS: &[&[u8]] = &[
     b"callfunction",
     b"errcode",
     b"errmsg",
+    "错误码".as_bytes(),
 ];
 
 /// The context window of a hit at `hit` in `haystack`: its line (whose start is `line_start`,

@@ -22,6 +22,7 @@ mod plan;
 mod positional;
 mod region;
 
+use std::collections::HashSet;
 use std::io::{self, Read};
 use std::ops::Range;
 use std::sync::Arc;
@@ -323,6 +324,9 @@ pub(crate) struct ScanSpec<'a> {
     /// Which patterns count only with CloudBase context, by pattern: the names of shared codes
     /// (none with `all_codes`).
     pub shared: &'a [bool],
+    /// Every pattern of the catalog (codes and numbers): a token in a code position that is
+    /// none of them is a code not in the catalog.
+    pub known: &'a HashSet<Box<[u8]>>,
 }
 
 struct Inner {
@@ -334,6 +338,15 @@ struct Inner {
     catalog_shared: Vec<bool>,
     /// The patterns that need context under these options, by pattern.
     shared: Vec<bool>,
+    known: HashSet<Box<[u8]>>,
+}
+
+fn known_patterns(matcher: &Matcher) -> HashSet<Box<[u8]>> {
+    matcher
+        .patterns()
+        .iter()
+        .map(|p| p.text.as_bytes().into())
+        .collect()
 }
 
 fn generic_flags(catalog: &Catalog) -> Vec<bool> {
@@ -386,6 +399,7 @@ impl Scanner {
         Ok(Scanner {
             inner: Arc::new(Inner {
                 shared: needing_context(&catalog_shared, &matcher, &options),
+                known: known_patterns(&matcher),
                 matcher: Arc::new(matcher),
                 filter,
                 catalog_shared,
@@ -402,6 +416,7 @@ impl Scanner {
         Scanner {
             inner: Arc::new(Inner {
                 shared: needing_context(&catalog_shared, &matcher, &options),
+                known: known_patterns(&matcher),
                 matcher: Arc::new(matcher),
                 filter: CodeFilter::all(catalog),
                 catalog_shared,
@@ -424,6 +439,7 @@ impl Scanner {
                 filter: self.inner.filter.clone(),
                 shared: needing_context(&self.inner.catalog_shared, &self.inner.matcher, &options),
                 catalog_shared: self.inner.catalog_shared.clone(),
+                known: self.inner.known.clone(),
                 options,
                 generic: self.inner.generic.clone(),
             }),
@@ -456,6 +472,7 @@ impl Scanner {
             collect_hits,
             generic: &self.inner.generic,
             shared: &self.inner.shared,
+            known: &self.inner.known,
         }
     }
 

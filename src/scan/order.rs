@@ -182,7 +182,7 @@ impl Emitter<'_> {
                     self.handle(message)?;
                 }
             }
-            Message::Batch { source, batch } => {
+            Message::Batch { source, mut batch } => {
                 self.open(source)?;
                 if self.ended || self.cut {
                     // Later chunks of a file that failed or was cut: their line numbers would
@@ -191,6 +191,7 @@ impl Emitter<'_> {
                 }
                 // Counted first: if the sink stops on one of these hits, the summary still
                 // holds what was found (the exit status follows it).
+                batch.counts.unknown.rebase(self.line_base);
                 self.counts += batch.counts();
                 let take = self.max_hits.saturating_sub(self.handed);
                 if !batch.is_empty() && take > 0 {

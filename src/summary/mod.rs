@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::AddAssign;
 
 use crate::catalog::{Catalog, CategoryId, CodeId};
+use crate::unknown::UnknownCodes;
 
 /// Hits of one code and the lines they were on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,6 +46,8 @@ pub struct Counts {
     by_code: Vec<CodeCounts>,
     /// Lines on which a generic code (first) and a specific code (second) were both seen.
     together: BTreeMap<(CodeId, CodeId), u64>,
+    /// Code-shaped tokens in code positions that the catalog does not know.
+    pub(crate) unknown: UnknownCodes,
 }
 
 impl Counts {
@@ -194,7 +197,10 @@ impl Counts {
 
     /// Whether nothing was counted about hits (no hit, no line with one).
     pub(crate) fn has_no_hits(&self) -> bool {
-        self.hits == 0 && self.lines_with_hits == 0 && self.together.is_empty()
+        self.hits == 0
+            && self.lines_with_hits == 0
+            && self.together.is_empty()
+            && self.unknown.is_empty()
     }
 
     /// Sets every count back to zero, keeping the allocation.
@@ -215,6 +221,12 @@ impl Counts {
         std::mem::size_of::<Counts>()
             + self.by_code.capacity() * std::mem::size_of::<CodeCounts>()
             + self.together.len() * 64
+            + self.unknown.weight()
+    }
+
+    /// Codes not in the catalog seen in code positions.
+    pub fn unknown(&self) -> &UnknownCodes {
+        &self.unknown
     }
 
     /// The codes with hits, sparse, for per-input tables.
@@ -236,6 +248,7 @@ impl AddAssign<&Counts> for Counts {
         self.hits += other.hits;
         self.lines_with_hits += other.lines_with_hits;
         self.errors += other.errors;
+        self.unknown += &other.unknown;
         if self.by_code.len() < other.by_code.len() {
             self.by_code
                 .resize(other.by_code.len(), CodeCounts::default());
@@ -351,7 +364,14 @@ impl Summary {
     /// input of the same name was scanned before: `scan a.log a.log` shows it twice, as grep
     /// does; merging summaries with `+=` is what joins rows of the same input).
     pub fn add_input(&mut self, counts: &Counts, input: InputSummary) {
-        self.total += counts;
+        if counts.unknown.is_empty() {
+            self.total += counts;
+        } else {
+            // Where codes not in the catalog were first seen is named here, once per input.
+            let mut named = counts.clone();
+            named.unknown.name_input(&input.name);
+            self.total += &named;
+        }
         self.inputs.push(input);
     }
 

@@ -5,6 +5,7 @@
 //! catalog. Paths are lossless: `{"text":…}` when valid UTF-8, `{"bytes":base64}` otherwise,
 //! as ripgrep's JSON output does.
 
+use crate::unknown::{FirstSeen, UnknownCode, UnknownCodes};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::AddAssign;
 
@@ -131,6 +132,74 @@ pub struct WireSummary {
     /// Per input (omitted where each input has its own record, as in JSON lines).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inputs: Vec<WireInput>,
+    /// Codes not in the catalog seen in code positions, by name (at most
+    /// [`crate::limits::MAX_UNKNOWN_CODES`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unknown: BTreeMap<String, WireUnknown>,
+    /// Occurrences of codes not in the catalog past that cap.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unknown_overflow: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// A code not in the catalog: how often, and where it was first seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireUnknown {
+    /// Occurrences.
+    pub count: u64,
+    /// The input of the first occurrence (as paths are everywhere in the output).
+    pub path: Data,
+    /// Its 1-based line.
+    pub line: u64,
+    /// Its 1-based byte column.
+    pub column: u64,
+    /// The line around it.
+    pub text: String,
+}
+
+/// The wire form of codes not in the catalog.
+fn wire_unknown(unknown: &UnknownCodes) -> BTreeMap<String, WireUnknown> {
+    unknown
+        .codes()
+        .iter()
+        .map(|(code, u)| {
+            let first = u.first.clone();
+            (
+                code.clone(),
+                WireUnknown {
+                    count: u.count,
+                    path: Data::from_bytes(first.path.as_bytes()),
+                    line: first.line,
+                    column: first.column,
+                    text: first.text,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Codes not in the catalog back from the wire.
+fn unknown_from_wire(codes: &BTreeMap<String, WireUnknown>, overflow: u64) -> UnknownCodes {
+    UnknownCodes::from_parts(
+        codes.iter().map(|(code, w)| {
+            (
+                code.clone(),
+                UnknownCode {
+                    count: w.count,
+                    first: FirstSeen {
+                        path: w.path.to_lossy(),
+                        line: w.line,
+                        column: w.column,
+                        text: w.text.clone(),
+                    },
+                },
+            )
+        }),
+        overflow,
+    )
 }
 
 fn wire_code(catalog: &Catalog, code: usize, counts: CodeCounts) -> (String, WireCode) {
@@ -226,6 +295,8 @@ impl Summary {
                 .map(|(code, counts)| wire_code(catalog, code, counts))
                 .collect(),
             together,
+            unknown: wire_unknown(total.unknown()),
+            unknown_overflow: total.unknown().overflow(),
             inputs: if with_inputs {
                 self.inputs()
                     .iter()
@@ -260,6 +331,7 @@ impl Summary {
                 total.together.insert((g, known(catalog, specific)?), lines);
             }
         }
+        total.unknown = unknown_from_wire(&wire.unknown, wire.unknown_overflow);
         let mut summary = Summary::new(0);
         summary.total = total;
         for input in wire.inputs {
@@ -298,6 +370,10 @@ impl AddAssign<&WireSummary> for WireSummary {
         self.lines_with_hits += other.lines_with_hits;
         self.errors += other.errors;
         add_codes(&mut self.by_code, &other.by_code);
+        let mut unknown = unknown_from_wire(&self.unknown, self.unknown_overflow);
+        unknown += &unknown_from_wire(&other.unknown, other.unknown_overflow);
+        self.unknown = wire_unknown(&unknown);
+        self.unknown_overflow = unknown.overflow();
         for (generic, specifics) in &other.together {
             let into = self.together.entry(generic.clone()).or_default();
             for (specific, lines) in specifics {

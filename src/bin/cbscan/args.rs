@@ -282,7 +282,8 @@ pub struct FilterArgs {
     pub exclude_codes: Vec<String>,
 
     /// Exit 1 when a reported hit matches: any, none, generic, specific, a category or a code
-    /// (repeatable, except none; default any); `WHAT>N` fails only past N lines with hits.
+    /// (repeatable, except none; default any); `WHAT>N` fails only past N lines with hits;
+    /// unknown: a code not in the catalog was seen (`unknown>N`: past N occurrences).
     #[arg(long = "fail-on", value_name = "WHAT", allow_negative_numbers = true)]
     pub fail_on: Vec<String>,
 
