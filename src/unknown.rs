@@ -14,11 +14,12 @@
 //!   `code` only: AWS and Tencent Cloud API 3.0 write `"Code"` for their own codes;
 //! - `<api>:fail -N` (`cloud.callFunction:fail -501000`);
 //! - a `[X] ` message prefix (the JS SDK's `[FUNCTIONS_EXECUTE_FAIL] Error: …`), where the `[`
-//!   starts a message: right after a quote or a `:` (and spaces). A `[TAG] ` after a log level
-//!   or timestamp is a logger's tag, not a code;
+//!   starts a message: right after a quote, a `:` or `: `. A `[TAG] ` after a log level or
+//!   timestamp is a logger's tag, not a code;
 //! - a documentation link `cloudbase.net/…error-code/…/X`.
 //!
-//! Each position is found from one anchor (`code`, `Code`, `:fail`, `[`) and decided by the
+//! Each position is found from one anchor (`code`, `Code`, `:fail`, `"[`, `'[`, `:[`, `: [`),
+//! found by a SIMD searcher, and decided by the
 //! bytes at most [`MAX_UNKNOWN_SPAN`] after it and [`UNKNOWN_LOOK_BEHIND`] before it, all on
 //! its line: so the result does not depend on how the input was cut.
 
@@ -26,17 +27,38 @@ use std::collections::BTreeMap;
 use std::ops::{AddAssign, Range};
 use std::sync::OnceLock;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{packed, AhoCorasick};
 
 use crate::limits::{MAX_UNKNOWN_CODES, MAX_UNKNOWN_SPAN, UNKNOWN_LOOK_BEHIND};
 
-/// The anchors, in the order of [`Anchor`].
-const ANCHORS: [&str; 4] = ["code", "Code", ":fail", "["];
+/// The anchors: every code position starts with one. All at least two bytes long, so that the
+/// SIMD searcher (Teddy) finds them at memory speed; a lone `[` would be far too common.
+const ANCHORS: [&str; 7] = ["code", "Code", ":fail", "\"[", "'[", ":[", ": ["];
 
-fn anchors() -> &'static AhoCorasick {
-    static ANCHOR_SEARCH: OnceLock<AhoCorasick> = OnceLock::new();
-    // Four fixed literals always build.
-    ANCHOR_SEARCH.get_or_init(|| AhoCorasick::new(ANCHORS).unwrap_or_else(|_| unreachable!()))
+/// Teddy over the anchors, or (on a CPU without the instructions it needs) `None`, and then
+/// the slower automaton.
+fn anchors() -> &'static (Option<packed::Searcher>, AhoCorasick) {
+    static ANCHOR_SEARCH: OnceLock<(Option<packed::Searcher>, AhoCorasick)> = OnceLock::new();
+    ANCHOR_SEARCH.get_or_init(|| {
+        let teddy = packed::Config::new()
+            .match_kind(packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(ANCHORS)
+            .build();
+        // Seven fixed literals always build.
+        let automaton = AhoCorasick::new(ANCHORS).unwrap_or_else(|_| unreachable!());
+        (teddy, automaton)
+    })
+}
+
+/// The next anchor starting at or after `from` and before `end`: (start, end, index).
+fn next_anchor(haystack: &[u8], from: usize, end: usize) -> Option<(usize, usize, usize)> {
+    let (teddy, automaton) = anchors();
+    let m = match teddy {
+        Some(teddy) => teddy.find_in(haystack, aho_corasick::Span { start: from, end })?,
+        None => automaton.find(aho_corasick::Input::new(haystack).range(from..end))?,
+    };
+    Some((m.start(), m.end(), m.pattern().as_usize()))
 }
 
 /// Calls `found` with the range of every code-shaped token in a code position whose anchor
@@ -44,20 +66,21 @@ fn anchors() -> &'static AhoCorasick {
 /// [`MAX_UNKNOWN_SPAN`]), bytes before `from` as look-behind.
 pub fn find_tokens(haystack: &[u8], from: usize, to: usize, mut found: impl FnMut(Range<usize>)) {
     let end = haystack.len().min(to.saturating_add(MAX_UNKNOWN_SPAN));
-    let input = aho_corasick::Input::new(haystack).range(from..end);
-    for m in anchors().find_iter(input) {
-        if m.start() >= to {
+    let mut at = from;
+    while let Some((start, stop, anchor)) = next_anchor(haystack, at, end) {
+        if start >= to {
             break;
         }
-        let token = match m.pattern().as_usize() {
-            0 => after_code(haystack, m.start(), m.end(), false),
-            1 => after_code(haystack, m.start(), m.end(), true),
-            2 => after_fail(haystack, m.end()),
-            _ => after_bracket(haystack, m.start()),
+        let token = match anchor {
+            0 => after_code(haystack, start, stop, false),
+            1 => after_code(haystack, start, stop, true),
+            2 => after_fail(haystack, stop),
+            _ => after_bracket(haystack, stop - 1),
         };
         if let Some(token) = token {
             found(token);
         }
+        at = stop;
     }
 }
 
@@ -189,15 +212,9 @@ fn after_fail(bytes: &[u8], end: usize) -> Option<Range<usize>> {
     Some(at..at + len)
 }
 
-/// `[X] ` starting a message: after a quote or a `:` (and blanks).
+/// `[X] ` starting a message (the anchor, `"[`, `'[`, `:[` or `: [`, put a quote or a `:`
+/// before it); `start` is the `[`.
 fn after_bracket(bytes: &[u8], start: usize) -> Option<Range<usize>> {
-    let mut before = start;
-    while before > 0 && matches!(bytes[before - 1], b' ' | b'\t') {
-        before -= 1;
-    }
-    if before == 0 || !matches!(bytes[before - 1], b'"' | b'\'' | b':') {
-        return None;
-    }
     let limit = bytes.len().min(start + MAX_UNKNOWN_SPAN);
     let at = start + 1;
     if bytes.get(at) == Some(&b'-') {

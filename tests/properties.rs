@@ -100,7 +100,9 @@ fn naive_context(catalog: &Catalog, text: &[u8], start: usize, end: usize) -> bo
         || Regex::new(r"(?-u)(^|[^a-z0-9])tcb")
             .expect("valid")
             .is_match(lower.as_bytes());
-    let bracketed = from < start && text[start - 1] == b'[' && end < to && text[end] == b']';
+    let closes = |b: u8| end < to && text[end] == b;
+    let bracketed = (from < start && text[start - 1] == b'[' && closes(b']'))
+        || (text[from..start].ends_with("错误(".as_bytes()) && closes(b')'));
     let shape = (key("code") && (key("requestId") || key("requestID")))
         || (key("Response") && key("RequestId"));
     let patterns = catalog.patterns();
@@ -201,7 +203,7 @@ fn fragment(catalog: &Catalog) -> BoxedStrategy<Vec<u8>> {
             "\r\n", "\n", "\r", " ", "\"", "=", "[", "]", "-", "m", "\x00",
             // CloudBase context for shared names (and near misses of it).
             "cloudbase", "TcbError", "xtcb", "\"code\":", "\"requestId\":", "code", "[INVALID_PARAM]",
-            "docker login: AUTHENTICATION_FAILED", "INVALID_PARAM", "RequestId=",
+            "docker login: AUTHENTICATION_FAILED", "INVALID_PARAM", "RequestId=", "错误(", ")",
         ])
         .prop_map(|s| s.as_bytes().to_vec()),
         2 => prop::collection::vec(any::<u8>(), 0..8),

@@ -22,7 +22,8 @@
 //!   `Code` and `RequestId`, and its `AccessDenied` errors are not CloudBase's;
 //! - the Tencent Cloud API 3.0 shape, `{"Response":{"Error":{"Code":…},"RequestId":…}}`: keys
 //!   `Response` and `RequestId` (AWS has no `Response` key);
-//! - the code itself in brackets, `[PERMISSION_DENIED]`, the JS SDK's message shape;
+//! - the code itself in brackets, `[PERMISSION_DENIED]`, the JS SDK's message shape, or in
+//!   the CloudBase CLI's `错误(PERMISSION_DENIED)：…`;
 //! - another catalog pattern in the window: a code that is not shared, or a numeric alias of
 //!   at least [`MIN_CONTEXT_DIGITS`] digits (`-501023`). The window is searched as if it were
 //!   the whole input, so the decision stays a function of the window's bytes.
@@ -91,9 +92,12 @@ fn has_marker(window: &[u8]) -> bool {
             .any(|at| at == 0 || !window[at - 1].is_ascii_alphanumeric())
 }
 
-/// The code in brackets: `[CODE]`.
+/// The code in brackets, `[CODE]`, or in the CLI's `错误(CODE)`.
 fn bracketed(window: &[u8], hit: &Range<usize>) -> bool {
-    hit.start > 0 && window[hit.start - 1] == b'[' && window.get(hit.end) == Some(&b']')
+    let before = &window[..hit.start];
+    let after = window.get(hit.end);
+    (before.ends_with(b"[") && after == Some(&b']'))
+        || (before.ends_with("错误(".as_bytes()) && after == Some(&b')'))
 }
 
 /// Whether `word` appears as a key: not preceded by an identifier byte, followed by `:`, `=`
@@ -200,6 +204,7 @@ en = "db"
             "PERMISSION_DENIED -501023",
             "wx.cloud.database(): PERMISSION_DENIED",
             "TCB PERMISSION_DENIED",
+            "2024-05-17 08:09:25 [error] 错误(PERMISSION_DENIED)：调用失败；RequestId: 0ce4f354",
             r#"{"Response":{"Error":{"Code":"PERMISSION_DENIED","Message":"x"},"RequestId":"3f1c"}}"#,
         ] {
             assert!(context(line), "{line}");
