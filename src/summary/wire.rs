@@ -5,7 +5,6 @@
 //! catalog. Paths are lossless: `{"text":…}` when valid UTF-8, `{"bytes":base64}` otherwise,
 //! as ripgrep's JSON output does.
 
-use crate::unknown::{FirstSeen, UnknownCode, UnknownCodes};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::AddAssign;
 
@@ -16,6 +15,7 @@ pub use super::read::read_jsonl;
 use super::{CodeCounts, Counts, InputSummary, Summary};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
+use crate::unknown::{FirstSeen, UnknownCode, UnknownCodes};
 
 /// Version of the JSON-lines records and of the serialised summary. Bumped when a field
 /// changes meaning or disappears; new fields may appear without a bump.
@@ -415,6 +415,53 @@ impl AddAssign<&WireSummary> for WireSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A summary of one input in which `codes` (name, line) were seen as codes not in the
+    /// catalog.
+    fn with_unknown(path: &str, codes: &[(&str, u64)]) -> Summary {
+        let mut counts = Counts::new(0);
+        for &(code, line) in codes {
+            counts.unknown.add(code, || FirstSeen {
+                path: String::new(),
+                line,
+                column: 3,
+                text: format!("x {code}"),
+            });
+        }
+        let mut summary = Summary::new(0);
+        let row = InputSummary::from_counts(path.into(), None, &counts);
+        summary.add_input(&counts, row);
+        summary
+    }
+
+    #[test]
+    fn codes_not_in_the_catalog_round_trip_and_merge_on_the_wire() {
+        let catalog = Catalog::empty();
+        let a = with_unknown("b.log", &[("NEW_CODE", 7), ("NEW_CODE", 9), ("-502099", 2)]);
+        let b = with_unknown("a.log", &[("NEW_CODE", 40)]);
+        let wire = a.to_wire(&catalog, true);
+        let json = serde_json::to_string(&wire).unwrap();
+        let back: WireSummary = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, wire);
+        assert_eq!(Summary::from_wire(back, &catalog).unwrap(), a);
+        assert_eq!(wire.unknown["NEW_CODE"].count, 2);
+        assert_eq!(wire.unknown["NEW_CODE"].line, 7, "the first of b.log");
+        assert_eq!(wire.unknown["NEW_CODE"].path, Data::from_bytes(b"b.log"));
+
+        // Counts add; the first occurrence is the earliest by path, then line: whichever side.
+        let mut ab = a.to_wire(&catalog, true);
+        ab += &b.to_wire(&catalog, true);
+        let mut ba = b.to_wire(&catalog, true);
+        ba += &a.to_wire(&catalog, true);
+        assert_eq!(ab.unknown, ba.unknown);
+        assert_eq!(ab.unknown["NEW_CODE"].count, 3);
+        assert_eq!(ab.unknown["NEW_CODE"].path, Data::from_bytes(b"a.log"));
+        assert_eq!(ab.unknown["NEW_CODE"].line, 40);
+        assert_eq!(ab.unknown["-502099"].count, 1);
+        let mut whole = a.clone();
+        whole += &b;
+        assert_eq!(whole.to_wire(&catalog, false).unknown, ab.unknown);
+    }
 
     #[test]
     fn data_is_text_when_it_can_be() {
