@@ -50,6 +50,7 @@ pub mod scan;
 pub mod sink;
 pub mod summary;
 pub mod text;
+pub mod unknown;
 
 pub use catalog::{Catalog, CodeEntry, CodeId};
 pub use error::{Error, Result};

@@ -178,3 +178,32 @@ pub const MAX_REQUESTS_LISTED: usize = 1_000;
 /// Hits listed per request by `--by-request` (the rest are counted): a request's first hits
 /// show where it went wrong; a retry loop printing the same code a thousand times adds nothing.
 pub const REQUEST_HITS_LISTED: usize = 20;
+// --- precision: shared names and codes not in the catalog ---
+
+/// Bytes of a hit's line, before its start and after its end, searched for CloudBase context
+/// when the hit is of a shared name. The excerpt's radius: the line scanner guarantees to
+/// hold that much around every hit, so the decision never depends on how the input was cut.
+pub const CONTEXT_RADIUS: usize = EXCERPT_RADIUS;
+
+/// Digits a numeric alias needs to count as CloudBase context for a shared name. CloudBase's
+/// numbers have six (`-501023`); a short one (`-1`, `404`) is printed by anything.
+pub const MIN_CONTEXT_DIGITS: usize = 5;
+
+/// Most distinct codes not in the catalog a summary keeps (the alphabetically first; the
+/// occurrences of the rest are counted as overflow). A new code is a handful of names; a log
+/// that prints thousands of code-shaped tokens in code positions is not telling us about
+/// CloudBase, and the summary must stay small.
+pub const MAX_UNKNOWN_CODES: usize = 256;
+
+/// Most bytes after an anchor (`code`, `:fail`, `[`) that deciding a code position reads:
+/// `"code" : "` and a token of 100 bytes fit. Well below what the line scanner holds after a
+/// window (`EXCERPT_RADIUS` and more), so the decision never depends on where a window ends.
+pub const MAX_UNKNOWN_SPAN: usize = 128;
+
+/// Bytes before `error-code` searched for `cloudbase.net/` in a documentation link: the
+/// longest host and path prefix (`https://docs.cloudbase.net/en/`) with room to spare.
+pub const UNKNOWN_LOOK_BEHIND: usize = 64;
+
+/// Bytes of the line kept on each side of the first occurrence of a code not in the catalog,
+/// to show where it was. With [`MAX_UNKNOWN_SPAN`] this stays inside what the scanner holds.
+pub const UNKNOWN_TEXT_RADIUS: usize = 96;

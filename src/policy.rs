@@ -24,6 +24,9 @@ pub enum FailOn {
     Category(CategoryId),
     /// This code.
     Code(CodeId),
+    /// A code not in the catalog, seen in a code position (`--fail-on unknown`); with
+    /// `unknown>N`, past N occurrences. No hit is ever of such a code.
+    Unknown,
 }
 
 /// A failure rule: what it covers and how many lines with hits it tolerates
@@ -45,6 +48,7 @@ impl FailRule {
             FailOn::Specific => "specific",
             FailOn::Category(c) => catalog.category(c).id.as_str(),
             FailOn::Code(c) => catalog.code(c).code.as_str(),
+            FailOn::Unknown => "unknown",
         };
         match self.more_than {
             0 => name.to_string(),
@@ -132,7 +136,7 @@ fn split_threshold(value: &str) -> Result<(&str, u64)> {
 }
 
 /// The words `--fail-on` takes besides categories and codes.
-const FAIL_ON_WORDS: [&str; 4] = ["any", "none", "generic", "specific"];
+const FAIL_ON_WORDS: [&str; 5] = ["any", "none", "generic", "specific", "unknown"];
 
 /// `; did you mean A, B?` for an unknown code, or nothing.
 pub fn did_you_mean(catalog: &Catalog, query: &str) -> String {
@@ -245,6 +249,7 @@ impl Policy {
                 "any" => FailOn::Any,
                 "generic" => FailOn::Generic,
                 "specific" => FailOn::Specific,
+                "unknown" => FailOn::Unknown,
                 other => {
                     if let Some(category) = catalog.category_index(other) {
                         FailOn::Category(category)
@@ -257,7 +262,7 @@ impl Policy {
                             .chain(category_ids(catalog))
                             .collect();
                         return Err(Error::Usage(format!(
-                            "--fail-on {other:?}: not any, none, generic, specific, a category ({}) or a known code{}",
+                            "--fail-on {other:?}: not any, none, generic, specific, unknown, a category ({}) or a known code{}",
                             category_list(catalog),
                             suggestion(&catalog.suggest_among(other, &others, 3))
                         )));
@@ -288,8 +293,9 @@ impl Policy {
         self.rules
             .iter()
             .filter(|rule| {
-                !(0..catalog.codes().len())
-                    .any(|code| filter.keeps(code) && Self::covers(catalog, rule, code))
+                rule.on != FailOn::Unknown
+                    && !(0..catalog.codes().len())
+                        .any(|code| filter.keeps(code) && Self::covers(catalog, rule, code))
             })
             .map(|rule| rule.describe(catalog))
             .collect()
@@ -312,6 +318,7 @@ impl Policy {
             FailOn::Specific => !entry.is_generic(),
             FailOn::Category(c) => entry.category == c,
             FailOn::Code(c) => code == c,
+            FailOn::Unknown => false,
         }
     }
 
@@ -381,10 +388,21 @@ impl Policy {
 
     /// Whether any hit counted in `counts` fails the scan.
     pub fn fails(&self, catalog: &Catalog, counts: &Counts) -> bool {
-        counts
-            .codes_by_count()
-            .into_iter()
-            .any(|(code, _)| self.fails_on(catalog, counts, code))
+        self.fails_on_unknown(counts)
+            || counts
+                .codes_by_count()
+                .into_iter()
+                .any(|(code, _)| self.fails_on(catalog, counts, code))
+    }
+
+    /// Whether codes not in the catalog fail the scan (`--fail-on unknown`, `unknown>N`):
+    /// past the rule's number of occurrences, those past the cap included.
+    pub fn fails_on_unknown(&self, counts: &Counts) -> bool {
+        let unknown = counts.unknown();
+        let seen: u64 = unknown.codes().values().map(|u| u.count).sum::<u64>() + unknown.overflow();
+        self.rules
+            .iter()
+            .any(|rule| rule.on == FailOn::Unknown && seen > rule.more_than)
     }
 
     /// The verdict on a scan: an error if an input could not be read (or the output could

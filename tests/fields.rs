@@ -256,6 +256,16 @@ fn mini_program_lines_use_their_bracketed_time_not_the_trace_clock() {
     assert_eq!(
         got,
         vec![
+            // -404011 (the SDK's wrapper) is a code of the catalog: its line has its own time
+            // and the request id after `requestID`.
+            f(
+                1,
+                "-404011",
+                Some("2026-11-22T21:04:55"),
+                n,
+                n,
+                Some("19c6caaf4fd_e3-19c6caaf535_c")
+            ),
             f(2, "DATABASE_PERMISSION_DENIED", local, n, n, None),
             f(2, "DATABASE_PERMISSION_DENIED", local, n, n, None),
             f(3, "DATABASE_PERMISSION_DENIED", local, n, Some(true), None),

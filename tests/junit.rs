@@ -391,7 +391,7 @@ fn new_and_grown_codes_are_marked_and_known_ones_pass() {
     .unwrap();
     std::fs::write(
         dir.path().join("now.log"),
-        "DATABASE_TIMEOUT\nDATABASE_TIMEOUT\nSTORAGE_FILE_NONEXIST\nINVALID_PARAM\n",
+        "DATABASE_TIMEOUT\nDATABASE_TIMEOUT\nSTORAGE_FILE_NONEXIST\nFUNCTION_NOT_FOUND\n",
     )
     .unwrap();
     let r = run_in(
@@ -439,7 +439,7 @@ fn new_and_grown_codes_are_marked_and_known_ones_pass() {
         .unwrap()
         .contains("grew since the baseline"));
 
-    let new = suite.case("INVALID_PARAM");
+    let new = suite.case("FUNCTION_NOT_FOUND");
     assert_eq!(new.outcome, "failure");
     assert!(new.text.contains("New since the baseline."), "{}", new.text);
     assert!(new

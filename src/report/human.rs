@@ -616,7 +616,45 @@ impl<'a> HumanReport<'a> {
                 escaped(&catalog.code(seen.code).code),
             )?;
         }
+        self.unknown_codes(summary)?;
         self.gate(summary)
+    }
+
+    /// `codes not in the catalog: X ×3 (first at file:line), …`: the first few by count.
+    fn unknown_codes(&mut self, summary: &Summary) -> io::Result<()> {
+        const SHOWN: usize = 5;
+        let unknown = summary.unknown();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        let mut codes: Vec<_> = unknown.codes().iter().collect();
+        codes.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
+        let mut parts: Vec<String> = codes
+            .iter()
+            .take(SHOWN)
+            .map(|(code, seen)| {
+                let place = if seen.first.path.is_empty() {
+                    format!("line {}", seen.first.line)
+                } else {
+                    format!("{}:{}", seen.first.path, seen.first.line)
+                };
+                format!("{} ×{} (first at {place})", code, group(seen.count))
+            })
+            .collect();
+        let rest = codes.len().saturating_sub(SHOWN);
+        if rest > 0 {
+            parts.push(format!("and {rest} more"));
+        }
+        if unknown.overflow() > 0 {
+            parts.push(format!("{} more past the cap", group(unknown.overflow())));
+        }
+        writeln!(self.out)?;
+        writeln!(
+            self.out,
+            "{} {}",
+            self.paint("codes not in the catalog:", |s| s.cyan().bold()),
+            escaped(&parts.join(", "))
+        )
     }
 
     /// The gate's verdict on the hits, with the rules it applied and the codes that failed
@@ -631,7 +669,7 @@ impl<'a> HumanReport<'a> {
         if policy.baseline.is_some() && !policy.rules.is_empty() {
             rules.push_str(", beyond the baseline");
         }
-        let failing: Vec<String> = summary
+        let mut failing: Vec<String> = summary
             .codes_by_count()
             .into_iter()
             .filter(|&(code, _)| policy.fails_on(catalog, summary, code))
@@ -654,6 +692,13 @@ impl<'a> HumanReport<'a> {
                 }
             })
             .collect();
+        if policy.fails_on_unknown(summary) {
+            let distinct = summary.unknown().codes().len() as u64;
+            failing.push(format!(
+                "{} not in the catalog",
+                plural(distinct, "a code", "codes")
+            ));
+        }
         writeln!(self.out)?;
         if failing.is_empty() {
             let why = if summary.hits() == 0 {

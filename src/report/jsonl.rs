@@ -5,6 +5,7 @@
 //! {"type":"hit","path":{"text":…},"line":…,"column":…,"byte_offset":…,"code":…,"matched":…,"category":…,"generic":…,"meaning":{"zh":…,"en":…},"text":…,"timestamp":…,"time_zone_known":…,"time_inherited":…,"request_id":…}
 //! {"type":"notice","path":{…},"kind":"changed","message":…}
 //! {"type":"error","path":{…},"message":…}
+//! {"type":"unknown","path":{…},"line":…,"column":…,"code":…,"count":…,"text":…}
 //! {"type":"end","path":{…},"complete":…,"bytes":…,"lines":…,"hits":…,"lines_with_hits":…,"by_code":{…}}
 //! {"type":"request","request_id":…,"first_time":…,"codes":[…],"hits":[{"path":…,"line":…,"code":…}…],"hit_count":…,"more_hits":…}
 //! {"type":"summary","schema":2,"files":…,…,"by_code":{…},"together":{…},"by_category":{…},"generic":[…]}
@@ -419,6 +420,18 @@ impl Sink for JsonlReport<'_> {
         if let Some(error) = end.error {
             let more = json!({"message": error.detail()});
             line(&mut self.out, &input_record("error", input, more))?;
+        }
+        // Codes not in the catalog: one record per code and input, at the input's end, for its
+        // first occurrence with the count (a new code repeated 100,000 times is one record).
+        for (code, seen) in end.counts.unknown().codes() {
+            let more = json!({
+                "line": seen.first.line,
+                "column": seen.first.column,
+                "code": code,
+                "count": seen.count,
+                "text": seen.first.text,
+            });
+            line(&mut self.out, &input_record("unknown", input, more))?;
         }
         let row = input_row(self.context.catalog, input, end);
         let value = match serde_json::to_value(&row).map_err(io::Error::other)? {

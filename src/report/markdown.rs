@@ -139,11 +139,14 @@ impl Markdown {
         codes.sort_by_key(|&(code, level, hits, _)| (level, std::cmp::Reverse(hits), code));
 
         // The verdict.
-        let failing: Vec<String> = codes
+        let mut failing: Vec<String> = codes
             .iter()
             .filter(|(_, level, _, _)| *level == Level::Error)
             .map(|(code, ..)| text(&catalog.code(*code).code))
             .collect();
+        if policy.fails_on_unknown(summary) {
+            failing.push("codes not in the catalog".to_string());
+        }
         let mut rules = code_span(&policy.describe(catalog));
         if policy.baseline.is_some() && !policy.rules.is_empty() {
             rules.push_str(" beyond the baseline");
@@ -212,8 +215,38 @@ impl Markdown {
             self.places(scan, &mut out, &codes, summary);
             self.inputs(scan, &mut out, base_dir);
         }
+        self.unknown_codes(summary, &mut out);
         self.unreadable(scan, &mut out, base_dir);
         out
+    }
+
+    /// Codes not in the catalog, seen in code positions: a table by count.
+    fn unknown_codes(&self, summary: &crate::summary::Summary, out: &mut String) {
+        let unknown = summary.unknown();
+        if unknown.is_empty() {
+            return;
+        }
+        out.push_str("\n### Codes not in the catalog\n\n");
+        header(out, &[("code", false), ("seen", true), ("first at", false)]);
+        let mut codes: Vec<_> = unknown.codes().iter().collect();
+        codes.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
+        for (code, seen) in codes {
+            row(
+                out,
+                &[
+                    code_span(code),
+                    group(seen.count),
+                    text(&format!("{}:{}", seen.first.path, seen.first.line)),
+                ],
+            );
+        }
+        if unknown.overflow() > 0 {
+            let _ = write!(
+                out,
+                "\n{} more occurrences of other codes past the cap.\n",
+                group(unknown.overflow())
+            );
+        }
     }
 
     /// Hits and lines per category, as a table and a pie chart.

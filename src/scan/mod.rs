@@ -6,6 +6,7 @@
 //! - `region`: scanning one window of bytes, tracking lines and columns, cutting excerpts.
 //! - `event`: what a hit's line inherits from the lines before it (time, SCF request).
 //! - `lines`: the resumable [`LineScanner`] every input runs on (stdin, small files, chunks).
+//! - `context`: whether a hit of a shared name (`PERMISSION_DENIED`) has CloudBase context.
 //! - `batch`: what workers hand on: hits with ranges into one excerpt buffer.
 //! - `plan`: cutting the inputs into units (runs of small files, streams, chunks).
 //! - `positional`: reading chunks of one open file at offsets.
@@ -14,6 +15,7 @@
 //!   output does not depend on the thread count or the chunk size.
 
 pub(crate) mod batch;
+mod context;
 mod event;
 mod lines;
 mod order;
@@ -22,6 +24,7 @@ mod plan;
 mod positional;
 mod region;
 
+use std::collections::HashSet;
 use std::io::{self, Read};
 use std::ops::Range;
 use std::sync::Arc;
@@ -303,6 +306,9 @@ pub struct ScanOptions {
     pub fields: bool,
     /// The zone of times written without one (`--log-tz`); `None` keeps them local.
     pub log_tz: Option<jiff::tz::TimeZone>,
+    /// Whether hits of shared names (`PERMISSION_DENIED`, codes other products use too) count
+    /// everywhere (`--all-codes`), instead of only on lines with CloudBase context.
+    pub all_codes: bool,
 }
 
 impl Default for ScanOptions {
@@ -320,6 +326,7 @@ impl Default for ScanOptions {
             by_request: false,
             fields: true,
             log_tz: None,
+            all_codes: false,
         }
     }
 }
@@ -346,6 +353,12 @@ pub(crate) struct ScanSpec<'a> {
     pub generic: &'a [bool],
     /// The field extractor, when hits get their time and request.
     pub fields: Option<&'a Extractor>,
+    /// Which patterns count only with CloudBase context, by pattern: the names of shared codes
+    /// (none with `all_codes`).
+    pub shared: &'a [bool],
+    /// Every pattern of the catalog (codes and numbers): a token in a code position that is
+    /// none of them is a code not in the catalog.
+    pub known: &'a HashSet<Box<[u8]>>,
 }
 
 struct Inner {
@@ -354,6 +367,19 @@ struct Inner {
     options: ScanOptions,
     generic: Vec<bool>,
     extractor: Option<Extractor>,
+    /// The catalog's shared names, by code.
+    catalog_shared: Vec<bool>,
+    /// The patterns that need context under these options, by pattern.
+    shared: Vec<bool>,
+    known: HashSet<Box<[u8]>>,
+}
+
+fn known_patterns(matcher: &Matcher) -> HashSet<Box<[u8]>> {
+    matcher
+        .patterns()
+        .iter()
+        .map(|p| p.text.as_bytes().into())
+        .collect()
 }
 
 /// The extractor `options` ask for. Its patterns are fixed: failing to build them is a bug,
@@ -368,6 +394,20 @@ fn extractor(options: &ScanOptions) -> Result<Option<Extractor>> {
 
 fn generic_flags(catalog: &Catalog) -> Vec<bool> {
     catalog.codes().iter().map(|c| c.is_generic()).collect()
+}
+
+fn shared_flags(catalog: &Catalog) -> Vec<bool> {
+    catalog.codes().iter().map(|c| c.shared).collect()
+}
+
+/// The patterns whose hits need context under `options`, by pattern: the names of shared
+/// codes. Their numeric aliases (`-501023`) are CloudBase's own and need none.
+fn needing_context(catalog_shared: &[bool], matcher: &Matcher, options: &ScanOptions) -> Vec<bool> {
+    matcher
+        .patterns()
+        .iter()
+        .map(|p| catalog_shared[p.code] && !options.all_codes && !context::is_numeric(&p.text))
+        .collect()
 }
 
 /// A matcher, a code filter and the options of a scan, built once and shared (cheap to
@@ -398,11 +438,15 @@ impl Scanner {
                 "the matcher was made for another catalog".to_string(),
             ));
         }
+        let catalog_shared = shared_flags(catalog);
         Ok(Scanner {
             inner: Arc::new(Inner {
+                shared: needing_context(&catalog_shared, &matcher, &options),
+                known: known_patterns(&matcher),
                 matcher: Arc::new(matcher),
                 filter,
                 extractor: extractor(&options)?,
+                catalog_shared,
                 options,
                 generic: generic_flags(catalog),
             }),
@@ -411,11 +455,16 @@ impl Scanner {
 
     /// A scanner over every code of `catalog` on the best engine, with `options`.
     pub fn for_catalog(catalog: &Catalog, options: ScanOptions) -> Scanner {
+        let catalog_shared = shared_flags(catalog);
+        let matcher = Matcher::new(catalog);
         Scanner {
             inner: Arc::new(Inner {
-                matcher: Arc::new(Matcher::new(catalog)),
+                shared: needing_context(&catalog_shared, &matcher, &options),
+                known: known_patterns(&matcher),
+                matcher: Arc::new(matcher),
                 filter: CodeFilter::all(catalog),
                 extractor: extractor(&options).ok().flatten(),
+                catalog_shared,
                 options,
                 generic: generic_flags(catalog),
             }),
@@ -434,6 +483,9 @@ impl Scanner {
                 matcher: Arc::clone(&self.inner.matcher),
                 filter: self.inner.filter.clone(),
                 extractor: extractor(&options).ok().flatten(),
+                shared: needing_context(&self.inner.catalog_shared, &self.inner.matcher, &options),
+                catalog_shared: self.inner.catalog_shared.clone(),
+                known: self.inner.known.clone(),
                 options,
                 generic: self.inner.generic.clone(),
             }),
@@ -470,6 +522,8 @@ impl Scanner {
             } else {
                 None
             },
+            shared: &self.inner.shared,
+            known: &self.inner.known,
         }
     }
 

@@ -7,12 +7,14 @@ use std::ops::Range;
 use memchr::{memchr, memrchr};
 
 use super::batch::{pack_time, Batch, Recycler, StoredHit, UNKNOWN_CHARS};
+use super::context;
 use super::event::Carry;
 use super::ScanSpec;
-use crate::limits::{BATCH_BYTES, EXCERPT_RADIUS, SEARCH_SLICE};
+use crate::limits::{BATCH_BYTES, EXCERPT_RADIUS, SEARCH_SLICE, UNKNOWN_TEXT_RADIUS};
 use crate::matcher::RawMatch;
 use crate::sink::{FormatHits, InputInfo};
 use crate::text::{char_start_backward, char_start_forward};
+use crate::unknown::FirstSeen;
 use std::sync::Arc;
 
 /// Where the scan stands in the line structure of the input.
@@ -162,6 +164,15 @@ pub(crate) fn scan_region(
         // A hit may run past a slice's end; the next slice starts after it.
         let search_from = slice_start.max(stop);
         let counted_from = slice_start;
+        // Before the matcher moves the cursor: the cursor stands at the slice's start.
+        find_unknown(
+            &spec,
+            haystack,
+            haystack_offset,
+            slice_start..slice_end,
+            cursor,
+            out,
+        );
         stop = if search_from < slice_end {
             scan_slice(
                 spec,
@@ -207,7 +218,9 @@ fn scan_slice(
             if filter.keeps(code) {
                 advance(cursor, haystack, haystack_offset, counted_to, m.start);
                 counted_to = m.start;
-                out.count(&spec, code, cursor.newlines + 1);
+                if counts_here(&spec, haystack, haystack_offset, cursor.line_start, m) {
+                    out.count(&spec, code, cursor.newlines + 1);
+                }
             }
         });
         advance(cursor, haystack, haystack_offset, counted_to, to);
@@ -220,6 +233,9 @@ fn scan_slice(
         }
         advance(cursor, haystack, haystack_offset, counted_to, m.start);
         counted_to = m.start;
+        if !counts_here(&spec, haystack, haystack_offset, cursor.line_start, m) {
+            return;
+        }
         let cut = excerpt(haystack, haystack_offset, cursor.line_start, m);
         // Hand the batch on before it would pass its size, so that a batch never weighs more
         // than BATCH_BYTES (the budget's invariant relies on it).
@@ -290,6 +306,87 @@ fn scan_slice(
     });
     advance(cursor, haystack, haystack_offset, counted_to, to);
     stop
+}
+
+/// Counts the codes not in the catalog whose code positions start in `range` (see
+/// [`crate::unknown`]); `cursor` stands at `range.start`.
+fn find_unknown(
+    spec: &ScanSpec<'_>,
+    haystack: &[u8],
+    haystack_offset: u64,
+    range: Range<usize>,
+    cursor: &LineCursor,
+    out: &mut Out<'_>,
+) {
+    let mut newlines = cursor.newlines;
+    let mut line_start = cursor.line_start;
+    let mut at = range.start;
+    let counts = &mut out.batch.counts;
+    crate::unknown::find_tokens(haystack, range.start, range.end, |token| {
+        let bytes = &haystack[token.clone()];
+        if token.start < at || spec.known.contains(bytes) {
+            return;
+        }
+        let between = &haystack[at..token.start];
+        let breaks = bytecount::count(between, b'\n') as u64;
+        if let Some(last) = memrchr(b'\n', between) {
+            newlines += breaks;
+            line_start = haystack_offset + (at + last + 1) as u64;
+        }
+        at = token.start;
+        // Tokens are ASCII by their grammar.
+        let code = String::from_utf8_lossy(bytes);
+        counts.unknown.add(&code, || FirstSeen {
+            path: String::new(),
+            line: newlines + 1,
+            column: haystack_offset + token.start as u64 - line_start + 1,
+            text: unknown_text(haystack, token),
+        });
+    });
+}
+
+/// The line around a code not in the catalog, at most [`UNKNOWN_TEXT_RADIUS`] bytes either
+/// side, cut at character boundaries.
+fn unknown_text(haystack: &[u8], token: Range<usize>) -> String {
+    let earliest = token.start.saturating_sub(UNKNOWN_TEXT_RADIUS);
+    let start =
+        memrchr(b'\n', &haystack[earliest..token.start]).map_or(earliest, |i| earliest + i + 1);
+    let limit = haystack.len().min(token.end + UNKNOWN_TEXT_RADIUS);
+    let mut end = memchr(b'\n', &haystack[token.end..limit]).map_or(limit, |i| token.end + i);
+    if end > token.end && haystack[end - 1] == b'\r' {
+        end -= 1;
+    }
+    let start = char_start_forward(haystack, start, token.start);
+    let end = char_start_backward(haystack, end, token.end);
+    String::from_utf8_lossy(&haystack[start..end]).into_owned()
+}
+
+/// Whether hit `m` counts: always, unless it is a shared name whose line shows no CloudBase
+/// context (see the `context` module).
+#[inline]
+fn counts_here(
+    spec: &ScanSpec<'_>,
+    haystack: &[u8],
+    haystack_offset: u64,
+    line_start: u64,
+    m: RawMatch,
+) -> bool {
+    !spec.shared[m.pattern as usize]
+        || shared_in_context(spec, haystack, haystack_offset, line_start, m)
+}
+
+#[cold]
+fn shared_in_context(
+    spec: &ScanSpec<'_>,
+    haystack: &[u8],
+    haystack_offset: u64,
+    line_start: u64,
+    m: RawMatch,
+) -> bool {
+    let line_start = line_start.checked_sub(haystack_offset).map(|s| s as usize);
+    let window = context::window(haystack, line_start, m.start..m.end);
+    let hit = m.start - window.start..m.end - window.start;
+    context::has_context(&haystack[window], hit, spec.matcher, spec.shared)
 }
 
 /// Runs every formatter on a hit just stored in `batch`.

@@ -77,6 +77,7 @@ impl AddAssign<&Seen> for Seen {
     }
 }
 use crate::diagnosis::{Hidden, Requests};
+use crate::unknown::UnknownCodes;
 
 /// Hits of one code and the lines they were on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -111,6 +112,8 @@ pub struct Counts {
     /// First and last seen per code, of the hits that had a time (sparse; filled where hits
     /// are handed on in order, since workers know neither the input's name nor line bases).
     seen: BTreeMap<CodeId, Seen>,
+    /// Code-shaped tokens in code positions that the catalog does not know.
+    pub(crate) unknown: UnknownCodes,
 }
 
 impl Counts {
@@ -303,7 +306,10 @@ impl Counts {
 
     /// Whether nothing was counted about hits (no hit, no line with one).
     pub(crate) fn has_no_hits(&self) -> bool {
-        self.hits == 0 && self.lines_with_hits == 0 && self.together.is_empty()
+        self.hits == 0
+            && self.lines_with_hits == 0
+            && self.together.is_empty()
+            && self.unknown.is_empty()
     }
 
     /// Sets every count back to zero, keeping the allocation.
@@ -325,6 +331,12 @@ impl Counts {
         std::mem::size_of::<Counts>()
             + self.by_code.capacity() * std::mem::size_of::<CodeCounts>()
             + self.together.len() * 64
+            + self.unknown.weight()
+    }
+
+    /// Codes not in the catalog seen in code positions.
+    pub fn unknown(&self) -> &UnknownCodes {
+        &self.unknown
     }
 
     /// The codes with hits, sparse, for per-input tables.
@@ -346,6 +358,7 @@ impl AddAssign<&Counts> for Counts {
         self.hits += other.hits;
         self.lines_with_hits += other.lines_with_hits;
         self.errors += other.errors;
+        self.unknown += &other.unknown;
         if self.by_code.len() < other.by_code.len() {
             self.by_code
                 .resize(other.by_code.len(), CodeCounts::default());
@@ -494,7 +507,14 @@ impl Summary {
     /// input of the same name was scanned before: `scan a.log a.log` shows it twice, as grep
     /// does; merging summaries with `+=` is what joins rows of the same input).
     pub fn add_input(&mut self, counts: &Counts, input: InputSummary) {
-        self.total += counts;
+        if counts.unknown.is_empty() {
+            self.total += counts;
+        } else {
+            // Where codes not in the catalog were first seen is named here, once per input.
+            let mut named = counts.clone();
+            named.unknown.name_input(&input.name);
+            self.total += &named;
+        }
         self.inputs.push(input);
     }
 

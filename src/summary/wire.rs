@@ -17,6 +17,7 @@ use crate::catalog::Catalog;
 use crate::diagnosis::{GenericGroups, Hidden};
 use crate::error::{Error, Result};
 use crate::fields::TimeValue;
+use crate::unknown::{FirstSeen, UnknownCode, UnknownCodes};
 
 /// Version of the JSON-lines records and of the serialised summary. Bumped when a field
 /// changes meaning or disappears; new fields may appear without a bump.
@@ -238,6 +239,13 @@ pub struct WireSummary {
     /// Per code, first and last seen (of hits with a time; absent in older output).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub seen: BTreeMap<String, WireSeen>,
+    /// Codes not in the catalog seen in code positions, by name (at most
+    /// [`crate::limits::MAX_UNKNOWN_CODES`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unknown: BTreeMap<String, WireUnknown>,
+    /// Occurrences of codes not in the catalog past that cap.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unknown_overflow: u64,
 }
 
 /// Where and when: a hit's time as written in hit records, its input and line.
@@ -306,6 +314,67 @@ impl AddAssign<&WireSeen> for WireSeen {
             self.last = other.last.clone();
         }
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// A code not in the catalog: how often, and where it was first seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireUnknown {
+    /// Occurrences.
+    pub count: u64,
+    /// The input of the first occurrence (as paths are everywhere in the output).
+    pub path: Data,
+    /// Its 1-based line.
+    pub line: u64,
+    /// Its 1-based byte column.
+    pub column: u64,
+    /// The line around it.
+    pub text: String,
+}
+
+/// The wire form of codes not in the catalog.
+fn wire_unknown(unknown: &UnknownCodes) -> BTreeMap<String, WireUnknown> {
+    unknown
+        .codes()
+        .iter()
+        .map(|(code, u)| {
+            let first = u.first.clone();
+            (
+                code.clone(),
+                WireUnknown {
+                    count: u.count,
+                    path: Data::from_bytes(first.path.as_bytes()),
+                    line: first.line,
+                    column: first.column,
+                    text: first.text,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Codes not in the catalog back from the wire.
+fn unknown_from_wire(codes: &BTreeMap<String, WireUnknown>, overflow: u64) -> UnknownCodes {
+    UnknownCodes::from_parts(
+        codes.iter().map(|(code, w)| {
+            (
+                code.clone(),
+                UnknownCode {
+                    count: w.count,
+                    first: FirstSeen {
+                        path: w.path.to_lossy(),
+                        line: w.line,
+                        column: w.column,
+                        text: w.text.clone(),
+                    },
+                },
+            )
+        }),
+        overflow,
+    )
 }
 
 fn wire_code(catalog: &Catalog, code: usize, counts: CodeCounts) -> (String, WireCode) {
@@ -414,6 +483,8 @@ impl Summary {
                 })
                 .collect(),
             hidden: WireHidden::from_hidden(catalog, self.hidden()),
+            unknown: wire_unknown(total.unknown()),
+            unknown_overflow: total.unknown().overflow(),
             inputs: if with_inputs {
                 self.inputs()
                     .iter()
@@ -458,6 +529,7 @@ impl Summary {
                 },
             );
         }
+        total.unknown = unknown_from_wire(&wire.unknown, wire.unknown_overflow);
         let mut summary = Summary::new(0);
         summary.total = total;
         summary.hidden = wire.hidden.to_hidden(catalog)?;
@@ -498,6 +570,10 @@ impl AddAssign<&WireSummary> for WireSummary {
         self.errors += other.errors;
         add_codes(&mut self.by_code, &other.by_code);
         self.hidden += &other.hidden;
+        let mut unknown = unknown_from_wire(&self.unknown, self.unknown_overflow);
+        unknown += &unknown_from_wire(&other.unknown, other.unknown_overflow);
+        self.unknown = wire_unknown(&unknown);
+        self.unknown_overflow = unknown.overflow();
         for (generic, specifics) in &other.together {
             let into = self.together.entry(generic.clone()).or_default();
             for (specific, lines) in specifics {
@@ -547,6 +623,53 @@ impl AddAssign<&WireSummary> for WireSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A summary of one input in which `codes` (name, line) were seen as codes not in the
+    /// catalog.
+    fn with_unknown(path: &str, codes: &[(&str, u64)]) -> Summary {
+        let mut counts = Counts::new(0);
+        for &(code, line) in codes {
+            counts.unknown.add(code, || FirstSeen {
+                path: String::new(),
+                line,
+                column: 3,
+                text: format!("x {code}"),
+            });
+        }
+        let mut summary = Summary::new(0);
+        let row = InputSummary::from_counts(path.into(), None, &counts);
+        summary.add_input(&counts, row);
+        summary
+    }
+
+    #[test]
+    fn codes_not_in_the_catalog_round_trip_and_merge_on_the_wire() {
+        let catalog = Catalog::empty();
+        let a = with_unknown("b.log", &[("NEW_CODE", 7), ("NEW_CODE", 9), ("-502099", 2)]);
+        let b = with_unknown("a.log", &[("NEW_CODE", 40)]);
+        let wire = a.to_wire(&catalog, true);
+        let json = serde_json::to_string(&wire).unwrap();
+        let back: WireSummary = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, wire);
+        assert_eq!(Summary::from_wire(back, &catalog).unwrap(), a);
+        assert_eq!(wire.unknown["NEW_CODE"].count, 2);
+        assert_eq!(wire.unknown["NEW_CODE"].line, 7, "the first of b.log");
+        assert_eq!(wire.unknown["NEW_CODE"].path, Data::from_bytes(b"b.log"));
+
+        // Counts add; the first occurrence is the earliest by path, then line: whichever side.
+        let mut ab = a.to_wire(&catalog, true);
+        ab += &b.to_wire(&catalog, true);
+        let mut ba = b.to_wire(&catalog, true);
+        ba += &a.to_wire(&catalog, true);
+        assert_eq!(ab.unknown, ba.unknown);
+        assert_eq!(ab.unknown["NEW_CODE"].count, 3);
+        assert_eq!(ab.unknown["NEW_CODE"].path, Data::from_bytes(b"a.log"));
+        assert_eq!(ab.unknown["NEW_CODE"].line, 40);
+        assert_eq!(ab.unknown["-502099"].count, 1);
+        let mut whole = a.clone();
+        whole += &b;
+        assert_eq!(whole.to_wire(&catalog, false).unknown, ab.unknown);
+    }
 
     #[test]
     fn data_is_text_when_it_can_be() {

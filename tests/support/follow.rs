@@ -86,7 +86,9 @@ pub fn follow_command(dir: &Path, args: &[&str]) -> Command {
         .env_remove("GITHUB_WORKSPACE")
         .env_remove("GITLAB_CI")
         .env_remove("CI_PROJECT_DIR")
-        .args(["follow", "--format", "jsonl"]);
+        // The follow tests write bare lines such as `new one INVALID_PARAM`: every code counts,
+        // shared names too (their CloudBase-context rule is tested in tests/precision.rs).
+        .args(["follow", "--format", "jsonl", "--all-codes"]);
     // Short intervals unless the test sets its own (clap refuses an option given twice).
     for (option, value) in [("--poll-interval", "50ms"), ("--rotate-wait", "1s")] {
         if !args.contains(&option) {

@@ -317,7 +317,8 @@ pub struct FilterArgs {
     pub exclude_codes: Vec<String>,
 
     /// Exit 1 when a reported hit matches: any, none, generic, specific, a category or a code
-    /// (repeatable, except none; default any); `WHAT>N` fails only past N lines with hits.
+    /// (repeatable, except none; default any); `WHAT>N` fails only past N lines with hits;
+    /// unknown: a code not in the catalog was seen (`unknown>N`: past N occurrences).
     #[arg(long = "fail-on", value_name = "WHAT", allow_negative_numbers = true)]
     pub fail_on: Vec<String>,
 
@@ -325,6 +326,11 @@ pub struct FilterArgs {
     /// have, or had on fewer lines; reports mark them.
     #[arg(long = "baseline", value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+
+    /// Count shared names (PERMISSION_DENIED, INVALID_PARAM, … that other products use too)
+    /// on every line, not only on lines with CloudBase context.
+    #[arg(long = "all-codes")]
+    pub all_codes: bool,
 }
 
 fn parse_format(value: &str) -> Result<Format, String> {

@@ -262,6 +262,7 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
         fields: !args.fields.no_fields,
         log_tz: log_tz(&args.fields)?,
         by_request: args.by_request,
+        all_codes: args.filters.all_codes,
         ..defaults
     };
     let scanner = Scanner::new(catalog, matcher, filter, options)?;

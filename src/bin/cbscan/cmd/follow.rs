@@ -68,6 +68,7 @@ pub fn run(catalog: &Catalog, args: FollowArgs, threads: usize) -> anyhow::Resul
         block_size: FOLLOW_BLOCK_SIZE,
         fields: !args.live.fields.no_fields,
         log_tz: crate::config::log_tz(&args.live.fields)?,
+        all_codes: args.live.filters.all_codes,
         ..ScanOptions::default()
     };
     let scanner = Scanner::new(catalog, Matcher::new(catalog), filter, options)?;

@@ -78,6 +78,7 @@ pub fn run(catalog: &Catalog, args: RunArgs, threads: usize) -> anyhow::Result<i
         threads,
         fields: !fields.no_fields,
         log_tz: crate::config::log_tz(&fields)?,
+        all_codes: filters.all_codes,
         ..ScanOptions::default()
     };
     let scanner = Scanner::new(catalog, Matcher::new(catalog), filter, options)?;
