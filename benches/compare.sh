@@ -106,7 +106,9 @@ run_ok() {
 
 # cb_summary PATH OUT: cbscan's jsonl summary for PATH into OUT.
 cb_summary() {
-    run_ok "$CBSCAN" scan --summary-only --format jsonl "$1" >"$2"
+    # --all-codes: ripgrep counts every occurrence, shared names (which need CloudBase context
+    # on their line) included.
+    run_ok "$CBSCAN" scan --all-codes --summary-only --format jsonl "$1" >"$2"
 }
 
 # rg_total PATH [RG-ARGS...]: total number of matches (sums per-file path:count lines).
