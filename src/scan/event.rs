@@ -12,6 +12,15 @@
 //!   nearest frame line, a `START`; else none.
 //! - event: the start of the line the time was inherited from, else `s`.
 //!
+//! Outside an SCF invocation (no frame, or after its `END`), only a *continuation line*
+//! inherits a time (and the request of the line it came from): one that starts with a space or
+//! a tab, or with `at `, `Caused by`, `...`, `}`, `]` or `)` — a stack frame, a wrapped message,
+//! the end of a pretty-printed object. Any other line without a timestamp we can read is a
+//! record of its own (a syslog, glog or nginx error-log line, a JSON record whose `ts` is not a
+//! time): borrowing the line above's time would merge two records into one event and pair
+//! their codes, and no time is better than a wrong one. Inside an invocation every line is the
+//! function's output (`Error: …` opening a stack trace, a bare `console.log`) and inherits.
+//!
 //! Only whole lines starting at or after the input's start, or after a line break, count.
 //!
 //! # Cost
@@ -144,6 +153,9 @@ impl Carry {
         // The line's own fields, if its start is still held (a line longer than the buffer
         // was resolved before its start was dropped: see `LineScanner::compact`).
         let held = s >= offset;
+        // A line whose start is no longer held cannot be looked at: it inherits as any line
+        // did before the continuation rule (such a line was normally resolved while held).
+        let continues = !held || is_continuation(line_at(haystack, (s - offset) as usize));
         let own = if held {
             let line = line_at(haystack, (s - offset) as usize);
             let fields = ex.line(line);
@@ -196,22 +208,25 @@ impl Carry {
             None => {
                 // Inside an invocation (or where there are no frames), the line the time
                 // comes from says the request; after an END, nothing does.
-                let from_stamp = self
-                    .stamped
+                // Inside an SCF invocation every line is the function's own output, part of
+                // the invocation: it inherits whatever its shape.
+                let inside = self.frame.is_some_and(|f| f.request.is_some());
+                let stamped = self.stamped.filter(|_| continues || inside);
+                let from_stamp = stamped
                     .filter(|st| match self.frame {
                         None => true,
                         Some(f) => f.request.is_some() && st.at > f.at,
                     })
                     .and_then(|st| st.request);
                 Resolved {
-                    time: self.stamped.map(|st| HitTime {
+                    time: stamped.map(|st| HitTime {
                         at: st.time,
                         inherited: true,
                     }),
                     request: own_request
                         .or(from_stamp)
                         .or_else(|| self.frame.and_then(|f| f.request)),
-                    event: self.stamped.map_or(s, |st| st.at),
+                    event: stamped.map_or(s, |st| st.at),
                 }
             }
         };
@@ -279,6 +294,17 @@ impl Carry {
         }
         None
     }
+}
+
+/// Whether `line` continues the record above it (a stack frame, a wrapped message, the end of
+/// a pretty-printed object) rather than starting one: outside SCF invocations only such a line
+/// inherits a time.
+pub(crate) fn is_continuation(line: &[u8]) -> bool {
+    let continuation = matches!(line.first(), Some(b' ' | b'\t' | b'}' | b']' | b')'));
+    continuation
+        || [&b"at "[..], b"Caused by", b"..."]
+            .iter()
+            .any(|p| line.starts_with(p))
 }
 
 /// The SIMD searcher for `RequestId:`, built once.
