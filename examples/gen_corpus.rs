@@ -115,7 +115,11 @@ struct CatalogFile {
 
 #[derive(serde::Deserialize)]
 struct CodeEntry {
-    code: String,
+    /// Absent for a numeric-only entry (`number = -404011`).
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    number: Option<i64>,
     #[serde(default)]
     numeric: Vec<i64>,
 }
@@ -175,17 +179,30 @@ fn load_catalog(path: &Path) -> Catalog {
     let mut seen_num = HashSet::new();
     let mut codes_with_numeric = Vec::new();
     for entry in file.code {
-        if entry.code.is_empty() || !entry.code.bytes().all(is_word) {
+        // A numeric-only entry is searched for as its number, like an alias.
+        let Some(code) = entry.code else {
+            match entry.number {
+                Some(n) if n < 0 => {
+                    if seen_num.insert(n) {
+                        numerics.push((n, numeric_text(n)));
+                    }
+                }
+                _ => die("catalog entry without a code needs a negative number"),
+            }
+            continue;
+        };
+        let code_text = code;
+        if code_text.is_empty() || !code_text.bytes().all(is_word) {
             die(&format!(
                 "catalog code {:?} is not an ASCII identifier",
-                entry.code
+                code_text
             ));
         }
-        if !code_set.insert(entry.code.clone()) {
+        if !code_set.insert(code_text.clone()) {
             continue;
         }
         let idx = codes.len();
-        codes.push(entry.code);
+        codes.push(code_text);
         for (i, &n) in entry.numeric.iter().enumerate() {
             if n >= 0 {
                 die(&format!(
