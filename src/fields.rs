@@ -75,11 +75,24 @@ impl TimeValue {
 
 impl fmt::Display for TimeValue {
     /// RFC 3339 in UTC for a zoned time (`2024-05-15T21:58:49.574Z`), the wall clock without an
-    /// offset for a local one (`2024-05-15T21:58:49.574`); fractions as written, up to nanoseconds.
+    /// offset for a local one (`2024-05-15T21:58:49.574`). Always milliseconds at least
+    /// (`.350`, `.000`), microseconds or nanoseconds when the time has them: one width for
+    /// the usual times, so that the texts sort as the times do.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let nanos = match self {
+            TimeValue::Zoned(t) => t.subsec_nanosecond(),
+            TimeValue::Local(dt) => dt.subsec_nanosecond(),
+        };
+        let digits = if nanos % 1_000_000 == 0 {
+            3
+        } else if nanos % 1_000 == 0 {
+            6
+        } else {
+            9
+        };
         match self {
-            TimeValue::Zoned(t) => write!(f, "{t}"),
-            TimeValue::Local(dt) => write!(f, "{dt}"),
+            TimeValue::Zoned(t) => write!(f, "{t:.digits$}"),
+            TimeValue::Local(dt) => write!(f, "{dt:.digits$}"),
         }
     }
 }
@@ -601,15 +614,15 @@ mod tests {
         let local = ex().line(b"2024-05-16 08:15:02 [ERROR] deploy failed");
         assert_eq!(
             local.time.map(|t| (t.to_string(), t.is_zoned())),
-            Some(("2024-05-16T08:15:02".to_string(), false))
+            Some(("2024-05-16T08:15:02.000".to_string(), false))
         );
         assert_eq!(
             time("[2024-05-16 08:15:02] ERROR x").as_deref(),
-            Some("2024-05-16T08:15:02")
+            Some("2024-05-16T08:15:02.000")
         );
         assert_eq!(
             time("some text at 2024-05-16T08:15:02.5 then").as_deref(),
-            Some("2024-05-16T08:15:02.5")
+            Some("2024-05-16T08:15:02.500")
         );
     }
 
@@ -629,11 +642,11 @@ mod tests {
         );
         assert_eq!(
             time(r#"{"time": 1715818502, "msg":"SYS_ERR"}"#).as_deref(),
-            Some("2024-05-16T00:15:02Z")
+            Some("2024-05-16T00:15:02.000Z")
         );
         assert_eq!(
             time(r#"{"timestamp":1715818502.25}"#).as_deref(),
-            Some("2024-05-16T00:15:02.25Z")
+            Some("2024-05-16T00:15:02.250Z")
         );
         // Neither seconds nor milliseconds: not a time.
         assert_eq!(time(r#"{"ts":17158185023,"msg":"x"}"#), None);
@@ -645,11 +658,11 @@ mod tests {
         assert_eq!(
             time(r#"172.16.3.141 - - [16/May/2024:05:58:47 +0800] "GET /healthz HTTP/1.1" 502"#)
                 .as_deref(),
-            Some("2024-05-15T21:58:47Z")
+            Some("2024-05-15T21:58:47.000Z")
         );
         assert_eq!(
             time("10.0.0.1 - - [16/May/2024:05:58:47] \"GET / HTTP/1.1\" 502").as_deref(),
-            Some("2024-05-16T05:58:47")
+            Some("2024-05-16T05:58:47.000")
         );
         assert_eq!(
             time("[16/Mai/2024:05:58:47 +0800] x"),
@@ -678,14 +691,14 @@ mod tests {
         let shanghai = parse_time_zone("Asia/Shanghai").expect("bundled tzdb knows Shanghai");
         let ex = Extractor::new(Some(shanghai)).expect("patterns build");
         let t = ex.line(b"2024-05-16 08:15:02 x").time.expect("a time");
-        assert_eq!(t.to_string(), "2024-05-16T00:15:02Z");
+        assert_eq!(t.to_string(), "2024-05-16T00:15:02.000Z");
         let fixed = Extractor::new(Some(parse_time_zone("-05:00").expect("offset")))
             .expect("patterns build");
         let t = fixed.line(b"2024-05-16 08:15:02 x").time.expect("a time");
-        assert_eq!(t.to_string(), "2024-05-16T13:15:02Z");
+        assert_eq!(t.to_string(), "2024-05-16T13:15:02.000Z");
         // A zoned time stays what it said.
         let t = ex.line(b"2024-05-16T08:15:02Z x").time.expect("a time");
-        assert_eq!(t.to_string(), "2024-05-16T08:15:02Z");
+        assert_eq!(t.to_string(), "2024-05-16T08:15:02.000Z");
         assert!(parse_time_zone("Mars/Olympus").is_err());
         assert!(parse_time_zone("+8:0:0").is_err());
     }

@@ -140,7 +140,7 @@ fn cli_times_are_local_until_log_tz_says_where() {
         f(
             2,
             "STORAGE_REQUEST_FAIL",
-            Some("2026-11-21T10:02:14"),
+            Some("2026-11-21T10:02:14.000"),
             n,
             n,
             Some("5d0c7e1a9b"),
@@ -148,7 +148,7 @@ fn cli_times_are_local_until_log_tz_says_where() {
         f(
             4,
             "DATABASE_TIMEOUT",
-            Some("2026-11-21T10:02:14"),
+            Some("2026-11-21T10:02:14.000"),
             n,
             y,
             Some("5d0c7e1a9b"),
@@ -156,7 +156,7 @@ fn cli_times_are_local_until_log_tz_says_where() {
         f(
             6,
             "FUNCTIONS_REQUEST_FAIL",
-            Some("2026-11-21T10:03:41"),
+            Some("2026-11-21T10:03:41.000"),
             n,
             n,
             Some("7e1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"),
@@ -178,9 +178,9 @@ fn cli_times_are_local_until_log_tz_says_where() {
         assert_eq!(
             times,
             vec![
-                z("2026-11-21T02:02:14Z"),
-                z("2026-11-21T02:02:14Z"),
-                z("2026-11-21T02:03:41Z"),
+                z("2026-11-21T02:02:14.000Z"),
+                z("2026-11-21T02:02:14.000Z"),
+                z("2026-11-21T02:03:41.000Z"),
                 (None, None)
             ],
             "--log-tz {zone}"
@@ -210,7 +210,7 @@ fn json_lines_logs_give_iso_and_epoch_times() {
         f(
             1,
             "DATABASE_TIMEOUT",
-            Some("2026-11-20T18:03:04.25Z"),
+            Some("2026-11-20T18:03:04.250Z"),
             y,
             n,
             Some("19c6caaf4fd_e3-19c6caaf535_c"),
@@ -226,7 +226,7 @@ fn json_lines_logs_give_iso_and_epoch_times() {
         f(
             3,
             "EXCEED_REQUEST_LIMIT",
-            Some("2026-11-21T02:03:10Z"),
+            Some("2026-11-21T02:03:10.000Z"),
             y,
             n,
             Some("cb_1795226590_0042"),
@@ -249,7 +249,7 @@ fn json_lines_logs_give_iso_and_epoch_times() {
 fn mini_program_lines_use_their_bracketed_time_not_the_trace_clock() {
     let got = fields_of(&scan_jsonl(&["fixtures/fields/miniprogram-times.log"]));
     let n = Some(false);
-    let local = Some("2026-11-22T21:05:09");
+    let local = Some("2026-11-22T21:05:09.000");
     assert_eq!(
         got,
         vec![
@@ -258,7 +258,7 @@ fn mini_program_lines_use_their_bracketed_time_not_the_trace_clock() {
             f(
                 1,
                 "-404011",
-                Some("2026-11-22T21:04:55"),
+                Some("2026-11-22T21:04:55.000"),
                 n,
                 n,
                 Some("19c6caaf4fd_e3-19c6caaf535_c")
@@ -326,7 +326,7 @@ fn the_summary_says_when_each_code_was_first_and_last_seen() {
         .expect("cbscan runs");
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(
-        text.contains("Time span 2026-11-20T08:15:02.361Z – 2026-11-21T02:03:10Z (17h 48m 7s)"),
+        text.contains("Time span 2026-11-20T08:15:02.361Z – 2026-11-21T02:03:10.000Z (17h 48m 7s)"),
         "{text}"
     );
     assert!(text.contains("First and last seen"), "{text}");

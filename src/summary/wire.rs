@@ -755,7 +755,7 @@ mod tests {
                 seen.last.time_zone_known,
                 seen.last.line
             ),
-            ("2024-05-16T08:15:02.5", false, 3)
+            ("2024-05-16T08:15:02.500", false, 3)
         );
     }
 
@@ -782,7 +782,7 @@ mod tests {
         assert_eq!(wire.seen["DATABASE_TIMEOUT"].first.line, 4);
         assert_eq!(
             wire.seen["DATABASE_TIMEOUT"].last.timestamp,
-            "2024-05-16T09:30:00.25Z"
+            "2024-05-16T09:30:00.250Z"
         );
     }
 }
