@@ -302,7 +302,7 @@ echo "== memory (4 x realistic through stdin)"
 mem_rc=0
 if [[ -x /usr/bin/time ]]; then
     cat "$REAL" "$REAL" "$REAL" "$REAL" \
-        | /usr/bin/time -v "$CBSCAN" scan -s --format jsonl - >"$TMP/mem.out" 2>"$TMP/mem.err" || mem_rc=$?
+        | /usr/bin/time -v "$CBSCAN" scan --all-codes -s --format jsonl - >"$TMP/mem.out" 2>"$TMP/mem.err" || mem_rc=$?
     rss_kb=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes):[[:space:]]*//p' "$TMP/mem.err")
 else
     echo "  (/usr/bin/time not found, using python getrusage; apt-get install -y time for GNU time)"
@@ -310,7 +310,7 @@ else
         | python3 -c 'import resource, subprocess, sys
 rc = subprocess.run(sys.argv[1:]).returncode
 print("Maximum resident set size (kbytes): %d" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
-sys.exit(rc)' "$CBSCAN" scan -s --format jsonl - >"$TMP/mem.out" 2>"$TMP/mem.err" || mem_rc=$?
+sys.exit(rc)' "$CBSCAN" scan --all-codes -s --format jsonl - >"$TMP/mem.out" 2>"$TMP/mem.err" || mem_rc=$?
     rss_kb=$(sed -n 's/^Maximum resident set size (kbytes): //p' "$TMP/mem.err")
 fi
 ((mem_rc <= 1)) || { cat "$TMP/mem.err" >&2; die "cbscan on stdin failed with exit status $mem_rc"; }

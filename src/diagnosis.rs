@@ -302,8 +302,13 @@ pub struct Grouper {
     names: Vec<Arc<str>>,
     line: OpenLine,
     event: Option<((usize, u64), Group)>,
-    open: HashMap<Arc<str>, OpenRequest>,
-    /// Open requests by when they were last touched: the first is the one idle longest.
+    /// Keyed by request id with a fast seeded hash (foldhash): a lookup per hit line, on the
+    /// one thread that writes the output.
+    open: HashMap<Arc<str>, OpenRequest, foldhash::fast::RandomState>,
+    /// One entry per open request, keyed by a time it was touched, maybe not the last: a
+    /// touch only updates the request (no reordering per line); `close_idlest` files an
+    /// entry found stale under its real time again. Invariant: an entry's key is at most its
+    /// request's `touched`, so the first entry whose key is up to date is the one idle longest.
     idle: BTreeMap<u64, Arc<str>>,
     clock: u64,
     hidden: Hidden,
@@ -326,7 +331,7 @@ impl Grouper {
             names: Vec::new(),
             line: OpenLine::default(),
             event: None,
-            open: HashMap::new(),
+            open: HashMap::with_hasher(foldhash::fast::RandomState::default()),
             idle: BTreeMap::new(),
             clock: 0,
             hidden: Hidden::default(),
@@ -458,14 +463,8 @@ impl Grouper {
                 let clock = self.clock;
                 let open = match self.open.get_mut(id) {
                     Some(open) => {
-                        // Touched again: it moves to the end of the idle order (the key
-                        // moves with it, shared, not copied).
-                        let key = self
-                            .idle
-                            .remove(&open.touched)
-                            .unwrap_or_else(|| Arc::from(id));
+                        // Touched again: its idle entry is left where it is (see `idle`).
                         open.touched = clock;
-                        self.idle.insert(clock, key);
                         open
                     }
                     None => {
@@ -528,12 +527,21 @@ impl Grouper {
     }
 
     fn close_idlest(&mut self) {
-        let Some((_, id)) = self.idle.pop_first() else {
-            return;
-        };
-        if let Some(open) = self.open.remove(&id) {
-            self.hidden.closed_early += 1;
-            self.close_request(open.group);
+        while let Some((key, id)) = self.idle.pop_first() {
+            match self.open.get(&id) {
+                // Touched since it was filed: file it under its real time and look again.
+                Some(open) if open.touched != key => {
+                    self.idle.insert(open.touched, id);
+                }
+                Some(_) => {
+                    if let Some(open) = self.open.remove(&id) {
+                        self.hidden.closed_early += 1;
+                        self.close_request(open.group);
+                    }
+                    return;
+                }
+                None => {}
+            }
         }
     }
 }

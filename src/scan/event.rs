@@ -176,7 +176,12 @@ impl Carry {
         };
         // Bring the carried state up to `s`: the nearest frame and timestamped line in
         // [lower, s), else what was carried, if still within reach.
-        if held && lower < s {
+        // A line with its own time and request needs nothing from before it: the search is
+        // left to the next line that does (`searched` stays where it is, so that line looks
+        // over these bytes too). Most hit lines of SCF runtime logs are such lines, and the
+        // frame search would otherwise read every byte between them.
+        let needs_search = own.0.is_none() || own.1.is_none();
+        if held && lower < s && needs_search {
             let lower_rel = (lower.max(offset) - offset) as usize;
             let s_rel = (s - offset) as usize;
             let found_frame = self.frame_before(ex, haystack, offset, lower_rel, s_rel);
@@ -241,7 +246,9 @@ impl Carry {
         if own_frame.is_some() {
             self.frame = own_frame;
         }
-        self.searched = self.searched.max(s + 1);
+        if needs_search || !held {
+            self.searched = self.searched.max(s + 1);
+        }
         self.memo = Some((s, resolved));
         resolved
     }
