@@ -265,13 +265,19 @@ impl Carry {
         lower: usize,
         s: usize,
     ) -> Option<Frame> {
-        const WINDOW: usize = 8 << 10;
         let mut end = s;
         while end > lower {
             let start = end.saturating_sub(WINDOW).max(lower);
             let mut candidates = Vec::new();
-            for q in request_id_finder().find_iter(&haystack[start..end]) {
+            // The windows cut the text, not the needle: an occurrence starting in this window
+            // may end in the next one, so the search runs on to where it would end. Only
+            // occurrences starting here are taken (the later ones were the last window's).
+            let until = (end + REQUEST_ID.len() - 1).min(s);
+            for q in request_id_finder().find_iter(&haystack[start..until]) {
                 let q = q + start;
+                if q >= end {
+                    break;
+                }
                 let before = &haystack[..q];
                 if before.ends_with(b"START ") || before.ends_with(b"END ") {
                     candidates.push(q);
@@ -296,7 +302,8 @@ impl Carry {
                 }
             }
             // A line starting in this window and running on past its end was judged by its
-            // first `RequestId:` (found here or in a later window): windows overlap nothing.
+            // first `RequestId:` (found here or in a later window): each occurrence is taken
+            // in the one window it starts in.
             end = start;
         }
         None
@@ -314,10 +321,16 @@ pub(crate) fn is_continuation(line: &[u8]) -> bool {
             .any(|p| line.starts_with(p))
 }
 
-/// The SIMD searcher for `RequestId:`, built once.
+/// Bytes the frame search looks at in one forward search, going back window by window.
+const WINDOW: usize = 8 << 10;
+
+/// What every frame line holds: the frame search looks for it.
+const REQUEST_ID: &[u8] = b"RequestId:";
+
+/// The SIMD searcher for [`REQUEST_ID`], built once.
 fn request_id_finder() -> &'static memmem::Finder<'static> {
     static FINDER: OnceLock<memmem::Finder<'static>> = OnceLock::new();
-    FINDER.get_or_init(|| memmem::Finder::new(b"RequestId:"))
+    FINDER.get_or_init(|| memmem::Finder::new(REQUEST_ID))
 }
 
 /// The start of the line holding relative position `q`, if it starts at or after `lower`
@@ -356,4 +369,36 @@ fn stamp_before(
         end = ls;
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `RequestId:` of a START line lies `d` bytes further back than one search window
+    /// from the hit line's start (so for `d` in 1..=9 the window boundary falls inside it).
+    fn frame_then_hit(d: usize) -> (Vec<u8>, u64) {
+        let start = "2026-11-20T08:16:00Z START RequestId:a1b2c3d4e5f6\n";
+        let needle = start
+            .find("RequestId:")
+            .expect("the START line names its request");
+        let filler = WINDOW + d + needle - start.len() - 1;
+        let mut text = start.as_bytes().to_vec();
+        text.extend(std::iter::repeat_n(b'z', filler));
+        text.push(b'\n');
+        let s = text.len() as u64;
+        assert_eq!(s as usize - needle, WINDOW + d);
+        text.extend_from_slice(b"[2026-11-21 10:02:00] deploy SYS_ERR\n");
+        (text, s)
+    }
+
+    #[test]
+    fn a_frame_is_found_wherever_the_search_windows_cut_it() {
+        let ex = Extractor::new(None).expect("patterns build");
+        for d in 0..=12 {
+            let (text, s) = frame_then_hit(d);
+            let got = Carry::starting_at(0).resolve(&ex, &text, 0, s);
+            assert_eq!(got.request, Id::new(b"a1b2c3d4e5f6"), "d = {d}");
+        }
+    }
 }
