@@ -206,6 +206,12 @@ pub const MAX_UNKNOWN_SPAN: usize = 128;
 /// longest host and path prefix (`https://docs.cloudbase.net/en/`) with room to spare.
 pub const UNKNOWN_LOOK_BEHIND: usize = 64;
 
+/// Bytes after a code not in the catalog searched for CloudBase context (before it: the full
+/// [`CONTEXT_RADIUS`]). Its position may end [`MAX_UNKNOWN_SPAN`] (and up to 5 bytes of its anchor, `:fail`) past
+/// the region scanned, and the line scanner holds [`EXCERPT_RADIUS`] past that region: what
+/// remains is always held, so the decision never depends on how the input was cut.
+pub const UNKNOWN_CONTEXT_AFTER: usize = EXCERPT_RADIUS - MAX_UNKNOWN_SPAN - 8;
+
 /// Bytes of the line kept on each side of the first occurrence of a code not in the catalog,
 /// to show where it was. With [`MAX_UNKNOWN_SPAN`] this stays inside what the scanner holds.
 pub const UNKNOWN_TEXT_RADIUS: usize = 96;

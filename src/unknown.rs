@@ -6,13 +6,21 @@
 //! # Code positions (the grammar)
 //! `X` is a *code-shaped token*: upper snake case with at least one `_`, every part starting
 //! with a letter (`[A-Z][A-Z0-9]*(_[A-Z][A-Z0-9]*)+`: `DATABASE_QUERY_TOO_LARGE`, not
-//! `HTTP_502`, `ECONNRESET`, `card_declined` or `AccessDenied`), or a negative number of six
-//! digits (`-502099`: CloudBase's numbers have six; `-1` and `-404` are everyone's). Tokens
-//! starting `ERR_` are Node.js error codes (`ERR_INVALID_ARG_TYPE`) and never count.
+//! `HTTP_502`, `ECONNRESET`, `card_declined` or `AccessDenied`), or a negative number of
+//! CloudBase's shape (`-502099`: six digits, origin 4/5/6, domain 01–09; see
+//! `cloudbase_number`; not Java's `-100001`, nor `-1` or `-404`). Tokens starting `ERR_` are
+//! Node.js error codes (`ERR_INVALID_ARG_TYPE`) and never count.
+//!
+//! A *name* counts only where its line shows CloudBase context (the shared names' rule of
+//! [`crate::scan`]'s context module, the name's own brackets aside), decided by the caller:
+//! gRPC, GraphQL, MySQL, Redis and payment APIs fill `code` keys with names of the same shape.
+//! A documentation link needs no context ([`Token::self_evident`]), nor does a number.
 //! - a key `code` or `errCode` (`errcode`, `ErrCode`), quoted or not, then `:` or `=`, then `X`
 //!   quoted or not: `"code":"X"`, `code: 'X'`, `'code': "X"`, `errCode: -N`. Lower-case
 //!   `code` only: AWS and Tencent Cloud API 3.0 write `"Code"` for their own codes;
 //! - `<api>:fail -N` (`cloud.callFunction:fail -501000`);
+//! - the wrapper's `service error code -N,` (`cloud function service error code -504002, error
+//!   message …`), found from the `code` anchor;
 //! - a `[X] ` message prefix (the JS SDK's `[FUNCTIONS_EXECUTE_FAIL] Error: …`), where the `[`
 //!   starts a value: after `:`, maybe a blank, maybe a quote (`"message":"[X] `,
 //!   `message: '[X] `, `TcbCode: [X] `). A `[TAG] ` after a log level or timestamp is a
@@ -68,7 +76,7 @@ fn next_anchor(haystack: &[u8], from: usize, end: usize) -> Option<(usize, usize
 /// Calls `found` with the range of every code-shaped token in a code position whose anchor
 /// starts in `haystack[from..to]`. Bytes after `to` are read to finish a position (at most
 /// [`MAX_UNKNOWN_SPAN`]), bytes before `from` as look-behind.
-pub fn find_tokens(haystack: &[u8], from: usize, to: usize, mut found: impl FnMut(Range<usize>)) {
+pub fn find_tokens(haystack: &[u8], from: usize, to: usize, mut found: impl FnMut(Token)) {
     let end = haystack.len().min(to.saturating_add(MAX_UNKNOWN_SPAN));
     let mut at = from;
     while let Some((start, stop, anchor)) = next_anchor(haystack, at, end) {
@@ -78,14 +86,58 @@ pub fn find_tokens(haystack: &[u8], from: usize, to: usize, mut found: impl FnMu
         let token = match anchor {
             0 => after_code(haystack, start, stop, false),
             1 => after_code(haystack, start, stop, true),
-            2 => after_fail(haystack, stop),
-            _ => after_bracket(haystack, stop - 1),
+            2 => after_fail(haystack, stop).map(Token::plain),
+            _ => after_bracket(haystack, stop - 1).map(Token::plain),
         };
         if let Some(token) = token {
             found(token);
         }
         at = stop;
     }
+}
+
+/// A code-shaped token in a code position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Where it is.
+    pub range: Range<usize>,
+    /// Whether its position is CloudBase's by itself (a `docs.cloudbase.net` link). Numbers
+    /// never need context either: [`token_len`] takes only CloudBase's shape.
+    pub self_evident: bool,
+}
+
+impl Token {
+    fn plain(range: Range<usize>) -> Self {
+        Token {
+            range,
+            self_evident: false,
+        }
+    }
+
+    /// Whether the token is a number (`-502099`) rather than a name.
+    pub fn is_number(&self, haystack: &[u8]) -> bool {
+        haystack.get(self.range.start) == Some(&b'-')
+    }
+
+    /// Whether it counts only where its line shows CloudBase context (see
+    /// [`crate::scan`]'s context rule): a name outside a documentation link. Names such as
+    /// `DEADLINE_EXCEEDED` or `PARAM_ERROR` fill the `code` keys of gRPC, GraphQL, MySQL and
+    /// payment APIs too.
+    pub fn needs_context(&self, haystack: &[u8]) -> bool {
+        !self.self_evident && !self.is_number(haystack)
+    }
+}
+
+/// Whether `digits` (what follows the minus) have CloudBase's shape: six of them, the first
+/// 4, 5 or 6 (where the error came from: the SDK, Tencent Cloud, the WeChat server), then a
+/// two-digit domain from 01 to 09. The SDK documents 01 to 04 (general, database, file,
+/// cloud function); the WeChat table has -605101 (HTTP API) and real logs -606003, so the
+/// domain is allowed to grow, but `-100001` (Java), `-400000` or `-512345` are not CloudBase's.
+fn cloudbase_number(digits: &[u8]) -> bool {
+    digits.len() == 6
+        && matches!(digits[0], b'4'..=b'6')
+        && digits[1] == b'0'
+        && matches!(digits[2], b'1'..=b'9')
 }
 
 fn is_ident(b: u8) -> bool {
@@ -98,7 +150,7 @@ pub fn token_len(bytes: &[u8], at: usize) -> Option<usize> {
     let rest = bytes.get(at..)?;
     let len = if rest.first() == Some(&b'-') {
         let digits = rest[1..].iter().take_while(|b| b.is_ascii_digit()).count();
-        (digits == 6 && rest[1] != b'0').then_some(1 + digits)?
+        cloudbase_number(&rest[1..1 + digits]).then_some(1 + digits)?
     } else {
         let mut i = 0;
         let mut parts = 0;
@@ -141,8 +193,9 @@ fn skip_blanks(bytes: &[u8], mut at: usize, limit: usize) -> usize {
     at
 }
 
-/// `code` / `errCode` keys: `start..end` is the anchor (`Code` when `capital`).
-fn after_code(bytes: &[u8], start: usize, end: usize, capital: bool) -> Option<Range<usize>> {
+/// `code` / `errCode` keys, documentation links and the wrapper's `service error code -N`:
+/// `start..end` is the anchor (`Code` when `capital`).
+fn after_code(bytes: &[u8], start: usize, end: usize, capital: bool) -> Option<Token> {
     let limit = bytes.len().min(start + MAX_UNKNOWN_SPAN);
     let err = start >= 3 && bytes[start - 3..start].eq_ignore_ascii_case(b"err");
     let word_start = if err { start - 3 } else { start };
@@ -153,7 +206,10 @@ fn after_code(bytes: &[u8], start: usize, end: usize, capital: bool) -> Option<R
         return None;
     }
     if !err && start >= 6 && &bytes[start - 6..start] == b"error-" {
-        return in_docs_link(bytes, start, end, limit);
+        return in_docs_link(bytes, start, end, limit).map(|range| Token {
+            range,
+            self_evident: true,
+        });
     }
     let mut at = end;
     if at < limit && matches!(bytes[at], b'"' | b'\'') {
@@ -161,7 +217,10 @@ fn after_code(bytes: &[u8], start: usize, end: usize, capital: bool) -> Option<R
     }
     at = skip_blanks(bytes, at, limit);
     if at >= limit || !matches!(bytes[at], b':' | b'=') {
-        return None;
+        return (!capital && !err)
+            .then(|| in_wrapper(bytes, start, end, limit))
+            .flatten()
+            .map(Token::plain);
     }
     at = skip_blanks(bytes, at + 1, limit);
     let quote = bytes.get(at).copied().filter(|b| matches!(b, b'"' | b'\''));
@@ -174,7 +233,23 @@ fn after_code(bytes: &[u8], start: usize, end: usize, capital: bool) -> Option<R
             return None;
         }
     }
-    Some(at..at + len)
+    Some(Token::plain(at..at + len))
+}
+
+/// The inner code of the SDK's wrapper message, `cloud function service error code -N, error
+/// message …` (inside a `-404011`'s errMsg): `start..end` is its `code`. Found from the `code`
+/// anchor already searched for, so it costs nothing more per block.
+fn in_wrapper(bytes: &[u8], start: usize, end: usize, limit: usize) -> Option<Range<usize>> {
+    const BEFORE: &[u8] = b"service error ";
+    if start < BEFORE.len() || &bytes[start - BEFORE.len()..start] != BEFORE {
+        return None;
+    }
+    let at = end + 1;
+    if bytes.get(end) != Some(&b' ') || bytes.get(at) != Some(&b'-') {
+        return None;
+    }
+    let len = token_len(&bytes[..limit], at)?;
+    (bytes.get(at + len) == Some(&b',')).then_some(at..at + len)
 }
 
 /// `…cloudbase.net/[en/]error-code/<section>/X`: `start..end` is the `code` of `error-code`.
@@ -373,8 +448,70 @@ mod tests {
 
     fn tokens(line: &str) -> Vec<&str> {
         let mut out = Vec::new();
-        find_tokens(line.as_bytes(), 0, line.len(), |r| out.push(&line[r]));
+        find_tokens(line.as_bytes(), 0, line.len(), |t| out.push(&line[t.range]));
         out
+    }
+
+    /// (token, needs context) of every token on `line`.
+    fn judged(line: &str) -> Vec<(&str, bool)> {
+        let mut out = Vec::new();
+        find_tokens(line.as_bytes(), 0, line.len(), |t| {
+            let needs = t.needs_context(line.as_bytes());
+            out.push((&line[t.range], needs));
+        });
+        out
+    }
+
+    #[test]
+    fn only_numbers_of_cloudbase_shape_are_tokens() {
+        for number in [
+            "-401099", "-402099", "-404099", "-501000", "-502099", "-504099", "-601099", "-605199",
+            "-606003", "-609001",
+        ] {
+            let line = format!("errCode: {number} | errMsg: x");
+            assert_eq!(tokens(&line), vec![number], "{line}");
+        }
+        for number in [
+            // Java, a bank, MySQL: six digits, but not from the SDK, Tencent Cloud or WeChat.
+            "-100001", "-100002", "-200001", "-300001", "-701001", "-901001",
+            // A CloudBase origin with no domain, or a domain past 09.
+            "-400000", "-500123", "-512345", "-699999", // Not six digits.
+            "-50209", "-5020991", "-1", "-404",
+        ] {
+            let line = format!("errCode: {number} | errMsg: x");
+            assert!(tokens(&line).is_empty(), "{line}: {:?}", tokens(&line));
+        }
+    }
+
+    #[test]
+    fn names_need_context_unless_in_a_docs_link_and_numbers_never() {
+        assert_eq!(
+            judged(r#"{"code":"NEW_CODE"} errCode: -502099 :fail"#),
+            vec![("NEW_CODE", true), ("-502099", false)]
+        );
+        assert_eq!(
+            judged("TcbCode: [NEW_CODE] rid: 1"),
+            vec![("NEW_CODE", true)]
+        );
+        assert_eq!(
+            judged("https://docs.cloudbase.net/error-code/basic/NEW_CODE"),
+            vec![("NEW_CODE", false)]
+        );
+    }
+
+    #[test]
+    fn the_wrappers_inner_code_is_a_position() {
+        let line = "errCode: -404011 | errMsg: cloud.callFunction:fail requestID 1111-2222, \
+                    cloud function service error code -504099, error message boom";
+        assert_eq!(tokens(line), vec!["-404011", "-504099"]);
+        for line in [
+            "service error code -504099 boom",
+            "exit code -504099, signal",
+            "service error code: x, code -504099,",
+            "service error code 504099, error",
+        ] {
+            assert!(tokens(line).is_empty(), "{line}: {:?}", tokens(line));
+        }
     }
 
     #[test]
@@ -441,10 +578,12 @@ mod tests {
         let line = r#"a {"code":"NEW_CODE"} b {"code":"OTHER_CODE"}"#;
         let second = line.rfind("{\"code").expect("second");
         let mut out = Vec::new();
-        find_tokens(line.as_bytes(), 0, second, |r| out.push(&line[r]));
+        find_tokens(line.as_bytes(), 0, second, |t| out.push(&line[t.range]));
         assert_eq!(out, vec!["NEW_CODE"]);
         out.clear();
-        find_tokens(line.as_bytes(), second, line.len(), |r| out.push(&line[r]));
+        find_tokens(line.as_bytes(), second, line.len(), |t| {
+            out.push(&line[t.range])
+        });
         assert_eq!(out, vec!["OTHER_CODE"]);
     }
 

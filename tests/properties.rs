@@ -67,7 +67,8 @@ fn reference_hits(patterns: &[String], haystack: &[u8]) -> Vec<(usize, usize, St
 /// Whether the hit `start..end` of a shared name has CloudBase context, decided naively
 /// from the rules of `src/scan/context.rs`'s documentation: its line, at most 256 bytes either
 /// side, holds a marker, the `code` + `requestId` (or `Response` + `RequestId`) keys, the name
-/// in brackets, or another pattern that is not a shared name (a number of 5+ digits).
+/// in brackets, or another pattern that is not a shared name or is one in its brackets (a
+/// number of 5+ digits).
 fn naive_context(catalog: &Catalog, text: &[u8], start: usize, end: usize) -> bool {
     let line_start = text[..start]
         .iter()
@@ -109,7 +110,7 @@ fn naive_context(catalog: &Catalog, text: &[u8], start: usize, end: usize) -> bo
     let texts: Vec<String> = patterns.iter().map(|p| p.text.clone()).collect();
     let other = reference_hits(&texts, window)
         .into_iter()
-        .any(|(s, _, pattern)| {
+        .any(|(s, e, pattern)| {
             let numeric = pattern
                 .trim_start_matches('-')
                 .bytes()
@@ -123,7 +124,12 @@ fn naive_context(catalog: &Catalog, text: &[u8], start: usize, end: usize) -> bo
                 && if numeric {
                     pattern.len() - usize::from(pattern.starts_with('-')) >= 5
                 } else {
-                    !catalog.code(code).shared
+                    // A shared name counts by itself in its brackets.
+                    let in_brackets =
+                        (s > 0 && window[s - 1] == b'[' && window.get(e) == Some(&b']'))
+                            || (window[..s].ends_with("错误(".as_bytes())
+                                && window.get(e) == Some(&b')'));
+                    !catalog.code(code).shared || in_brackets
                 }
         });
     marker || bracketed || shape || other

@@ -45,12 +45,13 @@ fn new_codes_in_cloudbase_logs_are_reported_and_nothing_else() {
         unknown_records(&records),
         vec![
             ("-502099".to_string(), 5, 2),
+            ("-504099".to_string(), 11, 1),
             ("DATABASE_QUERY_TOO_LARGE".to_string(), 2, 3),
             ("FUNCTIONS_COLD_START_TIMEOUT".to_string(), 7, 1),
             ("STORAGE_QUOTA_EXCEEDED_DAILY".to_string(), 8, 1),
         ]
     );
-    let first = of_type(&records, "unknown")[1];
+    let first = of_type(&records, "unknown")[2];
     assert_eq!(first["column"], 48, "the token's byte column on line 2");
     assert_eq!(first["path"]["text"], NEW_CODES);
     assert!(first["text"]
@@ -65,7 +66,12 @@ fn new_codes_in_cloudbase_logs_are_reported_and_nothing_else() {
         .iter()
         .position(|k| *k == "end")
         .expect("an end record");
-    assert!(kinds[..end].ends_with(&["unknown"; 4]), "{kinds:?}");
+    assert!(kinds[..end].ends_with(&["unknown"; 5]), "{kinds:?}");
+    let wrapped = of_type(&records, "unknown")[1];
+    assert_eq!(
+        wrapped["column"], 217,
+        "the wrapper's inner code, after `service error code `"
+    );
 
     // Never hits: the hits are the catalog's codes only.
     let hits: Vec<&str> = of_type(&records, "hit")
@@ -78,7 +84,8 @@ fn new_codes_in_cloudbase_logs_are_reported_and_nothing_else() {
             "DATABASE_PERMISSION_DENIED",
             "DATABASE_PERMISSION_DENIED",
             "FUNCTIONS_EXECUTE_FAIL",
-            "DATABASE_TIMEOUT"
+            "DATABASE_TIMEOUT",
+            "-404011"
         ]
     );
     assert_eq!(code, 1, "the hits fail it, as ever");
@@ -93,6 +100,7 @@ fn new_codes_in_cloudbase_logs_are_reported_and_nothing_else() {
         counts,
         BTreeMap::from([
             ("-502099", 2),
+            ("-504099", 1),
             ("DATABASE_QUERY_TOO_LARGE", 3),
             ("FUNCTIONS_COLD_START_TIMEOUT", 1),
             ("STORAGE_QUOTA_EXCEEDED_DAILY", 1),
@@ -119,6 +127,101 @@ fn ordinary_application_output_flags_nothing() {
         assert!(of_type(&records, "hit").is_empty(), "{fixture}");
         assert_eq!(code, 0, "{fixture}: nothing to fail on");
     }
+}
+
+/// (code, line) of each `unknown` record of a scan of `log` given on stdin.
+fn flagged(log: &str, args: &[&str]) -> Vec<(String, u64)> {
+    let out = cbscan()
+        .args(["scan", "--format", "jsonl"])
+        .args(args)
+        .write_stdin(log)
+        .output()
+        .expect("runs");
+    unknown_records(&records(&out.stdout))
+        .into_iter()
+        .map(|(code, line, _)| (code, line))
+        .collect()
+}
+
+#[test]
+fn names_count_only_on_lines_with_cloudbase_context() {
+    let pad = " ".repeat(150);
+    let log = [
+        // 1-2: the same body, without and with CloudBase's `requestId`.
+        r#"ERROR {"code":"NO_CONTEXT_A","message":"x"}"#.to_string(),
+        r#"ERROR {"code":"WITH_REQUEST_ID","message":"x","requestId":"19c6caaf4fd_e3-19c6caaf535_c"}"#.to_string(),
+        // 3-4: a `[X] ` prefix is no context for itself; a marker elsewhere is.
+        "ERROR message: [NO_CONTEXT_B] connection refused".to_string(),
+        "ERROR TcbError message: [WITH_TCB_MARKER] connection refused".to_string(),
+        // 5-6: a catalog code that is not shared is context; a shared name is not.
+        "ERROR code=WITH_KNOWN_CODE after DATABASE_TIMEOUT".to_string(),
+        "ERROR code=NO_CONTEXT_C after PERMISSION_DENIED".to_string(),
+        // 7: a documentation link is context by itself.
+        "see https://docs.cloudbase.net/error-code/basic/WITH_DOCS_LINK".to_string(),
+        // 8: numbers of CloudBase's shape need no context; others never count.
+        "ERROR errCode: -100001, code: -502098, code: -512345".to_string(),
+        // 9: the context window ends 120 bytes after the token (see limits.rs).
+        format!("ERROR code: 'NO_CONTEXT_D'{pad} wx.cloud"),
+        // 10: the window is the token's line only.
+        "ERROR code: 'NO_CONTEXT_E'".to_string(),
+        "wx.cloud.callFunction fail".to_string(),
+        // 12: a shared name counts by itself in its brackets, so it is context for the line.
+        r#"ERROR {"code":"WITH_BRACKETED_SHARED","message":"[PERMISSION_DENIED] Error: x"}"#
+            .to_string(),
+    ]
+    .join("\n");
+    let expected: Vec<(String, u64)> = [
+        ("-502098", 8),
+        ("WITH_BRACKETED_SHARED", 12),
+        ("WITH_DOCS_LINK", 7),
+        ("WITH_KNOWN_CODE", 5),
+        ("WITH_REQUEST_ID", 2),
+        ("WITH_TCB_MARKER", 4),
+    ]
+    .into_iter()
+    .map(|(c, l)| (c.to_string(), l))
+    .collect();
+    assert_eq!(flagged(&log, &[]), expected);
+
+    // Chunked and parallel, the same decisions (the window never depends on the cut).
+    let many = format!("{log}\n").repeat(40);
+    let whole = flagged(&many, &["-j", "1"]);
+    assert_eq!(whole.len(), 6);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("many.log");
+    std::fs::write(&path, &many).expect("write");
+    let path = path.to_str().expect("utf-8 path");
+    let chunked = cbscan()
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--chunk-min",
+            "0",
+            "--chunk-size",
+            "4096",
+        ])
+        .args(["-j", "3", path])
+        .output()
+        .expect("runs");
+    let value: Value = serde_json::from_slice(&chunked.stdout).expect("json");
+    let counts: Vec<(&str, u64)> = value["summary"]["unknown"]
+        .as_object()
+        .expect("unknown codes")
+        .iter()
+        .map(|(k, v)| (k.as_str(), v["count"].as_u64().expect("count")))
+        .collect();
+    assert_eq!(
+        counts,
+        vec![
+            ("-502098", 40),
+            ("WITH_BRACKETED_SHARED", 40),
+            ("WITH_DOCS_LINK", 40),
+            ("WITH_KNOWN_CODE", 40),
+            ("WITH_REQUEST_ID", 40),
+            ("WITH_TCB_MARKER", 40),
+        ]
+    );
 }
 
 #[test]

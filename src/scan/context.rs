@@ -24,8 +24,9 @@
 //!   `Response` and `RequestId` (AWS has no `Response` key);
 //! - the code itself in brackets, `[PERMISSION_DENIED]`, the JS SDK's message shape, or in
 //!   the CloudBase CLI's `错误(PERMISSION_DENIED)：…`;
-//! - another catalog pattern in the window: a code that is not shared, or a numeric alias of
-//!   at least [`MIN_CONTEXT_DIGITS`] digits (`-501023`). The window is searched as if it were
+//! - another catalog pattern in the window: a code that is not shared, a shared one in its
+//!   brackets (`[INVALID_HOST]`, which counts by itself), or a numeric alias of at least
+//!   [`MIN_CONTEXT_DIGITS`] digits (`-501023`). The window is searched as if it were
 //!   the whole input, so the decision stays a function of the window's bytes.
 //!
 //! A shared code's numeric alias (`-501023` for `PERMISSION_DENIED`) is CloudBase's own
@@ -78,8 +79,20 @@ pub(crate) fn has_context(
     matcher: &Matcher,
     shared: &[bool],
 ) -> bool {
+    bracketed(window, &hit) || has_context_elsewhere(window, hit, matcher, shared)
+}
+
+/// Whether `window` shows CloudBase context anywhere but in the brackets around the code at
+/// `hit`: the rule for a code not in the catalog (see [`crate::unknown`]), whose `[X] ` message
+/// prefix is its very position (a logger's `message: [DB_ERROR] …` has one too), so it cannot
+/// be its own context. A catalog code elsewhere on the line still is.
+pub(crate) fn has_context_elsewhere(
+    window: &[u8],
+    hit: Range<usize>,
+    matcher: &Matcher,
+    shared: &[bool],
+) -> bool {
     has_marker(window)
-        || bracketed(window, &hit)
         || (has_key(window, b"code")
             && (has_key(window, b"requestId") || has_key(window, b"requestID")))
         || (has_key(window, b"Response") && has_key(window, b"RequestId"))
@@ -112,12 +125,18 @@ fn has_key(window: &[u8], word: &[u8]) -> bool {
     })
 }
 
-/// Another catalog pattern in the window: a name that needs no context, or a long number.
+/// Another catalog pattern in the window: a name that needs no context or a shared one in its
+/// brackets (both count by themselves), or a long number.
 /// `shared` is by pattern.
 fn has_other_pattern(window: &[u8], hit_start: usize, matcher: &Matcher, shared: &[bool]) -> bool {
     let mut found = false;
     matcher.find(window, 0, window.len(), |m| {
-        if found || m.start == hit_start || shared[m.pattern as usize] {
+        // A shared name in its brackets is CloudBase's (it counts on its own), so it is
+        // context for the rest of the line; elsewhere it may be anyone's.
+        if found
+            || m.start == hit_start
+            || (shared[m.pattern as usize] && !bracketed(window, &(m.start..m.end)))
+        {
             return;
         }
         let text = &matcher.patterns()[m.pattern as usize].text;
@@ -202,6 +221,7 @@ en = "db"
             "tcb-admin-node: PERMISSION_DENIED",
             "PERMISSION_DENIED after DATABASE_TIMEOUT",
             "PERMISSION_DENIED -501023",
+            "PERMISSION_DENIED then [PERMISSION_DENIED] Error: x",
             "wx.cloud.database(): PERMISSION_DENIED",
             "TCB PERMISSION_DENIED",
             "2024-05-17 08:09:25 [error] 错误(PERMISSION_DENIED)：调用失败；RequestId: 0ce4f354",

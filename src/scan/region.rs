@@ -10,7 +10,9 @@ use super::batch::{pack_time, Batch, Recycler, StoredHit, UNKNOWN_CHARS};
 use super::context;
 use super::event::Carry;
 use super::ScanSpec;
-use crate::limits::{BATCH_BYTES, EXCERPT_RADIUS, SEARCH_SLICE, UNKNOWN_TEXT_RADIUS};
+use crate::limits::{
+    BATCH_BYTES, EXCERPT_RADIUS, SEARCH_SLICE, UNKNOWN_CONTEXT_AFTER, UNKNOWN_TEXT_RADIUS,
+};
 use crate::matcher::RawMatch;
 use crate::sink::{FormatHits, InputInfo};
 use crate::text::{char_start_backward, char_start_forward};
@@ -322,7 +324,8 @@ fn find_unknown(
     let mut line_start = cursor.line_start;
     let mut at = range.start;
     let counts = &mut out.batch.counts;
-    crate::unknown::find_tokens(haystack, range.start, range.end, |token| {
+    crate::unknown::find_tokens(haystack, range.start, range.end, |found| {
+        let token = found.range.clone();
         let bytes = &haystack[token.clone()];
         if token.start < at || spec.known.contains(bytes) {
             return;
@@ -334,6 +337,11 @@ fn find_unknown(
             line_start = haystack_offset + (at + last + 1) as u64;
         }
         at = token.start;
+        if found.needs_context(haystack)
+            && !unknown_in_context(spec, haystack, haystack_offset, line_start, token.clone())
+        {
+            return;
+        }
         // Tokens are ASCII by their grammar.
         let code = String::from_utf8_lossy(bytes);
         counts.unknown.add(&code, || FirstSeen {
@@ -343,6 +351,23 @@ fn find_unknown(
             text: unknown_text(haystack, token),
         });
     });
+}
+
+/// Whether the line of a name not in the catalog shows CloudBase context (the shared names'
+/// rule, the name's own brackets aside); `line_start` is its line's absolute start.
+#[cold]
+fn unknown_in_context(
+    spec: &ScanSpec<'_>,
+    haystack: &[u8],
+    haystack_offset: u64,
+    line_start: u64,
+    token: Range<usize>,
+) -> bool {
+    let line_start = line_start.checked_sub(haystack_offset).map(|s| s as usize);
+    let mut window = context::window(haystack, line_start, token.clone());
+    window.end = window.end.min(token.end + UNKNOWN_CONTEXT_AFTER);
+    let hit = token.start - window.start..token.end - window.start;
+    context::has_context_elsewhere(&haystack[window], hit, spec.matcher, spec.shared)
 }
 
 /// The line around a code not in the catalog, at most [`UNKNOWN_TEXT_RADIUS`] bytes either
