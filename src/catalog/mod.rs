@@ -82,6 +82,15 @@ pub struct CodeEntry {
 }
 
 impl CodeEntry {
+    /// Both meanings, `zh / en`, or the one the entry has.
+    pub fn meaning(&self) -> String {
+        [self.zh.as_str(), self.en.as_str()]
+            .into_iter()
+            .filter(|m| !m.is_empty())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+
     /// Whether users are told not to branch on this code.
     pub fn is_generic(&self) -> bool {
         self.generic_reason.is_some()

@@ -50,11 +50,7 @@ pub fn run(catalog: &Catalog, categories: &[String], format: CodesFormat) -> any
                 .map(|&code| {
                     let entry = catalog.code(code);
                     let numbers: Vec<String> = entry.numeric.iter().map(i64::to_string).collect();
-                    let meaning = [entry.zh.as_str(), entry.en.as_str()]
-                        .into_iter()
-                        .filter(|m| !m.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" / ");
+                    let meaning = entry.meaning();
                     [
                         safe(&entry.code),
                         safe(&catalog.category(entry.category).id),

@@ -118,11 +118,7 @@ fn list(
         .iter()
         .map(|&code| {
             let entry = catalog.code(code);
-            let meaning = [entry.zh.as_str(), entry.en.as_str()]
-                .into_iter()
-                .filter(|m| !m.is_empty())
-                .collect::<Vec<_>>()
-                .join(" / ");
+            let meaning = entry.meaning();
             [
                 safe(&entry.code),
                 safe(&catalog.category(entry.category).id),
