@@ -9,6 +9,7 @@
 use crate::catalog::{Catalog, CodeId};
 use crate::report::group;
 use crate::summary::Summary;
+use crate::text::plural;
 
 /// Most specific codes listed beside one generic code; the rest are counted.
 pub const SHOWN_ALONGSIDE: usize = 5;
@@ -155,14 +156,6 @@ impl GenericSeen {
             }
         }
         out
-    }
-}
-
-fn plural<'s>(n: u64, one: &'s str, many: &'s str) -> &'s str {
-    if n == 1 {
-        one
-    } else {
-        many
     }
 }
 

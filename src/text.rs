@@ -68,6 +68,15 @@ pub fn duration(duration: std::time::Duration) -> String {
         .map_or_else(|_| format!("{}s", duration.as_secs()), |d| format!("{d:#}"))
 }
 
+/// `one` for 1, else `many`: the one place counts choose their noun.
+pub fn plural<'s>(n: u64, one: &'s str, many: &'s str) -> &'s str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -7,6 +7,7 @@
 //! each hit's first line is kept within its width.
 
 use crate::fields::TimeValue;
+use crate::text::plural;
 use std::io::{self, Write};
 use std::sync::Arc;
 
@@ -922,14 +923,6 @@ fn fit(text: &str, n: usize) -> std::borrow::Cow<'_, str> {
     match keep_first_shown(text, n) {
         (_, false) => text.into(),
         _ => format!("{}…", keep_first_shown(text, n.saturating_sub(1)).0).into(),
-    }
-}
-
-fn plural<'s>(n: u64, one: &'s str, many: &'s str) -> &'s str {
-    if n == 1 {
-        one
-    } else {
-        many
     }
 }
 

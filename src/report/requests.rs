@@ -7,6 +7,7 @@ use super::group;
 use crate::catalog::Catalog;
 use crate::diagnosis::{RequestEntry, Requests};
 use crate::summary::wire::Data;
+use crate::text::plural;
 
 /// One request as a JSON object (a JSON-lines `request` record without its `type`):
 /// `{"request_id":…,"first_time":…,"codes":[…],"hits":[{"path","line","code"}…],
@@ -106,12 +107,4 @@ pub fn request_lines(catalog: &Catalog, requests: &Requests) -> Vec<String> {
         ));
     }
     lines
-}
-
-fn plural<'s>(n: u64, one: &'s str, many: &'s str) -> &'s str {
-    if n == 1 {
-        one
-    } else {
-        many
-    }
 }

@@ -320,8 +320,8 @@ fn find_unknown(
     cursor: &LineCursor,
     out: &mut Out<'_>,
 ) {
-    let mut newlines = cursor.newlines;
-    let mut line_start = cursor.line_start;
+    // A copy of the cursor follows the tokens (the matcher moves the real one afterwards).
+    let mut line = *cursor;
     let mut at = range.start;
     let counts = &mut out.batch.counts;
     crate::unknown::find_tokens(haystack, range.start, range.end, |found| {
@@ -330,15 +330,17 @@ fn find_unknown(
         if token.start < at || spec.known.contains(bytes) {
             return;
         }
-        let between = &haystack[at..token.start];
-        let breaks = bytecount::count(between, b'\n') as u64;
-        if let Some(last) = memrchr(b'\n', between) {
-            newlines += breaks;
-            line_start = haystack_offset + (at + last + 1) as u64;
-        }
+        advance(&mut line, haystack, haystack_offset, at, token.start);
         at = token.start;
         if found.needs_context(haystack)
-            && !unknown_in_context(spec, haystack, haystack_offset, line_start, token.clone())
+            && !in_context(
+                spec,
+                haystack,
+                haystack_offset,
+                line.line_start,
+                token.clone(),
+                Context::Unknown,
+            )
         {
             return;
         }
@@ -346,28 +348,11 @@ fn find_unknown(
         let code = String::from_utf8_lossy(bytes);
         counts.unknown.add(&code, || FirstSeen {
             path: String::new(),
-            line: newlines + 1,
-            column: haystack_offset + token.start as u64 - line_start + 1,
+            line: line.newlines + 1,
+            column: haystack_offset + token.start as u64 - line.line_start + 1,
             text: unknown_text(haystack, token),
         });
     });
-}
-
-/// Whether the line of a name not in the catalog shows CloudBase context (the shared names'
-/// rule, the name's own brackets aside); `line_start` is its line's absolute start.
-#[cold]
-fn unknown_in_context(
-    spec: &ScanSpec<'_>,
-    haystack: &[u8],
-    haystack_offset: u64,
-    line_start: u64,
-    token: Range<usize>,
-) -> bool {
-    let line_start = line_start.checked_sub(haystack_offset).map(|s| s as usize);
-    let mut window = context::window(haystack, line_start, token.clone());
-    window.end = window.end.min(token.end + UNKNOWN_CONTEXT_AFTER);
-    let hit = token.start - window.start..token.end - window.start;
-    context::has_context_elsewhere(&haystack[window], hit, spec.matcher, spec.shared)
 }
 
 /// The line around a code not in the catalog, at most [`UNKNOWN_TEXT_RADIUS`] bytes either
@@ -397,21 +382,49 @@ fn counts_here(
     m: RawMatch,
 ) -> bool {
     !spec.shared[m.pattern as usize]
-        || shared_in_context(spec, haystack, haystack_offset, line_start, m)
+        || in_context(
+            spec,
+            haystack,
+            haystack_offset,
+            line_start,
+            m.start..m.end,
+            Context::Shared,
+        )
 }
 
+/// Whose context is asked for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    /// A hit of a shared name: its own `[CODE]` brackets count.
+    Shared,
+    /// A code not in the catalog: its brackets are its position, not context, and the window
+    /// ends [`UNKNOWN_CONTEXT_AFTER`] bytes after it (what the scanner holds past a slice).
+    Unknown,
+}
+
+/// Whether the line of the token at `token` (its line starts at absolute `line_start`) shows
+/// CloudBase context (see the `context` module).
 #[cold]
-fn shared_in_context(
+fn in_context(
     spec: &ScanSpec<'_>,
     haystack: &[u8],
     haystack_offset: u64,
     line_start: u64,
-    m: RawMatch,
+    token: Range<usize>,
+    whose: Context,
 ) -> bool {
     let line_start = line_start.checked_sub(haystack_offset).map(|s| s as usize);
-    let window = context::window(haystack, line_start, m.start..m.end);
-    let hit = m.start - window.start..m.end - window.start;
-    context::has_context(&haystack[window], hit, spec.matcher, spec.shared)
+    let mut window = context::window(haystack, line_start, token.clone());
+    if whose == Context::Unknown {
+        window.end = window.end.min(token.end + UNKNOWN_CONTEXT_AFTER);
+    }
+    let hit = token.start - window.start..token.end - window.start;
+    match whose {
+        Context::Shared => context::has_context(&haystack[window], hit, spec.matcher, spec.shared),
+        Context::Unknown => {
+            context::has_context_elsewhere(&haystack[window], hit, spec.matcher, spec.shared)
+        }
+    }
 }
 
 /// Runs every formatter on a hit just stored in `batch`.
