@@ -29,8 +29,9 @@ const DAY: i64 = 24 * HOUR;
 
 /// The bucket widths, in seconds, finest first. Each is a multiple of the one before (the
 /// nesting every merge relies on). Weeks are aligned to the epoch, so they start on Thursdays;
-/// the widest steps only matter for logs spanning decades.
-pub const LADDER: [i64; 17] = [
+/// past a week the widths double, up to about 20 years, which fits any span a timestamp can
+/// have.
+pub const LADDER: [i64; 24] = [
     1,
     5,
     15,
@@ -45,9 +46,16 @@ pub const LADDER: [i64; 17] = [
     12 * HOUR,
     DAY,
     7 * DAY,
-    70 * DAY,
-    700 * DAY,
-    7_000 * DAY,
+    14 * DAY,
+    28 * DAY,
+    56 * DAY,
+    112 * DAY,
+    224 * DAY,
+    448 * DAY,
+    896 * DAY,
+    1_792 * DAY,
+    3_584 * DAY,
+    7_168 * DAY,
 ];
 
 const WIDEST: i64 = LADDER[LADDER.len() - 1];
