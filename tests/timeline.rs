@@ -103,6 +103,13 @@ fn the_human_report_draws_a_sparkline_per_category() {
     }
     assert_eq!(lines[at + 6], "", "five rows, then a blank line");
     assert!(lines[at..at + 6].iter().all(|l| l.chars().count() <= 80));
+    // The README shows this section as it is.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = lines[at..at + 6].join("\n");
+    assert!(
+        readme.contains(&format!("```text\n{section}\n```")),
+        "README's timeline sample differs from:\n{section}"
+    );
 }
 
 #[test]
