@@ -183,3 +183,31 @@ fn one_bucket_draws_no_timeline() {
         1
     );
 }
+
+#[test]
+fn run_and_its_live_scan_count_the_timeline_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let spec = format!("json={}", report.display());
+    let run = run_in(
+        &root(),
+        &["run", "--report", &spec, "--", "cat", CLOUDFUNCTION],
+        None,
+    );
+    assert!(run.code <= 1, "{}", run.stderr);
+    let doc: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let timeline = &doc["summary"]["timeline"];
+    assert_eq!(timeline["width_seconds"], 1);
+    let hits: u64 = timeline["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["hits"].as_object().unwrap().values())
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(hits, 15, "every hit of the fixture has a time");
+    assert_eq!(
+        timeline["buckets"][1]["hits"],
+        json!({"database": 3, "functions": 2})
+    );
+}
