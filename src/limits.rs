@@ -215,3 +215,18 @@ pub const UNKNOWN_CONTEXT_AFTER: usize = EXCERPT_RADIUS - MAX_UNKNOWN_SPAN - 8;
 /// Bytes of the line kept on each side of the first occurrence of a code not in the catalog,
 /// to show where it was. With [`MAX_UNKNOWN_SPAN`] this stays inside what the scanner holds.
 pub const UNKNOWN_TEXT_RADIUS: usize = 96;
+
+// --- the HTML report (src/report/html.rs) ---
+
+/// Hits of each code whose place, time, request and text the HTML report shows: the first
+/// few say where to look; more would make a page of one code. Only these are copied during a
+/// scan, so the report's memory is bounded by the catalog, not by the hits.
+pub const HTML_SAMPLES_PER_CODE: usize = 5;
+
+/// Most bars the HTML timeline draws: about one per 6 pixels of a laptop-wide chart, so each
+/// stays visible and clickable; a finer summary timeline is coarsened to fit.
+pub const HTML_TIMELINE_BUCKETS: usize = 120;
+
+/// Rows the HTML report's input and request tables list (the rest are counted): a page of a
+/// scan of thousands of logs must still open quickly in a browser and on a phone.
+pub const HTML_ROWS_LISTED: usize = 200;
