@@ -139,6 +139,9 @@ struct CodeRow {
     lines: u64,
 }
 
+/// Failing codes the verdict names; the codes table has them all.
+const VERDICT_CODES: usize = 6;
+
 /// `part` of `whole` as a percentage with one decimal.
 fn percent(part: u64, whole: u64) -> String {
     if whole == 0 {
@@ -206,6 +209,8 @@ mark { background: var(--mark); color: inherit; padding: 0 1px; border-radius: 2
   border: 1px solid var(--line); background: var(--card); color: var(--fg); cursor: pointer; }
 #filter button[aria-pressed="false"] { opacity: .45; text-decoration: line-through; }
 .off { display: none; }
+.nowrap { white-space: nowrap; }
+svg.bars { max-width: 860px; }
 footer { margin-top: 2em; font-size: .85em; color: var(--muted); }
 @media (max-width: 640px) {
   body { font-size: 14px; }
@@ -360,9 +365,12 @@ impl HtmlReport<'_> {
             } @else {
                 p.verdict.fails {
                     "Fails " code { "--fail-on " (Text(&rules)) } ": "
-                    @for (i, name) in failing.iter().enumerate() {
+                    @for (i, name) in failing.iter().take(VERDICT_CODES).enumerate() {
                         @if i > 0 { ", " }
                         code { (Text(name)) }
+                    }
+                    @if failing.len() > VERDICT_CODES {
+                        " and " (failing.len() - VERDICT_CODES) " more (see Codes)"
                     }
                     @if unknown_fails {
                         @if !failing.is_empty() { ", " }
@@ -431,8 +439,10 @@ impl HtmlReport<'_> {
     fn category_label(&self, category: CategoryId) -> Markup {
         let id = &self.context.catalog.category(category).id;
         html! {
-            span.swatch style={ "background:" (svg::colour(category)) } {}
-            (Text(id))
+            span.nowrap {
+                span.swatch style={ "background:" (svg::colour(category)) } {}
+                (Text(id))
+            }
         }
     }
 
@@ -705,7 +715,7 @@ impl HtmlReport<'_> {
                                 @for entry in &requests.entries[..shown] {
                                     tr {
                                         td.mono { (Text(&entry.id)) }
-                                        td.mono { @if let Some(t) = &entry.first_time { (t.to_string()) } }
+                                        td.mono.nowrap { @if let Some(t) = &entry.first_time { (t.to_string()) } }
                                         td.num { (group(entry.hit_count)) }
                                         td {
                                             @for (i, code) in entry.codes.iter().enumerate() {
@@ -716,7 +726,8 @@ impl HtmlReport<'_> {
                                         td.mono {
                                             @for (i, hit) in entry.hits.iter().take(3).enumerate() {
                                                 @if i > 0 { br; }
-                                                (Text(&hit.path)) ":" (hit.line)
+                                                (Text(&hit.path)) ":" (hit.line) " "
+                                                (Text(&catalog.code(hit.code).code))
                                             }
                                             @if entry.hits.len() > 3 || entry.more_hits() > 0 { br; "…" }
                                         }

@@ -196,7 +196,7 @@ pub fn timeline(grid: &Grid, series: &[Series<'_>]) -> Markup {
     html! {
         svg.chart.timeline xmlns="http://www.w3.org/2000/svg" role="img"
             viewBox={ "0 0 " (num(WIDTH)) " " (num(PLOT_HEIGHT + AXIS_HEIGHT + 8.0)) }
-            aria-labelledby="timeline-title" {
+            aria-labelledby="timeline-title" data-width=(grid.width) data-local=(grid.local) {
             title #timeline-title {
                 "Hits per " (width_label(grid.width)) ", stacked by category"
             }
