@@ -210,10 +210,13 @@ mark { background: var(--mark); color: inherit; padding: 0 1px; border-radius: 2
 #filter button[aria-pressed="false"] { opacity: .45; text-decoration: line-through; }
 .off { display: none; }
 .nowrap { white-space: nowrap; }
+.text { min-width: 11em; }
+.zh { min-width: 6em; }
 svg.bars { max-width: 860px; }
 footer { margin-top: 2em; font-size: .85em; color: var(--muted); }
 @media (max-width: 640px) {
   body { font-size: 14px; }
+  svg.chart { min-width: 560px; }
   main { padding: 10px 10px 30px; }
   th, td { padding: 4px 6px; }
   .cards { grid-template-columns: repeat(2, 1fr); }
@@ -477,7 +480,7 @@ impl HtmlReport<'_> {
         html! {
             section #categories {
                 h2 { "Hits per category" }
-                figure { (svg::category_bars(&bars)) }
+                figure.scroll { (svg::category_bars(&bars)) }
                 div.scroll {
                     table.sortable {
                         thead { tr { th { "category" } th { "中文" } th { "English" }
@@ -487,8 +490,8 @@ impl HtmlReport<'_> {
                                 @let entry = catalog.category(category);
                                 tr.f data-category=(Text(&entry.id)) {
                                     td { (self.category_label(category)) }
-                                    td { (Text(&entry.zh)) }
-                                    td { (Text(&entry.en)) }
+                                    td.zh { (Text(&entry.zh)) }
+                                    td.text { (Text(&entry.en)) }
                                     td.num { (group(hits)) }
                                     td.num { (percent(hits, summary.hits())) }
                                     td.num { (group(lines.get(category).copied().unwrap_or(0))) }
@@ -523,7 +526,7 @@ impl HtmlReport<'_> {
                 @match &grid {
                     Some(grid) => {
                         figure {
-                            (svg::timeline(grid, &series))
+                            div.scroll { (svg::timeline(grid, &series)) }
                             figcaption {
                                 "Hits per " (svg::width_label(grid.width)) " from "
                                 (svg::time_label(grid.buckets.first().map_or(0, |b| b.0), grid.width))
@@ -572,8 +575,8 @@ impl HtmlReport<'_> {
                                     td { (self.category_label(entry.category)) }
                                     td.num { (group(row.hits)) }
                                     td.num { (group(row.lines)) }
-                                    td { (Text(&entry.zh)) }
-                                    td { (Text(&entry.en)) }
+                                    td.text { (Text(&entry.zh)) }
+                                    td.text { (Text(&entry.en)) }
                                     td {
                                         @if let Some(url) = catalog.doc_url(row.code).filter(|u| is_web_link(u)) {
                                             a href=(Text(&url)) rel="noopener noreferrer" { "docs" }
@@ -667,7 +670,7 @@ impl HtmlReport<'_> {
                                     td.num { (group(input.lines)) }
                                     td.num { (group(input.hits)) }
                                     td.num { (group(input.lines_with_hits)) }
-                                    td {
+                                    td.text {
                                         @for (i, (code, c)) in top.iter().take(3).enumerate() {
                                             @if i > 0 { ", " }
                                             code { (Text(&catalog.code(*code).code)) } " ×" (group(c.hits))
@@ -714,10 +717,10 @@ impl HtmlReport<'_> {
                             tbody {
                                 @for entry in &requests.entries[..shown] {
                                     tr {
-                                        td.mono { (Text(&entry.id)) }
+                                        td.mono.nowrap { (Text(&entry.id)) }
                                         td.mono.nowrap { @if let Some(t) = &entry.first_time { (t.to_string()) } }
                                         td.num { (group(entry.hit_count)) }
-                                        td {
+                                        td.text {
                                             @for (i, code) in entry.codes.iter().enumerate() {
                                                 @if i > 0 { " → " }
                                                 code { (Text(&catalog.code(*code).code)) }
@@ -726,8 +729,10 @@ impl HtmlReport<'_> {
                                         td.mono {
                                             @for (i, hit) in entry.hits.iter().take(3).enumerate() {
                                                 @if i > 0 { br; }
-                                                (Text(&hit.path)) ":" (hit.line) " "
-                                                (Text(&catalog.code(hit.code).code))
+                                                span.nowrap {
+                                                    (Text(&hit.path)) ":" (hit.line) " "
+                                                    (Text(&catalog.code(hit.code).code))
+                                                }
                                             }
                                             @if entry.hits.len() > 3 || entry.more_hits() > 0 { br; "…" }
                                         }
