@@ -216,6 +216,14 @@ pub const UNKNOWN_CONTEXT_AFTER: usize = EXCERPT_RADIUS - MAX_UNKNOWN_SPAN - 8;
 /// to show where it was. With [`MAX_UNKNOWN_SPAN`] this stays inside what the scanner holds.
 pub const UNKNOWN_TEXT_RADIUS: usize = 96;
 
+/// Most buckets a summary's timeline spans, first to last (empty ones included): past it the
+/// grid widens to the next step of its ladder. 1,500 keeps a whole day of logs at one-minute
+/// buckets (a day touches at most 1,441 of them) and at most this many cells per category,
+/// small enough to keep one per input and to merge per input. It must stay above the ~1,050
+/// buckets the widest step needs for every time a timestamp can hold (checked where the
+/// ladder is defined).
+pub const MAX_TIMELINE_BUCKETS: usize = 1_500;
+
 // --- the HTML report (src/report/html.rs) ---
 
 /// Hits of each code whose place, time, request and text the HTML report shows: the first

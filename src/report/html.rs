@@ -816,8 +816,16 @@ fn is_web_link(url: &str) -> bool {
 /// The summary's timeline on the display grid: at most [`HTML_TIMELINE_BUCKETS`] buckets,
 /// counts indexed by category; `None` when no hit had a time.
 fn timeline_grid(summary: &Summary, categories: usize) -> Option<Grid> {
-    let _ = (summary, categories, HTML_TIMELINE_BUCKETS);
-    None
+    let timeline = summary.timeline();
+    if timeline.is_empty() {
+        return None;
+    }
+    let shown = timeline.coarsened(HTML_TIMELINE_BUCKETS);
+    Some(Grid {
+        buckets: shown.dense(categories),
+        width: shown.width_seconds(),
+        local: shown.local(),
+    })
 }
 
 #[cfg(test)]
