@@ -482,7 +482,9 @@ fn charts_and_numbers_match_the_scan_in_the_live_dom() {
 #[test]
 fn hostile_logs_and_file_names_stay_text_in_the_live_dom() {
     let dir = TempDir::new().expect("temp dir");
-    let inputs = inputs(dir.path());
+    // The hostile log alone (twice, once under a hostile name), so every one of its hits is
+    // among the first hits the page shows.
+    let inputs = inputs(dir.path())[FIXTURES.len() - 1..].to_vec();
     let page = render(dir.path(), &inputs);
     let written = Html::parse_document(&fs::read_to_string(&page).expect("the report"));
     check_hostile(&written);
