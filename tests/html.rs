@@ -9,6 +9,11 @@
 //! `</svg>`, `</style>`, `javascript:`, `<!--`, bidi overrides, terminal escapes) shows only as
 //! text: no element, attribute, link or comment comes from it.
 //!
+//! Two properties need no browser (html5ever parses as browsers do): any text the page shows
+//! parses back as exactly the terminal's rendering of it, in an element or an attribute; and
+//! reports of random hostile lines under random hostile file names are valid HTML5 with only
+//! the page's own elements, script and style sheet, no comment, event handler or foreign link.
+//!
 //! The browser is `chromium`, `chromium-browser` or `google-chrome` on `PATH`. Without one,
 //! the checks on the page as written (parsed by html5ever, as a browser parses it) still run;
 //! the live-DOM checks print a notice and are skipped, except under `CI=true`, where a missing
@@ -22,6 +27,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use cbscan::catalog::Catalog;
+use cbscan::input::{resolve_inputs, WalkOptions};
+use cbscan::policy::Policy;
+use cbscan::report::escape::terminal;
+use cbscan::report::html::Text;
+use cbscan::report::{new_report, Context, Format, ReportOptions};
+use cbscan::scan::{ScanOptions, Scanner};
+use maud::Render;
+use proptest::prelude::*;
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 use support::{cbscan, root};
@@ -598,6 +612,166 @@ fn a_scan_without_hits_gives_a_page_that_says_so() {
     assert!(all_text(&html).contains("No error code was found."));
     assert!(all(&html, "svg").is_empty());
     assert_eq!(number(&text(one(&html, "#hits"))), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Properties, without a browser: html5ever parses as browsers do
+
+/// Pieces of log text that break markup, with codes so that lines have hits.
+const PIECES: [&[u8]; 26] = [
+    b"DATABASE_TIMEOUT",
+    b"FUNCTIONS_EXECUTE_FAIL",
+    b"-502005",
+    b"2026-11-30T10:00:01.100Z ",
+    b"requestId=abc12345-x9 ",
+    b"<script>alert(1)</script>",
+    b"</svg>",
+    b"</style>",
+    b"</textarea>",
+    b"<!--",
+    b"-->",
+    b"\"><img src=x onerror=alert(1)>",
+    b"javascript:alert(1)",
+    b"<![CDATA[",
+    b"]]>",
+    b"&amp;",
+    b"&#60;",
+    b"'",
+    b"\"",
+    b"\xe2\x80\xae",
+    b"\xe2\x81\xa6",
+    b"\x1b[31m",
+    b"\x00",
+    b"\xff\xfe",
+    b"\t",
+    " 错误码 ".as_bytes(),
+];
+
+fn hostile_line() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(prop::sample::select(PIECES.to_vec()), 1..12)
+        .prop_map(|parts| parts.concat())
+}
+
+/// Every element the page itself writes: anything else came from the input.
+const OUR_ELEMENTS: [&str; 34] = [
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "p",
+    "code",
+    "section",
+    "div",
+    "span",
+    "figure",
+    "figcaption",
+    "svg",
+    "g",
+    "rect",
+    "text",
+    "line",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "a",
+    "ul",
+    "li",
+    "mark",
+    "button",
+    "footer",
+];
+
+/// The HTML report of a log holding `text`, named `name`, made in process.
+fn report_of(name: &[u8], text: &[u8]) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let catalog = Catalog::builtin().expect("the built-in catalog");
+    let policy = Policy::parse(&catalog, &[]).expect("no rules");
+    let dir = TempDir::new().expect("a temp dir");
+    let path = dir.path().join(std::ffi::OsStr::from_bytes(name));
+    fs::write(&path, text).expect("writing the log");
+    let context = Context {
+        catalog: &catalog,
+        policy: &policy,
+        base_dir: dir.path(),
+    };
+    let scanner = Scanner::for_catalog(
+        &catalog,
+        ScanOptions {
+            by_request: true,
+            ..ScanOptions::default()
+        },
+    );
+    let sources = resolve_inputs(&[path], &WalkOptions::default()).expect("the file is listed");
+    let mut out = Vec::new();
+    {
+        let mut report = new_report(
+            Format::Html,
+            Box::new(&mut out),
+            "memory".into(),
+            context,
+            ReportOptions::default(),
+        );
+        let _ = scanner.scan(sources, &mut *report);
+    }
+    String::from_utf8(out).expect("the page is UTF-8")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Any text, in an element or an attribute, parses back as exactly the text the terminal
+    /// would show: nothing of it is markup, and nothing unsafe is left raw.
+    #[test]
+    fn text_parses_back_as_the_text_shown(s in "\\PC*|[<>&\"'\u{0}-\u{1f}\u{202e}\u{2066}a-z!/-]*") {
+        let mut shown = String::new();
+        terminal(&s, &mut shown);
+        let rendered = Text(&s).render().into_string();
+        let page = Html::parse_fragment(&format!("<p title=\"{rendered}\">{rendered}</p>"));
+        let p = one(&page, "p");
+        prop_assert_eq!(p.child_elements().count(), 0);
+        prop_assert_eq!(text(p), shown.clone());
+        prop_assert_eq!(p.value().attr("title"), Some(shown.as_str()));
+    }
+
+    /// Whatever a log line and its file's name hold, the page is valid HTML5 with only its own
+    /// elements, its one script and style sheet, no comment, no event handler and no link but
+    /// its own and the catalog's.
+    #[test]
+    fn hostile_lines_never_become_markup(
+        lines in prop::collection::vec(hostile_line(), 1..6),
+        name in hostile_line(),
+    ) {
+        let mut name = name;
+        name.retain(|&b| b != b'/' && b != 0);
+        name.extend_from_slice(b".log");
+        let mut text = lines.join(&b"\n"[..]);
+        text.push(b'\n');
+        let page = Html::parse_document(&report_of(&name, &text));
+        prop_assert!(page.errors.is_empty(), "{:?}", page.errors);
+        prop_assert!(!page.tree.nodes().any(|n| n.value().is_comment()));
+        prop_assert_eq!(all(&page, "script").len(), 1);
+        prop_assert_eq!(all(&page, "style").len(), 1);
+        for element in page.root_element().descendent_elements() {
+            let tag = element.value().name();
+            prop_assert!(OUR_ELEMENTS.contains(&tag) || tag == "script" || tag == "br", "<{}>", tag);
+            for (attr, _) in element.value().attrs() {
+                prop_assert!(!attr.starts_with("on"), "{}", element.html());
+            }
+        }
+        for link in all(&page, "a[href]") {
+            let href = link.value().attr("href").unwrap_or_default();
+            prop_assert!(href.starts_with('#') || href.starts_with("https://docs.cloudbase.net/"), "{}", href);
+        }
+    }
 }
 
 /// Regenerates `docs/report.png`, the README's screenshot, from `tests/data/incident.log`:
