@@ -223,3 +223,18 @@ pub const UNKNOWN_TEXT_RADIUS: usize = 96;
 /// buckets the widest step needs for every time a timestamp can hold (checked where the
 /// ladder is defined).
 pub const MAX_TIMELINE_BUCKETS: usize = 1_500;
+
+// --- the HTML report (src/report/html.rs) ---
+
+/// Hits of each code whose place, time, request and text the HTML report shows: the first
+/// few say where to look; more would make a page of one code. Only these are copied during a
+/// scan, so the report's memory is bounded by the catalog, not by the hits.
+pub const HTML_SAMPLES_PER_CODE: usize = 5;
+
+/// Most bars the HTML timeline draws: about one per 6 pixels of a laptop-wide chart, so each
+/// stays visible and clickable; a finer summary timeline is coarsened to fit.
+pub const HTML_TIMELINE_BUCKETS: usize = 120;
+
+/// Rows the HTML report's input and request tables list (the rest are counted): a page of a
+/// scan of thousands of logs must still open quickly in a browser and on a phone.
+pub const HTML_ROWS_LISTED: usize = 200;

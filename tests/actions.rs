@@ -94,7 +94,7 @@ fn no_log_text_becomes_a_command_in_any_format() {
     let name = "::add-mask::x ##[error]name.log";
     fs::write(dir.path().join(name), HOSTILE).unwrap();
     for format in [
-        "human", "jsonl", "json", "count", "files", "sarif", "gitlab", "junit", "markdown",
+        "human", "jsonl", "json", "count", "files", "sarif", "gitlab", "junit", "markdown", "html",
     ] {
         for cwd_arg in [".", name] {
             let out = cbscan()

@@ -165,7 +165,7 @@ fn summary_options_conflict_with_per_input_lists() {
         &["scan", "--format", "files", "--no-summary"],
         "--no-summary cannot be used with --format files",
     );
-    for format in ["sarif", "github", "gitlab", "junit", "markdown"] {
+    for format in ["sarif", "github", "gitlab", "junit", "markdown", "html"] {
         assert_usage_error(
             &["scan", "--format", format, "-s"],
             &format!(

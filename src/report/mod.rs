@@ -9,6 +9,7 @@
 //! - [`gitlab`]: GitLab Code Quality JSON.
 //! - [`junit`]: JUnit XML, for CI test-report views.
 //! - [`markdown`]: a summary people read (a GitHub job summary, a merge-request note).
+//! - [`html`]: one self-contained HTML page with charts ([`svg`]), for after an incident.
 //! - [`requests`]: `--by-request`'s listing as records and text.
 //! - [`findings`]: what those end-of-scan formats keep of the hits, in bounded memory.
 //! - [`gathered`]: the one report that keeps them and has the format write at the end.
@@ -21,6 +22,7 @@ pub mod findings;
 pub mod gathered;
 pub mod github;
 pub mod gitlab;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod jsonl;
@@ -29,6 +31,7 @@ pub mod list;
 pub mod markdown;
 pub mod requests;
 pub mod sarif;
+pub mod svg;
 
 use std::fmt;
 use std::io::Write;
@@ -81,11 +84,13 @@ pub enum Format {
     Junit,
     /// Markdown.
     Markdown,
+    /// One self-contained HTML page with charts.
+    Html,
 }
 
 impl Format {
     /// Every format, with its name, for help and errors.
-    pub const ALL: [(Format, &'static str); 10] = [
+    pub const ALL: [(Format, &'static str); 11] = [
         (Format::Human, "human"),
         (Format::Jsonl, "jsonl"),
         (Format::Json, "json"),
@@ -96,6 +101,7 @@ impl Format {
         (Format::Gitlab, "gitlab"),
         (Format::Junit, "junit"),
         (Format::Markdown, "markdown"),
+        (Format::Html, "html"),
     ];
 
     /// The format's name.
@@ -249,6 +255,7 @@ pub fn new_report<'a>(
         Format::Gitlab => Box::new(GatheredReport::new(out, destination, context, Gitlab)),
         Format::Junit => Box::new(GatheredReport::new(out, destination, context, Junit)),
         Format::Markdown => Box::new(GatheredReport::new(out, destination, context, Markdown)),
+        Format::Html => Box::new(html::HtmlReport::new(out, destination, context)),
     }
 }
 

@@ -73,7 +73,7 @@ pub struct ScanArgs {
     pub paths: Vec<PathBuf>,
 
     /// Format of standard output: human, jsonl, json, count, files, sarif, github, gitlab,
-    /// junit or markdown.
+    /// junit, markdown or html.
     #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = parse_format)]
     pub format: Format,
 

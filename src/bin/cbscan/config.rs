@@ -73,6 +73,9 @@ pub struct ScanConfig {
     pub color: ColorChoice,
     /// Whether stdin is read from a terminal (a person may have forgotten the path).
     pub stdin_from_terminal: bool,
+    /// Whether `--by-request` was given: the human report then lists requests instead of
+    /// hits. (An HTML report turns request grouping on in the scanner without it.)
+    pub by_request: bool,
 }
 
 impl Config {
@@ -261,7 +264,9 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
         max_hits: args.max_hits,
         fields: !args.fields.no_fields,
         log_tz: log_tz(&args.fields)?,
-        by_request: args.by_request,
+        // An HTML report shows the most affected requests, so asking for one groups the hits
+        // by request as --by-request does (JSON output then carries the requests too).
+        by_request: args.by_request || wants_html(format, args.quiet, &args.reports),
         all_codes: args.filters.all_codes,
         ..defaults
     };
@@ -276,7 +281,13 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
         base_dir: args.base_dir.unwrap_or_else(default_base_dir),
         color: args.color,
         stdin_from_terminal: stdin_from_terminal && !args.quiet,
+        by_request: args.by_request,
     })
+}
+
+/// Whether an HTML report is written, on standard output or to a file.
+fn wants_html(format: Format, quiet: bool, reports: &[ReportSpec]) -> bool {
+    (!quiet && format == Format::Html) || reports.iter().any(|r| r.format == Format::Html)
 }
 
 /// `--log-tz`, resolved (an unknown zone is a usage error, named).

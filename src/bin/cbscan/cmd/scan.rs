@@ -37,6 +37,7 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
         base_dir,
         color,
         stdin_from_terminal,
+        by_request,
     } = config;
     let context = Context {
         catalog,
@@ -61,7 +62,7 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             width: stdout_width(),
             terminal: io::stdout().is_terminal(),
             on_workers: true,
-            by_request: scanner.options().by_request,
+            by_request,
         };
         // Log text on stdout must not become workflow commands (see `crate::actions`).
         let writer = if stdout.format != Format::Github && in_github_actions() {
@@ -162,7 +163,7 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
     // Markdown callout (GitHub annotations only say a code is generic).
     let stdout_shows_summary = stdout.is_some_and(|s| match s.format {
         Format::Human => s.show.summary,
-        Format::Markdown => true,
+        Format::Markdown | Format::Html => true,
         _ => false,
     });
     let progress = match stdout {
