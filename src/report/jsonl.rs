@@ -1,7 +1,7 @@
 //! JSON lines, schema 2: one object per line, a public interface (documented in the README).
 //!
 //! ```text
-//! {"type":"begin","schema":2,"path":{"text":"app.log"}}
+//! {"type":"begin","schema":2,"path":{"text":"app.log"},"catalog":"<fingerprint>"}
 //! {"type":"hit","path":{"text":…},"line":…,"column":…,"byte_offset":…,"code":…,"matched":…,"category":…,"generic":…,"meaning":{"zh":…,"en":…},"text":…,"timestamp":…,"time_zone_known":…,"time_inherited":…,"request_id":…}
 //! {"type":"notice","path":{…},"kind":"changed","message":…}
 //! {"type":"error","path":{…},"message":…}
@@ -147,6 +147,7 @@ impl FormatHits for HitJson {
             }
         }
         fields_json(hit, buf);
+        exact_json(hit, buf);
         buf.extend_from_slice(self.close);
         out.text = text;
     }
@@ -180,6 +181,40 @@ pub fn fields_json(hit: &Hit<'_>, buf: &mut Vec<u8>) {
     match hit.request {
         Some(id) => json_str(id, buf),
         None => buf.extend_from_slice(b"null"),
+    }
+}
+
+/// What `cbscan report` needs, beyond the rest of the record, to give writers back exactly
+/// the hit the scan gave them; each only where it is not what the rest implies, so the
+/// common record does not grow: `,"event":N` when the hit's event starts on another line than
+/// its own; `,"hit_at":K` when the hit is not at `column - 1` in the excerpt (the line was cut
+/// before it); `,"chars_before":C` (or `null`: not counted) when the excerpt does not start
+/// its line; `,"cut_before":true` and `,"cut_after":true` when the line goes on before or
+/// after the excerpt (then `text` has the `…` that says so).
+pub fn exact_json(hit: &Hit<'_>, buf: &mut Vec<u8>) {
+    let mut numbers = itoa::Buffer::new();
+    let line_start = hit.byte_offset.saturating_sub(hit.column.saturating_sub(1));
+    if hit.event != line_start {
+        buf.extend_from_slice(b",\"event\":");
+        buf.extend_from_slice(numbers.format(hit.event).as_bytes());
+    }
+    let excerpt = &hit.excerpt;
+    if excerpt.hit.start as u64 != hit.column.saturating_sub(1) {
+        buf.extend_from_slice(b",\"hit_at\":");
+        buf.extend_from_slice(numbers.format(excerpt.hit.start).as_bytes());
+    }
+    if excerpt.cut_before || excerpt.chars_before != Some(0) {
+        buf.extend_from_slice(b",\"chars_before\":");
+        match excerpt.chars_before {
+            Some(chars) => buf.extend_from_slice(numbers.format(chars).as_bytes()),
+            None => buf.extend_from_slice(b"null"),
+        }
+    }
+    if excerpt.cut_before {
+        buf.extend_from_slice(b",\"cut_before\":true");
+    }
+    if excerpt.cut_after {
+        buf.extend_from_slice(b",\"cut_after\":true");
     }
 }
 
@@ -353,6 +388,8 @@ pub struct JsonlReport<'a> {
     context: Context<'a>,
     show: Show,
     hits: HitWriter,
+    /// [`Catalog::fingerprint`], in `begin` and `summary` records.
+    fingerprint: String,
 }
 
 impl<'a> JsonlReport<'a> {
@@ -369,6 +406,7 @@ impl<'a> JsonlReport<'a> {
             context,
             show: options.show,
             hits: HitWriter::new(HitJson::new(context.catalog, false), options.on_workers),
+            fingerprint: context.catalog.fingerprint(),
         }
     }
 }
@@ -398,7 +436,8 @@ impl Sink for JsonlReport<'_> {
         if !self.show.hits {
             return Ok(());
         }
-        line(&mut self.out, &input_record("begin", input, Value::Null))
+        let more = json!({"catalog": self.fingerprint});
+        line(&mut self.out, &input_record("begin", input, more))
     }
     fn hits(&mut self, input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
         if !self.show.hits {
@@ -475,6 +514,7 @@ impl JsonlReport<'_> {
         if !last {
             record.insert("final".into(), false.into());
         }
+        record.insert("catalog".into(), self.fingerprint.clone().into());
         record.extend(summary_value(self.context, done.summary));
         line(&mut self.out, &record)
     }
