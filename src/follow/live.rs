@@ -8,6 +8,7 @@
 use std::io;
 use std::sync::Arc;
 
+use crate::catalog::CategoryId;
 use crate::scan::batch::Recycler;
 use crate::scan::{Batch, Finish, LineScanner, Resume, Scanner};
 use crate::sink::{Hits, InputInfo, Sink};
@@ -16,6 +17,8 @@ use crate::summary::Counts;
 /// One stretch of an input, scanned line by line as its bytes arrive.
 pub struct LiveScan<'s> {
     lines: LineScanner<'s>,
+    /// Each code's category, by code (for the timeline).
+    categories: &'s [CategoryId],
     recycler: Arc<Recycler>,
     /// Bytes and line breaks already added to the input's counts.
     counted: (u64, u64),
@@ -30,6 +33,7 @@ impl<'s> LiveScan<'s> {
             scanner.line_scanner_in(scanner.spec(), start, Vec::new(), Arc::clone(&recycler));
         LiveScan {
             lines,
+            categories: scanner.categories(),
             recycler,
             counted,
         }
@@ -44,9 +48,9 @@ impl<'s> LiveScan<'s> {
         counts: &mut Counts,
         sink: &mut dyn Sink,
     ) -> io::Result<()> {
-        let recycler = &self.recycler;
+        let (recycler, categories) = (&self.recycler, self.categories);
         self.lines.feed(data, &mut |batch| {
-            hand_on(batch, input, counts, sink, recycler)
+            hand_on(batch, input, counts, sink, recycler, categories)
         })?;
         self.count_read(counts);
         Ok(())
@@ -59,10 +63,10 @@ impl<'s> LiveScan<'s> {
         counts: &mut Counts,
         sink: &mut dyn Sink,
     ) -> io::Result<Resume> {
-        let recycler = &self.recycler;
+        let (recycler, categories) = (&self.recycler, self.categories);
         let state = self
             .lines
-            .checkpoint(&mut |batch| hand_on(batch, input, counts, sink, recycler))?;
+            .checkpoint(&mut |batch| hand_on(batch, input, counts, sink, recycler, categories))?;
         self.count_read(counts);
         Ok(state)
     }
@@ -79,12 +83,13 @@ impl<'s> LiveScan<'s> {
     ) -> io::Result<(Resume, bool)> {
         let LiveScan {
             lines,
+            categories,
             recycler,
             counted,
         } = self;
         let (fed, _) = lines.progress();
         let (_, state) = lines.finish(how, &mut |batch| {
-            hand_on(batch, input, counts, sink, &recycler)
+            hand_on(batch, input, counts, sink, &recycler, categories)
         })?;
         // A last line without its line break counts as a line once it is scanned.
         let unterminated = how == Finish::Final && state.end() > state.line_start;
@@ -117,9 +122,10 @@ fn hand_on(
     counts: &mut Counts,
     sink: &mut dyn Sink,
     recycler: &Recycler,
+    categories: &[CategoryId],
 ) -> io::Result<()> {
     *counts += batch.counts();
-    batch.add_seen_to(counts, &input.name, 0);
+    batch.add_seen_to(counts, &input.name, 0, categories);
     let result = if batch.is_empty() {
         Ok(())
     } else {

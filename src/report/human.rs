@@ -529,6 +529,7 @@ impl<'a> HumanReport<'a> {
                 writeln!(self.out, "{}", line.trim_end())?;
             }
         }
+        self.timeline(summary, &categories)?;
         let codes = summary.codes_by_count();
         if !codes.is_empty() {
             writeln!(self.out, "\n{}", bold(self, "By code"))?;
@@ -619,6 +620,55 @@ impl<'a> HumanReport<'a> {
         }
         self.unknown_codes(summary)?;
         self.gate(summary)
+    }
+
+    /// The timeline as one sparkline row per category with timed hits (in the order of the
+    /// category table), as wide as the terminal (or [`TIMELINE_COLUMNS`] elsewhere).
+    fn timeline(
+        &mut self,
+        summary: &Summary,
+        categories: &[(crate::catalog::CategoryId, u64)],
+    ) -> io::Result<()> {
+        let ids: Vec<String> = categories
+            .iter()
+            .map(|&(c, _)| escaped(&self.catalog.category(c).id))
+            .collect();
+        let id_width = widest(ids.iter());
+        // A row is `  id  |spark| peak N`; a peak is at most the category's total.
+        let peak_width = categories
+            .iter()
+            .map(|(_, n)| group(*n).width())
+            .max()
+            .unwrap_or(1);
+        let room = self
+            .format
+            .width
+            .unwrap_or(TIMELINE_COLUMNS)
+            .saturating_sub(2 + id_width + 2 + 2 + 6 + peak_width);
+        let Some(lines) = Sparklines::new(
+            summary.timeline(),
+            categories,
+            self.catalog.categories().len(),
+            room,
+        ) else {
+            return Ok(());
+        };
+        writeln!(
+            self.out,
+            "\n{} {}",
+            self.paint("Timeline", |s| s.bold()),
+            lines.heading()
+        )?;
+        for (category, spark, peak) in &lines.rows {
+            let id = escaped(&self.catalog.category(*category).id);
+            let row = format!(
+                "  {}  |{spark}| peak {:>peak_width$}",
+                pad(&id, id_width),
+                group(*peak)
+            );
+            writeln!(self.out, "{row}")?;
+        }
+        Ok(())
     }
 
     /// `codes not in the catalog: X ×3 (first at file:line), …`: the first few by count.
@@ -827,6 +877,120 @@ impl Report for HumanReport<'_> {
 }
 
 /// `text` through the terminal escaper.
+/// Columns the timeline's rows take when the output is not a terminal.
+const TIMELINE_COLUMNS: usize = 80;
+
+/// Heights of a sparkline's columns, lowest first (a column with no hit is blank).
+const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A summary's timeline drawn as sparklines: one row per category, one column per bucket,
+/// each row scaled to its own peak (the question a row answers is *when* its category's
+/// errors came; the table above says how many).
+pub(crate) struct Sparklines {
+    /// Start of the first column and end of the last, Unix seconds.
+    pub start: i64,
+    pub end: i64,
+    /// Seconds per column.
+    pub width: i64,
+    /// Some times had no zone (placed by the log's wall clock as if UTC).
+    pub local: bool,
+    /// Per category with timed hits, in the order given: the row and its peak.
+    pub rows: Vec<(crate::catalog::CategoryId, String, u64)>,
+}
+
+impl Sparklines {
+    /// Rows of at most `columns` columns (at least 2) for the categories in `order` that have
+    /// timed hits; `None` when the timeline has fewer than two buckets (nothing to draw).
+    pub(crate) fn new(
+        timeline: &crate::summary::Timeline,
+        order: &[(crate::catalog::CategoryId, u64)],
+        categories: usize,
+        columns: usize,
+    ) -> Option<Sparklines> {
+        if timeline.bucket_count() < 2 {
+            return None;
+        }
+        let shown = timeline.coarsened(columns.max(2));
+        let dense = shown.dense(categories);
+        if dense.len() < 2 {
+            return None;
+        }
+        let (start, end) = shown.range()?;
+        let rows = order
+            .iter()
+            .filter_map(|&(category, _)| {
+                let counts: Vec<u64> = dense
+                    .iter()
+                    .map(|(_, v)| v.get(category).copied().unwrap_or(0))
+                    .collect();
+                let peak = counts.iter().copied().max().unwrap_or(0);
+                (peak > 0).then(|| (category, spark(&counts, peak), peak))
+            })
+            .collect();
+        Some(Sparklines {
+            start,
+            end,
+            width: shown.width_seconds(),
+            local: shown.local(),
+            rows,
+        })
+    }
+
+    /// `2026-11-20T08:15:00Z – 2026-11-20T08:17:10Z, 10 s per column` (and a note when some
+    /// times had no zone).
+    pub(crate) fn heading(&self) -> String {
+        let at = |second: i64| {
+            let text = jiff::Timestamp::from_second(second).map_or_else(|_| second.to_string(), |t| t.to_string());
+            // A wall clock placed as UTC is not UTC: no zone marker.
+            if self.local {
+                text.trim_end_matches('Z').to_string()
+            } else {
+                text
+            }
+        };
+        let mut text = format!(
+            "{} – {}, {} per column",
+            at(self.start),
+            at(self.end),
+            width_text(self.width)
+        );
+        if self.local {
+            text.push_str(", times without a zone as the log wrote them");
+        }
+        text
+    }
+}
+
+/// `counts` as block characters scaled to `peak` (every hit shows: at least the lowest).
+fn spark(counts: &[u64], peak: u64) -> String {
+    counts
+        .iter()
+        .map(|&n| {
+            if n == 0 || peak == 0 {
+                ' '
+            } else {
+                let level = (u128::from(n) * 8).div_ceil(u128::from(peak)).clamp(1, 8);
+                BLOCKS[level as usize - 1]
+            }
+        })
+        .collect()
+}
+
+/// A bucket width as people say it: `10 s`, `5 min`, `6 h`, `7 days`.
+pub(crate) fn width_text(seconds: i64) -> String {
+    const DAY: i64 = 86_400;
+    if seconds % DAY == 0 {
+        let days = seconds / DAY;
+        format!("{days} {}", if days == 1 { "day" } else { "days" })
+    } else if seconds % 3_600 == 0 {
+        format!("{} h", seconds / 3_600)
+    } else if seconds % 60 == 0 {
+        format!("{} min", seconds / 60)
+    } else {
+        format!("{seconds} s")
+    }
+}
+
 fn escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     terminal(text, &mut out);

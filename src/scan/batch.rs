@@ -7,7 +7,7 @@ use std::ops::Range;
 use std::sync::Mutex;
 
 use super::{Excerpt, Hit};
-use crate::catalog::CodeId;
+use crate::catalog::{CategoryId, CodeId};
 use crate::fields::{HitTime, TimeValue};
 use crate::limits::RECYCLED_BATCHES;
 use crate::matcher::PatternId;
@@ -187,8 +187,15 @@ impl Batch {
     }
 
     /// Takes the times of the hits into `counts`' first and last seen, for `input`, with
-    /// `line_base` added to their lines (where hits are handed on in order).
-    pub fn add_seen_to(&self, counts: &mut Counts, input: &str, line_base: u64) {
+    /// `line_base` added to their lines (where hits are handed on in order), and each hit with
+    /// a time into the timeline, under its code's category in `categories` (by code).
+    pub fn add_seen_to(
+        &self,
+        counts: &mut Counts,
+        input: &str,
+        line_base: u64,
+        categories: &[CategoryId],
+    ) {
         // The batch's own first and last per code first (all its hits are of one input, so
         // time then line orders them): the emitter, one thread for the whole scan, then
         // compares and copies at most two marks per code and batch, not one per hit.
@@ -199,6 +206,10 @@ impl Batch {
             .iter()
             .filter(|h| h.time_flags & TIME_PRESENT != 0)
         {
+            if let Some(&category) = categories.get(h.code as usize) {
+                let zoned = h.time_flags & TIME_ZONED != 0;
+                counts.add_timed(category, h.time_seconds, h.time_nanos, zoned);
+            }
             match ends.iter_mut().find(|(code, ..)| *code == h.code) {
                 Some((_, first, last)) => {
                     if key(h) < key(first) {

@@ -32,7 +32,7 @@ use std::sync::Arc;
 pub use batch::Batch;
 pub use lines::{Finish, LineScanner, Resume};
 
-use crate::catalog::{Catalog, CodeId};
+use crate::catalog::{Catalog, CategoryId, CodeId};
 use crate::diagnosis::{GroupHit, Grouper};
 use crate::error::{Error, Result};
 use crate::fields::{Extractor, HitTime};
@@ -398,6 +398,8 @@ struct Inner {
     filter: CodeFilter,
     options: ScanOptions,
     generic: Vec<bool>,
+    /// Each code's category, by code (what the summary's timeline counts under).
+    categories: Vec<CategoryId>,
     extractor: Option<Extractor>,
     /// The catalog's shared names, by code.
     catalog_shared: Vec<bool>,
@@ -426,6 +428,10 @@ fn extractor(options: &ScanOptions) -> Result<Option<Extractor>> {
 
 fn generic_flags(catalog: &Catalog) -> Vec<bool> {
     catalog.codes().iter().map(|c| c.is_generic()).collect()
+}
+
+fn categories(catalog: &Catalog) -> Vec<CategoryId> {
+    catalog.codes().iter().map(|c| c.category).collect()
 }
 
 fn shared_flags(catalog: &Catalog) -> Vec<bool> {
@@ -481,6 +487,7 @@ impl Scanner {
                 catalog_shared,
                 options,
                 generic: generic_flags(catalog),
+                categories: categories(catalog),
             }),
         })
     }
@@ -499,6 +506,7 @@ impl Scanner {
                 catalog_shared,
                 options,
                 generic: generic_flags(catalog),
+                categories: categories(catalog),
             }),
         }
     }
@@ -520,8 +528,14 @@ impl Scanner {
                 known: self.inner.known.clone(),
                 options,
                 generic: self.inner.generic.clone(),
+                categories: self.inner.categories.clone(),
             }),
         }
+    }
+
+    /// Each code's category, by code.
+    pub(crate) fn categories(&self) -> &[CategoryId] {
+        &self.inner.categories
     }
 
     /// The options.
@@ -617,7 +631,7 @@ impl Scanner {
                 group_batch(&mut grouper, &numeric, 0, &batch, 0);
                 hits.extend(batch.hits(0).map(|hit| hit.to_owned()));
                 counts += batch.counts();
-                batch.add_seen_to(&mut counts, "<reader>", 0);
+                batch.add_seen_to(&mut counts, "<reader>", 0, self.categories());
                 Ok(())
             })?;
         let (hidden, requests) = grouper.finish();

@@ -217,6 +217,7 @@ impl Emitter<'_> {
                     &mut self.counts,
                     &self.shared.inputs[source].name,
                     self.line_base,
+                    self.shared.scanner.categories(),
                 );
                 if let Some((grouper, numeric)) = &mut self.grouper {
                     super::group_batch(grouper, numeric, source, &batch, self.line_base);

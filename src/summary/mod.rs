@@ -5,10 +5,14 @@
 //! scan (chunks, files, hosts) add up to the summary of the whole, whatever order the parts
 //! finish in. Top-k lists are derived when shown, never stored. [`wire`] is the serialised
 //! form, keyed by code name so that summaries made with different catalogs still merge;
-//! [`wire::read_jsonl`] reads it back from JSON lines.
+//! [`wire::read_jsonl`] reads it back from JSON lines. [`Timeline`] counts hits per category
+//! on a grid of time that merges exactly too.
 
 mod read;
+mod timeline;
 pub mod wire;
+
+pub use timeline::{Timeline, LADDER};
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::AddAssign;
@@ -112,6 +116,8 @@ pub struct Counts {
     /// First and last seen per code, of the hits that had a time (sparse; filled where hits
     /// are handed on in order, since workers know neither the input's name nor line bases).
     seen: BTreeMap<CodeId, Seen>,
+    /// Hits with a time per category and time bucket (filled where first and last seen are).
+    timeline: Timeline,
     /// Code-shaped tokens in code positions that the catalog does not know.
     pub(crate) unknown: UnknownCodes,
 }
@@ -238,6 +244,24 @@ impl Counts {
         span
     }
 
+    /// Hits with a time per category on a grid of time.
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
+    }
+
+    /// Counts a hit of `category` at a time given as [`TimeValue::sort_key`] into the
+    /// timeline (O(1) for hits in time order).
+    #[inline]
+    pub(crate) fn add_timed(
+        &mut self,
+        category: CategoryId,
+        seconds: i64,
+        nanos: i32,
+        zoned: bool,
+    ) {
+        self.timeline.add_hit(category, seconds, nanos, zoned);
+    }
+
     /// Takes in the time of a hit of `code` on `line` of `input`.
     pub fn add_seen(&mut self, code: CodeId, time: TimeValue, input: &str, line: u64) {
         match self.seen.get_mut(&code) {
@@ -318,9 +342,12 @@ impl Counts {
         by_code.fill(CodeCounts::default());
         let mut together = std::mem::take(&mut self.together);
         together.clear();
+        let mut timeline = std::mem::take(&mut self.timeline);
+        timeline.0.clear();
         *self = Counts {
             by_code,
             together,
+            timeline,
             ..Counts::default()
         };
         self.seen.clear();
@@ -332,6 +359,7 @@ impl Counts {
             + self.by_code.capacity() * std::mem::size_of::<CodeCounts>()
             + self.together.len() * 64
             + self.unknown.weight()
+            + self.timeline.0.weight()
     }
 
     /// Codes not in the catalog seen in code positions.
@@ -377,6 +405,7 @@ impl AddAssign<&Counts> for Counts {
                 }
             }
         }
+        self.timeline += &other.timeline;
     }
 }
 

@@ -12,7 +12,8 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 pub use super::read::read_jsonl;
-use super::{CodeCounts, Counts, InputSummary, Mark, Seen, Summary};
+pub use super::timeline::WireTimeline;
+use super::{CodeCounts, Counts, InputSummary, Mark, Seen, Summary, Timeline};
 use crate::catalog::Catalog;
 use crate::diagnosis::{GenericGroups, Hidden};
 use crate::error::{Error, Result};
@@ -246,6 +247,10 @@ pub struct WireSummary {
     /// Occurrences of codes not in the catalog past that cap.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub unknown_overflow: u64,
+    /// Hits with a time per category id and time bucket (absent in older output and when no
+    /// hit had a time).
+    #[serde(default, skip_serializing_if = "WireTimeline::is_empty")]
+    pub timeline: WireTimeline,
 }
 
 /// Where and when: a hit's time as written in hit records, its input and line.
@@ -485,6 +490,7 @@ impl Summary {
             hidden: WireHidden::from_hidden(catalog, self.hidden()),
             unknown: wire_unknown(total.unknown()),
             unknown_overflow: total.unknown().overflow(),
+            timeline: total.timeline().to_wire(catalog),
             inputs: if with_inputs {
                 self.inputs()
                     .iter()
@@ -530,6 +536,7 @@ impl Summary {
             );
         }
         total.unknown = unknown_from_wire(&wire.unknown, wire.unknown_overflow);
+        total.timeline = Timeline::from_wire(&wire.timeline, catalog)?;
         let mut summary = Summary::new(0);
         summary.total = total;
         summary.hidden = wire.hidden.to_hidden(catalog)?;
@@ -588,6 +595,7 @@ impl AddAssign<&WireSummary> for WireSummary {
                 }
             }
         }
+        self.timeline += &other.timeline;
         if other.inputs.is_empty() {
             return;
         }
@@ -708,6 +716,14 @@ mod tests {
         counts.add_seen(timeout, zoned, "a\u{fffd}.log", 2);
         counts.add_seen(timeout, local, "a\u{fffd}.log", 3);
         counts.add_seen(generic, zoned, "a\u{fffd}.log", 2);
+        let (database, functions) = (
+            catalog.code(timeout).category,
+            catalog.code(generic).category,
+        );
+        let second = |s: &str| s.parse::<jiff::Timestamp>().unwrap().as_second();
+        counts.add_timed(database, second("2024-05-16T00:15:02Z"), 361_000_000, true);
+        counts.add_timed(database, second("2024-05-16T08:15:02Z"), 0, false);
+        counts.add_timed(functions, second("2024-05-16T00:15:02Z"), 0, true);
         let mut summary = Summary::new(catalog.codes().len());
         let row =
             InputSummary::from_counts("a\u{fffd}.log".into(), Some(b"a\xff.log".to_vec()), &counts);
@@ -747,6 +763,20 @@ mod tests {
         let mut both = summary.clone();
         both += &summary;
         assert_eq!(twice, both.to_wire(&catalog, true));
+        // 8 hours apart: 30-second buckets (961 fit the cap of 1,500; 15-second ones, 1,921,
+        // would not).
+        let timeline = serde_json::to_value(&wire.timeline).unwrap();
+        assert_eq!(
+            timeline,
+            serde_json::json!({
+                "width_seconds": 30,
+                "local": true,
+                "buckets": [
+                    {"start": "2024-05-16T00:15:00Z", "hits": {"database": 1, "functions": 1}},
+                    {"start": "2024-05-16T08:15:00Z", "hits": {"database": 1}},
+                ]
+            })
+        );
         let seen = &wire.seen["DATABASE_TIMEOUT"];
         assert_eq!(seen.first.timestamp, "2024-05-16T00:15:02.361Z");
         assert_eq!(
@@ -757,6 +787,43 @@ mod tests {
             ),
             ("2024-05-16T08:15:02.500", false, 3)
         );
+    }
+
+    #[test]
+    fn older_output_without_a_timeline_reads_and_bad_timelines_are_errors() {
+        let old =
+            r#"{"schema":2,"files":1,"bytes":3,"lines":1,"hits":0,"lines_with_hits":0,"errors":0}"#;
+        let wire: WireSummary = serde_json::from_str(old).unwrap();
+        assert!(wire.timeline.is_empty());
+        assert!(!serde_json::to_string(&wire).unwrap().contains("timeline"));
+        let with = |timeline: &str| {
+            let text = format!(
+                r#"{{"schema":2,"files":1,"bytes":3,"lines":1,"hits":0,"lines_with_hits":0,"errors":0,"timeline":{timeline}}}"#
+            );
+            serde_json::from_str::<WireSummary>(&text).map_err(|e| e.to_string())
+        };
+        let bucket = r#"[{"start":"2024-05-16T00:15:00Z","hits":{"database":2}}]"#;
+        let good = with(&format!(r#"{{"width_seconds":60,"buckets":{bucket}}}"#)).unwrap();
+        assert_eq!(good.timeline.width_seconds(), 60);
+        assert!(!good.timeline.local(), "local defaults to false");
+        let err = with(&format!(r#"{{"width_seconds":61,"buckets":{bucket}}}"#)).unwrap_err();
+        assert!(err.contains("width_seconds 61"), "{err}");
+        let err = with(
+            r#"{"width_seconds":3600,"buckets":[{"start":"2024-05-16T00:15:00Z","hits":{}}]}"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("not on the grid of 3600-second buckets"),
+            "{err}"
+        );
+        let err = with(r#"{"width_seconds":60,"buckets":[{"start":"yesterday","hits":{}}]}"#)
+            .unwrap_err();
+        assert!(err.contains("\"yesterday\""), "{err}");
+        // A category this catalog lacks: an error when read over it.
+        let odd = with(r#"{"width_seconds":60,"buckets":[{"start":"2024-05-16T00:15:00Z","hits":{"weather":1}}]}"#)
+            .unwrap();
+        let err = Summary::from_wire(odd, &Catalog::builtin().unwrap()).unwrap_err();
+        assert!(err.to_string().contains("\"weather\""), "{err}");
     }
 
     #[test]
