@@ -261,6 +261,10 @@ fn the_merged_summary_record_equals_the_whole_field_by_field() {
         for (key, value) in &whole {
             assert_eq!(&merged[key], value, "summary field {key}, {extra:?}");
         }
+        assert!(
+            whole.contains_key("timeline"),
+            "the timeline is among the fields"
+        );
         // The parts really were paired across files: a request spans scf-1.log and scf-2.log.
         assert!(whole["hidden"]["request_groups"].as_u64() > Some(0));
     }

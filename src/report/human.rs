@@ -940,7 +940,8 @@ impl Sparklines {
     /// times had no zone).
     pub(crate) fn heading(&self) -> String {
         let at = |second: i64| {
-            let text = jiff::Timestamp::from_second(second).map_or_else(|_| second.to_string(), |t| t.to_string());
+            let text = jiff::Timestamp::from_second(second)
+                .map_or_else(|_| second.to_string(), |t| t.to_string());
             // A wall clock placed as UTC is not UTC: no zone marker.
             if self.local {
                 text.trim_end_matches('Z').to_string()

@@ -1049,3 +1049,89 @@ fn notice_of(text: &str) -> Notice {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sink::Collect;
+
+    fn saved(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("saved.jsonl");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    const BEGIN: &str = r#"{"type":"begin","schema":2,"path":{"text":"a.log"}}"#;
+    const HIT: &str = r#"{"type":"hit","path":{"text":"a.log"},"line":2,"column":5,"byte_offset":12,"code":"DATABASE_TIMEOUT","matched":"DATABASE_TIMEOUT","category":"database","generic":false,"text":"x y DATABASE_TIMEOUT","timestamp":null,"request_id":null}"#;
+    const END: &str = r#"{"type":"end","path":{"text":"a.log"},"complete":true,"bytes":30,"lines":2,"hits":1,"lines_with_hits":1,"by_code":{"DATABASE_TIMEOUT":{"category":"database","generic":false,"hits":1,"lines":1}}}"#;
+
+    fn summary(hits: u64, last: bool) -> String {
+        let flag = if last { "" } else { r#""final":false,"# };
+        format!(
+            r#"{{"type":"summary",{flag}"schema":2,"files":1,"bytes":30,"lines":2,"hits":{hits},"lines_with_hits":{hits},"errors":0,"by_code":{{"DATABASE_TIMEOUT":{{"category":"database","generic":false,"hits":{hits},"lines":{hits}}}}},"together":{{}},"generic":[]}}"#
+        )
+    }
+
+    fn run(text: &str) -> (Surveyed, Replayed, Vec<crate::scan::OwnedHit>) {
+        let (_dir, path) = saved(text);
+        let mut catalog = Catalog::builtin().unwrap();
+        let surveyed = survey(&mut catalog, &[path]);
+        let mut sink = Collect::default();
+        let replayed = replay(&surveyed, &catalog, ReplayOptions::default(), &mut sink);
+        (surveyed, replayed, sink.hits)
+    }
+
+    #[test]
+    fn a_run_without_its_final_summary_uses_its_last_running_one_and_says_so() {
+        let text = format!(
+            "{BEGIN}\n{HIT}\n{}\n{END}\n{}\n",
+            summary(0, false),
+            summary(1, false)
+        );
+        let (surveyed, replayed, hits) = run(&text);
+        assert_eq!(replayed.summary.hits(), 1, "the last running summary");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].excerpt, b"x y DATABASE_TIMEOUT");
+        assert_eq!(hits[0].hit, 4..20);
+        let messages: Vec<String> = surveyed.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(messages[0].ends_with(
+            "saved.jsonl:5: the run that wrote this stopped before its final summary: its last \
+             running summary is used"
+        ));
+        // A final summary after it: that one counts, and nothing is wrong.
+        let text = format!("{text}{}\n", summary(1, true));
+        let (surveyed, replayed, _) = run(&text);
+        assert_eq!((replayed.summary.hits(), surveyed.problems.len()), (1, 0));
+        assert!(replayed.problems.is_empty(), "{:?}", replayed.problems);
+    }
+
+    #[test]
+    fn a_last_line_without_its_line_break_is_truncated_only_if_it_does_not_parse() {
+        let whole = format!("{BEGIN}\n{HIT}\n{END}\n{}", summary(1, true));
+        let (surveyed, replayed, _) = run(&whole);
+        assert!(surveyed.problems.is_empty(), "{:?}", surveyed.problems);
+        assert_eq!(replayed.summary.hits(), 1);
+        let cut = &whole[..whole.len() - 10];
+        let (surveyed, _, _) = run(cut);
+        assert_eq!(surveyed.problems.len(), 1);
+        assert_eq!(surveyed.problems[0].line, 4);
+        assert!(surveyed.problems[0].message.starts_with("truncated: "));
+        // The same bytes followed by a line break are a broken record, not a cut file.
+        let (surveyed, _, _) = run(&format!("{cut}\n"));
+        assert!(surveyed.problems[0].message.starts_with("not JSON: "));
+    }
+
+    #[test]
+    fn a_hit_whose_match_is_outside_its_text_is_an_error_and_skipped() {
+        let bad = HIT.replace(r#""column":5"#, r#""column":50"#);
+        let (_, replayed, hits) = run(&format!("{BEGIN}\n{bad}\n{END}\n{}\n", summary(1, true)));
+        assert!(hits.is_empty());
+        assert_eq!(replayed.problems[0].line, 2);
+        assert_eq!(
+            replayed.problems[0].message,
+            "a hit record whose match is not inside its text"
+        );
+    }
+}
