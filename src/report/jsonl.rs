@@ -436,7 +436,12 @@ impl Sink for JsonlReport<'_> {
         if !self.show.hits {
             return Ok(());
         }
-        let more = json!({"catalog": self.fingerprint});
+        let mut more = json!({"catalog": self.fingerprint});
+        // An input without a path that is not standard input (one that could not be opened
+        // or listed, a library's bytes): said, so that `cbscan report` shows it as the scan did.
+        if input.path.is_none() && input.name != crate::input::STDIN_NAME {
+            more["file"] = false.into();
+        }
         line(&mut self.out, &input_record("begin", input, more))
     }
     fn hits(&mut self, input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {

@@ -223,6 +223,7 @@ struct Record<'a> {
     #[serde(rename = "final")]
     is_final: Option<bool>,
     path: Option<Data>,
+    file: Option<bool>,
     line: Option<u64>,
     column: Option<u64>,
     byte_offset: Option<u64>,
@@ -566,11 +567,11 @@ fn survey_file(
     file.summary = finals;
 }
 
-/// The input a `begin` record names, numbered `index`.
-fn input_info(index: usize, path: Option<&Data>) -> InputInfo {
+/// The input a `begin` record names, numbered `index` (`file: false`: one without a path).
+fn input_info(index: usize, path: Option<&Data>, file: bool) -> InputInfo {
     let bytes = path.and_then(|p| p.to_bytes().ok()).unwrap_or_default();
     let name = String::from_utf8_lossy(&bytes).into_owned();
-    let path = (name != STDIN_NAME).then(|| path_from_bytes(bytes));
+    let path = (file && name != STDIN_NAME).then(|| path_from_bytes(bytes));
     InputInfo { index, name, path }
 }
 
@@ -777,7 +778,8 @@ impl<'c> Player<'c> {
             match record.kind.as_deref().unwrap_or_default() {
                 "begin" => {
                     self.end_open(sink)?;
-                    let info = input_info(self.next_index, record.path.as_ref());
+                    let file = record.file.unwrap_or(true);
+                    let info = input_info(self.next_index, record.path.as_ref(), file);
                     self.next_index += 1;
                     if let Some(grouper) = &mut self.grouper {
                         grouper.name_input(info.index, &info.name);
@@ -933,7 +935,15 @@ impl<'c> Player<'c> {
         let counts = Summary::from_wire(wire, self.catalog)
             .map(|s| s.total().clone())
             .unwrap_or_else(|_| Counts::new(self.catalog.codes().len()));
-        let error = row.error.clone().or(open.error).map(Error::Usage);
+        // As the scan told it: the input's name, then what stopped it.
+        let error = row
+            .error
+            .clone()
+            .or(open.error)
+            .map(|message| Error::Input {
+                path: open.info.name.clone(),
+                source: io::Error::other(message),
+            });
         let end = InputEnd {
             stats: InputStats {
                 bytes: row.bytes,

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# benches/report.sh: peak memory (RSS) and wall time of `cbscan report` merging saved JSON
+# lines of at least 1 GiB: reading is streaming, so memory must not grow with the input.
+#
+# It builds cbscan and the corpus generator (examples/gen_corpus.rs), generates under
+# bench-data/ (gitignored; reused while the size and generator fingerprint match)
+#   hits.log   256 MiB, 90% of lines with a code (gen_corpus hits, as benches/memory.sh)
+# scans it twice, as two hosts would, into report-a.jsonl and report-b.jsonl (together about
+# 2.5 GiB at scale 1), then runs `cbscan report` over both once per format under GNU time and
+# prints a Markdown table of cbscan's peak RSS and wall time:
+#   jsonl, human --color never, json (hits streamed), sarif and markdown (gathering formats,
+#   bounded by their caps), count, and --summary-only.
+# Correctness, cheaply: the merged jsonl's last record is a summary with twice the
+# generator's planted hit count, and the report's exit status is 1 (hits, no error).
+#
+# Run from the repository root:
+#   benches/report.sh                       # about 10 minutes on 2 cores
+#   CBSCAN=path/to/cbscan benches/report.sh # measure another binary (no cbscan build)
+#   BENCH_SCALE=0.05 benches/report.sh      # quick smoke run
+# Environment:
+#   CBSCAN       binary to measure (default: build target/release/cbscan)
+#   BENCH_SCALE  multiplies the corpus size (default 1)
+#   BENCH_KEEP   1 keeps the saved JSON lines in bench-data/ (default: removed at exit)
+# Needs: cargo, python3, GNU time at /usr/bin/time (apt-get install -y time).
+set -euo pipefail
+
+if [[ -n ${CBSCAN:-} ]]; then
+    [[ -x $CBSCAN ]] || { echo "report.sh: CBSCAN=$CBSCAN is not an executable" >&2; exit 1; }
+    CBSCAN=$(realpath "$CBSCAN")
+    BUILD_CBSCAN=0
+else
+    BUILD_CBSCAN=1
+fi
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+SCALE=${BENCH_SCALE:-1}
+DATA=bench-data
+GEN=target/release/examples/gen_corpus
+
+[[ -x /usr/bin/time ]] || { echo "report.sh: needs GNU time at /usr/bin/time" >&2; exit 1; }
+
+echo "== build"
+if [[ $BUILD_CBSCAN == 1 ]]; then
+    cargo build --release --bin cbscan --example gen_corpus
+    CBSCAN=target/release/cbscan
+else
+    cargo build --release --example gen_corpus
+fi
+
+# shellcheck source=benches/corpus.sh
+source benches/corpus.sh
+
+HITS_SIZE=$(scaled 268435456) # 256 MiB
+HITS=$DATA/hits.log
+echo
+echo "== corpus (bench-data/)"
+gen hits "$HITS" hits --size "$HITS_SIZE"
+PLANTED=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["hits"])' "$DATA/hits.stats.json")
+
+A=$DATA/report-a.jsonl
+B=$DATA/report-b.jsonl
+if [[ ${BENCH_KEEP:-0} != 1 ]]; then
+    trap 'rm -f "$A" "$B"' EXIT
+fi
+echo
+echo "== saving two hosts' JSON lines"
+# The same log under two names, as two hosts' logs: the merge sums them.
+ln -sf hits.log "$DATA/host-a.log"
+ln -sf hits.log "$DATA/host-b.log"
+status=0
+"$CBSCAN" scan --format jsonl "$DATA/host-a.log" >"$A" || status=$?
+[[ $status == 1 ]] || { echo "report.sh: scan exited $status" >&2; exit 1; }
+status=0
+"$CBSCAN" scan --format jsonl "$DATA/host-b.log" >"$B" || status=$?
+[[ $status == 1 ]] || { echo "report.sh: scan exited $status" >&2; exit 1; }
+SAVED=$(($(stat -c %s "$A") + $(stat -c %s "$B")))
+echo "  $(python3 -c "print(f'{$SAVED / 2**30:.2f}')") GiB of JSON lines, $((2 * PLANTED)) hit records"
+cat "$A" "$B" >/dev/null
+
+measure() { # name args...: one run under GNU time; prints a table row
+    local name=$1
+    shift
+    local status=0
+    /usr/bin/time -f '%M %e' -o "$DATA/report.time" "$CBSCAN" report "$@" "$A" "$B" \
+        >"$DATA/report.out" 2>/dev/null || status=$?
+    if [[ $status -ge 2 ]]; then
+        echo "report.sh: report $* exited $status" >&2
+        exit 1
+    fi
+    read -r kib secs <"$DATA/report.time"
+    printf '| %-28s | %8s MiB | %7s s |\n' "$name" "$((kib / 1024))" "$secs"
+}
+
+echo
+echo "| report over $(python3 -c "print(f'{$SAVED / 2**30:.2f}')") GiB | peak RSS | wall |"
+echo "|---|---:|---:|"
+measure "--format jsonl" --format jsonl
+# Correctness: the merged summary counts every hit of both files.
+python3 - "$DATA/report.out" "$((2 * PLANTED))" <<'EOF'
+import json, sys
+with open(sys.argv[1], 'rb') as f:
+    f.seek(0, 2)
+    f.seek(max(0, f.tell() - (4 << 20)))
+    last = f.read().splitlines()[-1]
+summary = json.loads(last)
+assert summary["type"] == "summary", summary["type"]
+assert summary["hits"] == int(sys.argv[2]), (summary["hits"], sys.argv[2])
+EOF
+measure "--format human --color never" --format human --color never
+measure "--format json" --format json
+measure "--format sarif" --format sarif
+measure "--format markdown" --format markdown
+measure "--format count" --format count
+measure "--summary-only" --summary-only
+rm -f "$DATA/report.out" "$DATA/report.time" "$DATA/host-a.log" "$DATA/host-b.log"
