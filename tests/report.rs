@@ -498,3 +498,59 @@ fn standard_input_and_code_filters_are_refused_with_a_reason() {
         run.stderr
     );
 }
+
+#[test]
+fn report_files_are_written_as_scan_writes_them() {
+    let saved = two_saved();
+    let dir = saved.dir.path();
+    let scan = run_in(
+        dir,
+        &[
+            "scan",
+            "--quiet",
+            "--report",
+            "json=whole.json",
+            "--report",
+            "sarif=whole.sarif",
+            "a.log",
+            "b.log",
+        ],
+        None,
+    );
+    let report = run_in(
+        dir,
+        &[
+            "report",
+            "--quiet",
+            "--report",
+            "json=merged.json",
+            "--report",
+            "sarif=merged.sarif",
+            "a.jsonl",
+            "b.jsonl",
+        ],
+        None,
+    );
+    assert_eq!((report.code, &report.stderr), (scan.code, &scan.stderr));
+    for (whole, merged) in [
+        ("whole.json", "merged.json"),
+        ("whole.sarif", "merged.sarif"),
+    ] {
+        let parse = |name: &str| -> Value {
+            serde_json::from_slice(&std::fs::read(dir.join(name)).expect("written")).expect("JSON")
+        };
+        assert_eq!(parse(merged), parse(whole), "{merged}");
+    }
+    // A report may not overwrite what it reads.
+    let run = run_in(
+        dir,
+        &["report", "--report", "json=a.jsonl", "a.jsonl"],
+        None,
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("that file is also an input"),
+        "{}",
+        run.stderr
+    );
+}

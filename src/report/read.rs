@@ -455,7 +455,9 @@ fn survey_file(
     let mut finals: Option<WireSummary> = None;
     // The last running summary since the last final one (a run stopped before its end).
     let mut running: Option<(u64, WireSummary)> = None;
-    let mut open_input: Option<u64> = None;
+    // Inputs begun and not ended, by path, with the line of their `begin` (a `follow` has
+    // several open at once, their records interleaved).
+    let mut open_inputs: Vec<(Option<Data>, u64)> = Vec::new();
     let mut add =
         |catalog: &mut Catalog, code: &str, category: &str, generic: bool, zh: &str, en: &str| {
             if catalog.code_index(code).is_none() {
@@ -492,16 +494,19 @@ fn survey_file(
         }
         match record.kind.as_deref().unwrap_or_default() {
             "begin" => {
-                if let Some(begun) = open_input.replace(line) {
+                if let Some(at) = open_inputs.iter().rposition(|(p, _)| *p == record.path) {
                     problems.push((
-                        begun,
+                        open_inputs.remove(at).1,
                         "this input has no end record: the run that wrote it stopped".into(),
                         true,
                     ));
                 }
+                open_inputs.push((record.path.clone(), line));
             }
             "end" => {
-                open_input = None;
+                if let Some(at) = open_inputs.iter().rposition(|(p, _)| *p == record.path) {
+                    open_inputs.remove(at);
+                }
                 match serde_json::from_str::<WireInput>(text) {
                     Ok(row) => {
                         for (code, counts) in &row.by_code {
@@ -544,7 +549,7 @@ fn survey_file(
             _ => {}
         }
     }
-    if let Some(begun) = open_input {
+    for (_, begun) in open_inputs {
         problems.push((
             begun,
             "this input has no end record: the file was cut short".into(),
@@ -649,6 +654,8 @@ fn hit_parts<'r>(record: &'r Record<'_>) -> Result<HitParts<'r>, String> {
 
 /// The replay of one saved input: its batch and what its end needs.
 struct Open {
+    /// The path its records carry.
+    key: Option<Data>,
     info: InputInfo,
     handed: u64,
     unknown: Vec<(String, WireUnknown)>,
@@ -670,11 +677,6 @@ pub fn replay(
         if let Err(e) = player.play_file(file, sink, &mut problems) {
             stopped = Some(e);
             break;
-        }
-    }
-    if stopped.is_none() {
-        if let Err(e) = player.end_open(sink) {
-            stopped = Some(e);
         }
     }
     let (summary, notes) = player.summary(surveyed);
@@ -703,7 +705,10 @@ struct Player<'c> {
     /// Groups hits by request, across inputs and files, as a scan does (when hits are wanted).
     grouper: Option<Grouper>,
     batch: Batch,
-    open: Option<Open>,
+    /// The index of the input the batch's hits are of.
+    batch_of: Option<usize>,
+    /// Inputs begun and not ended (several at once in a `follow`'s output).
+    open: Vec<Open>,
     next_index: usize,
     /// The rows of every input, in order.
     rows: Vec<WireInput>,
@@ -725,7 +730,8 @@ impl<'c> Player<'c> {
             numeric,
             grouper: wants_hits.then(|| Grouper::new(generic, options.by_request)),
             batch: Batch::new(catalog.codes().len()),
-            open: None,
+            batch_of: None,
+            open: Vec::new(),
             next_index: 0,
             rows: Vec::new(),
         }
@@ -775,43 +781,54 @@ impl<'c> Player<'c> {
             if let Verdict::Skip = state.check(&record, line, &fingerprint, |_, _, _| {}) {
                 continue;
             }
-            match record.kind.as_deref().unwrap_or_default() {
-                "begin" => {
-                    self.end_open(sink)?;
-                    let file = record.file.unwrap_or(true);
-                    let info = input_info(self.next_index, record.path.as_ref(), file);
-                    self.next_index += 1;
-                    if let Some(grouper) = &mut self.grouper {
-                        grouper.name_input(info.index, &info.name);
-                    }
-                    sink.begin_input(&info)?;
-                    self.open = Some(Open {
-                        info,
-                        handed: 0,
-                        unknown: Vec::new(),
-                        error: None,
-                    });
+            let kind = record.kind.as_deref().unwrap_or_default();
+            if kind == "begin" {
+                // Hits already read go out before the new input begins, in record order.
+                self.flush(sink)?;
+                // The same input begun again without its end: told by the survey.
+                if let Some(at) = self.find(record.path.as_ref()) {
+                    self.end_missing(at, sink)?;
                 }
-                "hit" if self.open.is_some() => {
-                    if let Err(message) = self.add_hit(&record, sink) {
+                let file = record.file.unwrap_or(true);
+                let info = input_info(self.next_index, record.path.as_ref(), file);
+                self.next_index += 1;
+                if let Some(grouper) = &mut self.grouper {
+                    grouper.name_input(info.index, &info.name);
+                }
+                sink.begin_input(&info)?;
+                self.open.push(Open {
+                    key: record.path.clone(),
+                    info,
+                    handed: 0,
+                    unknown: Vec::new(),
+                    error: None,
+                });
+                continue;
+            }
+            let Some(at) = self.find(record.path.as_ref()) else {
+                if matches!(kind, "hit" | "notice" | "error" | "unknown" | "end") {
+                    problem(line, format!("a {kind} record of an input not begun"));
+                }
+                continue;
+            };
+            match kind {
+                "hit" => {
+                    if let Err(message) = self.add_hit(&record, at, sink) {
                         problem(line, message);
                     }
                 }
-                "notice" if self.open.is_some() => {
+                "notice" => {
                     self.flush(sink)?;
-                    let notice = notice_of(text);
-                    if let Some(open) = &self.open {
-                        sink.notice(&open.info, &notice)?;
-                    }
+                    sink.notice(&self.open[at].info, &notice_of(text))?;
                 }
                 "error" => {
-                    if let (Some(open), Some(message)) = (&mut self.open, &record.message) {
-                        open.error = Some(message.to_string());
+                    if let Some(message) = &record.message {
+                        self.open[at].error = Some(message.to_string());
                     }
                 }
                 "unknown" => {
-                    if let (Some(open), Some(code)) = (&mut self.open, &record.code) {
-                        open.unknown.push((
+                    if let Some(code) = &record.code {
+                        self.open[at].unknown.push((
                             code.to_string(),
                             WireUnknown {
                                 count: record.count.unwrap_or(1),
@@ -823,20 +840,32 @@ impl<'c> Player<'c> {
                         ));
                     }
                 }
-                "end" if self.open.is_some() => {
-                    match serde_json::from_str::<WireInput>(text) {
-                        Ok(row) => self.end(sink, row)?,
-                        // Told by the survey: the input ends without its counts.
-                        Err(_) => self.end_open(sink)?,
-                    }
-                }
+                "end" => match serde_json::from_str::<WireInput>(text) {
+                    Ok(row) => self.end(at, sink, row)?,
+                    // Told by the survey: the input ends without its counts.
+                    Err(_) => self.end_missing(at, sink)?,
+                },
                 _ => {}
             }
+        }
+        // What a file begins, it ends: inputs still open were cut short (told by the survey).
+        while !self.open.is_empty() {
+            self.end_missing(0, sink)?;
         }
         Ok(())
     }
 
-    fn add_hit(&mut self, record: &Record<'_>, sink: &mut dyn Sink) -> Result<(), String> {
+    /// Where the open input with this path is (the latest begun, if several).
+    fn find(&self, path: Option<&Data>) -> Option<usize> {
+        self.open.iter().rposition(|o| o.key.as_ref() == path)
+    }
+
+    fn add_hit(
+        &mut self,
+        record: &Record<'_>,
+        at: usize,
+        sink: &mut dyn Sink,
+    ) -> Result<(), String> {
         let parts = hit_parts(record)?;
         let code_name = record
             .code
@@ -878,26 +907,34 @@ impl<'c> Player<'c> {
                 .event
                 .unwrap_or(byte_offset.saturating_sub(column.saturating_sub(1))),
         };
+        let input = self.open[at].info.index;
         if !self.batch.is_empty()
-            && self
-                .batch
-                .would_outgrow(parts.excerpt.len(), REPLAY_BATCH_BYTES)
+            && (self.batch_of != Some(input)
+                || self
+                    .batch
+                    .would_outgrow(parts.excerpt.len(), REPLAY_BATCH_BYTES))
         {
             self.flush(sink).map_err(|e| format!("writing: {e}"))?;
         }
+        self.batch_of = Some(input);
         self.batch.push_hit(&hit);
         Ok(())
     }
 
     /// Hands the batch on: every hit to the grouper, up to `--max-hits` to the sink.
     fn flush(&mut self, sink: &mut dyn Sink) -> io::Result<()> {
-        let Some(open) = &mut self.open else {
-            self.batch.clear_hits();
-            return Ok(());
-        };
         if self.batch.is_empty() {
             return Ok(());
         }
+        let batch_of = self.batch_of;
+        let Some(open) = self
+            .open
+            .iter_mut()
+            .find(|o| Some(o.info.index) == batch_of)
+        else {
+            self.batch.clear_hits();
+            return Ok(());
+        };
         if let Some(grouper) = &mut self.grouper {
             crate::scan::group_batch(grouper, &self.numeric, open.info.index, &self.batch, 0);
         }
@@ -915,11 +952,9 @@ impl<'c> Player<'c> {
     }
 
     /// Ends the open input with the counts of its `end` record.
-    fn end(&mut self, sink: &mut dyn Sink, row: WireInput) -> io::Result<()> {
+    fn end(&mut self, at: usize, sink: &mut dyn Sink, row: WireInput) -> io::Result<()> {
         self.flush(sink)?;
-        let Some(open) = self.open.take() else {
-            return Ok(());
-        };
+        let open = self.open.remove(at);
         let wire = WireSummary {
             files: u64::from(row.complete),
             bytes: row.bytes,
@@ -964,10 +999,7 @@ impl<'c> Player<'c> {
 
     /// Ends an input whose `end` record is missing (told by the survey): what it showed stays
     /// shown; it counts as not read to its end.
-    fn end_open(&mut self, sink: &mut dyn Sink) -> io::Result<()> {
-        if self.open.is_none() {
-            return Ok(());
-        }
+    fn end_missing(&mut self, at: usize, sink: &mut dyn Sink) -> io::Result<()> {
         let row = WireInput {
             path: Data::from_bytes(b""),
             complete: false,
@@ -978,7 +1010,7 @@ impl<'c> Player<'c> {
             by_code: Default::default(),
             error: Some("the saved output ends before this input's end".into()),
         };
-        self.end(sink, row)
+        self.end(at, sink, row)
     }
 
     /// The merged summary, and notes on how it was made.
@@ -1131,6 +1163,64 @@ mod tests {
         // The same bytes followed by a line break are a broken record, not a cut file.
         let (surveyed, _, _) = run(&format!("{cut}\n"));
         assert!(surveyed.problems[0].message.starts_with("not JSON: "));
+    }
+
+    /// Every event as text, in order.
+    #[derive(Default)]
+    struct Events(Vec<String>);
+
+    impl Sink for Events {
+        fn begin_input(&mut self, input: &InputInfo) -> io::Result<()> {
+            self.0.push(format!("begin {}", input.name));
+            Ok(())
+        }
+        fn hits(&mut self, input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
+            for hit in hits.iter() {
+                self.0.push(format!("hit {}:{}", input.name, hit.line));
+            }
+            Ok(())
+        }
+        fn end_input(&mut self, input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
+            self.0
+                .push(format!("end {} {}", input.name, end.counts.hits()));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn interleaved_inputs_of_a_follow_keep_their_order_and_their_hits() {
+        let b = |record: &str| record.replace("a.log", "b.log");
+        let hit_at =
+            |record: &str, line: u64| record.replace(r#""line":2"#, &format!(r#""line":{line}"#));
+        let text = [
+            BEGIN.to_string(),
+            hit_at(HIT, 1),
+            b(BEGIN),
+            b(&hit_at(HIT, 7)),
+            hit_at(HIT, 2),
+            END.to_string(),
+            b(END),
+            summary(3, true),
+        ]
+        .join("\n");
+        let (_dir, path) = saved(&text);
+        let mut catalog = Catalog::builtin().unwrap();
+        let surveyed = survey(&mut catalog, &[path]);
+        assert!(surveyed.problems.is_empty(), "{:?}", surveyed.problems);
+        let mut events = Events::default();
+        replay(&surveyed, &catalog, ReplayOptions::default(), &mut events);
+        assert_eq!(
+            events.0,
+            [
+                "begin a.log",
+                "hit a.log:1",
+                "begin b.log",
+                "hit b.log:7",
+                "hit a.log:2",
+                "end a.log 1",
+                "end b.log 1"
+            ]
+        );
     }
 
     #[test]
