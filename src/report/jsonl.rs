@@ -11,6 +11,12 @@
 //! {"type":"summary","schema":2,"files":…,…,"by_code":{…},"together":{…},"by_category":{…},"generic":[…]}
 //! ```
 //!
+//! A hit record also carries, only where the rest of it does not imply them, what rebuilding
+//! the exact hit needs ([`exact_json`]: `event`, `hit_at`, `chars_before`, `cut_before`,
+//! `cut_after`); `begin` and `summary` records carry the catalog's fingerprint, and `begin`
+//! says `"file":false` for an input without a path. `cbscan report` reads all of it back
+//! ([`super::read`]).
+//!
 //! Paths are `{"text":…}`, or `{"bytes":base64}` when not UTF-8. A hit's `text` is its
 //! excerpt made readable (lossy UTF-8, `…` where the line was cut); when the excerpt is not
 //! UTF-8, `raw` holds its exact bytes as `{"bytes":base64}`. Everything in a hit record that

@@ -47,7 +47,7 @@ use crate::summary::{Counts, Summary};
 /// Something wrong (or worth knowing) in a saved file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    /// The file, as named.
+    /// The file, as named (empty: the merge as a whole).
     pub file: String,
     /// The 1-based line (0: the file as a whole).
     pub line: u64,
@@ -61,6 +61,7 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = if self.error { "" } else { "note: " };
         match self.line {
+            _ if self.file.is_empty() => write!(f, "{what}{}", self.message),
             0 => write!(f, "{}: {what}{}", self.file, self.message),
             line => write!(f, "{}:{line}: {what}{}", self.file, self.message),
         }
@@ -1039,7 +1040,7 @@ impl<'c> Player<'c> {
             total.hidden = Default::default();
         } else {
             notes.push(Problem {
-                file: "cbscan report".into(),
+                file: String::new(),
                 line: 0,
                 message: "some saved files lack hits their summaries count (--max-hits, \
                           --summary-only): what generic codes were hiding is added up per \
@@ -1052,7 +1053,7 @@ impl<'c> Player<'c> {
             Ok(summary) => summary,
             Err(e) => {
                 notes.push(Problem {
-                    file: "cbscan report".into(),
+                    file: String::new(),
                     line: 0,
                     message: format!("the merged summary: {e}"),
                     error: true,
