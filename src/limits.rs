@@ -230,7 +230,7 @@ pub const MAX_RECORD_BYTES: usize = 16 << 20;
 /// Most buckets a summary's timeline spans, first to last (empty ones included): past it the
 /// grid widens to the next step of its ladder. 1,500 keeps a whole day of logs at one-minute
 /// buckets (a day touches at most 1,441 of them) and at most this many cells per category,
-/// small enough to keep one per input and to merge per input. It must stay above the ~1,050
+/// small enough to keep one per input and to merge per input. It must stay above the ~1,020
 /// buckets the widest step needs for every time a timestamp can hold (checked where the
 /// ladder is defined).
 pub const MAX_TIMELINE_BUCKETS: usize = 1_500;

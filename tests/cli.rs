@@ -1619,6 +1619,34 @@ mod jsonl {
         assert_eq!(ends, 4, "one end record per input");
         let sum = summary(&recs);
         let hits = of_type(&recs, "hit");
+        // The timeline counts every hit with a time under its category, in buckets on the
+        // grid of its width, in time order.
+        let mut timed: BTreeMap<String, u64> = BTreeMap::new();
+        for hit in hits.iter().filter(|h| !h["timestamp"].is_null()) {
+            *timed
+                .entry(hit["category"].as_str().unwrap().to_string())
+                .or_default() += 1;
+        }
+        let timeline = &sum["timeline"];
+        assert_eq!(
+            keys(timeline),
+            sorted(&["width_seconds", "local", "buckets"])
+        );
+        let width = timeline["width_seconds"].as_i64().unwrap();
+        let mut in_timeline: BTreeMap<String, u64> = BTreeMap::new();
+        let mut previous = None;
+        for bucket in timeline["buckets"].as_array().unwrap() {
+            assert_eq!(keys(bucket), sorted(&["start", "hits"]));
+            let start: jiff::Timestamp = bucket["start"].as_str().unwrap().parse().unwrap();
+            assert_eq!(start.as_second() % width, 0, "{bucket}");
+            assert!(previous < Some(start), "in time order: {bucket}");
+            previous = Some(start);
+            for (category, n) in bucket["hits"].as_object().unwrap() {
+                *in_timeline.entry(category.clone()).or_default() += n.as_u64().unwrap();
+            }
+        }
+        assert!(timed.values().sum::<u64>() > 10, "{timed:?}");
+        assert_eq!(in_timeline, timed);
         assert_eq!(hits.len(), 15 + 4 + MINIPROGRAM_HITS.len());
         assert_eq!(sum["hits"], hits.len() as u64);
         assert_eq!(sum["files"], 3);

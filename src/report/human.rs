@@ -1315,6 +1315,78 @@ mod tests {
     }
 
     #[test]
+    fn the_timeline_fits_the_terminal_and_scales_each_row_to_its_peak() {
+        let catalog = Catalog::builtin().unwrap();
+        let mut summary = summary_of(&catalog, &[("DATABASE_TIMEOUT", 9), ("SYS_ERR", 1)]);
+        let database = catalog.category_index("database").unwrap();
+        let general = catalog.category_index("general").unwrap();
+        // A day: 00:00 (8 database, 1 general) and 23:59 (1 database).
+        let day = 1_779_235_200; // 2026-05-20T00:00:00Z
+        let mut counts = crate::summary::Counts::new(catalog.codes().len());
+        for _ in 0..8 {
+            counts.add_timed(database, day, 0, true);
+        }
+        counts.add_timed(general, day + 30, 0, true);
+        counts.add_timed(database, day + 86_399, 0, true);
+        summary.add_counts(&counts);
+        // Room for the sparkline: the width less `  database  |`, `| peak 9` (21 columns).
+        // A day fits 8 columns of 3 h in 19, 48 of 30 min in 59, 96 of 15 min in 99 and 179
+        // (5 min, 288 columns, would not).
+        for (width, columns) in [(40, 8), (80, 48), (120, 96), (200, 96)] {
+            let options = ReportOptions {
+                width: Some(width),
+                ..ReportOptions::default()
+            };
+            let text = rendered(&catalog, &summary, options);
+            let section: Vec<&str> = text
+                .lines()
+                .skip_while(|l| !l.starts_with("Timeline"))
+                .take_while(|l| !l.is_empty())
+                .collect();
+            assert_eq!(section.len(), 3, "{text}");
+            for row in &section[1..] {
+                assert!(row.width() <= width, "{width}: {row}");
+            }
+            let spark = section[1].split('|').nth(1).unwrap();
+            assert_eq!(spark.chars().count(), columns, "{width}: {text}");
+            let database_row = section[1];
+            assert!(
+                database_row.contains("|█") && database_row.contains("▁|"),
+                "{text}"
+            );
+            assert!(
+                section[2].starts_with("  general ") && section[2].contains("|█ "),
+                "{text}"
+            );
+        }
+        let wide = rendered(
+            &catalog,
+            &summary,
+            ReportOptions {
+                width: Some(200),
+                ..ReportOptions::default()
+            },
+        );
+        assert!(
+            wide.contains(
+                "Timeline 2026-05-20T00:00:00Z – 2026-05-21T00:00:00Z, 15 min per column"
+            ),
+            "{wide}"
+        );
+    }
+
+    #[test]
+    fn sparklines_scale_and_widths_read_well() {
+        assert_eq!(spark(&[0, 1, 4, 8, 7], 8), " ▁▄█▇");
+        assert_eq!(spark(&[1, 1_000_000], 1_000_000), "▁█", "every hit shows");
+        assert_eq!(width_text(1), "1 s");
+        assert_eq!(width_text(300), "5 min");
+        assert_eq!(width_text(3 * 3_600), "3 h");
+        assert_eq!(width_text(86_400), "1 day");
+        assert_eq!(width_text(14 * 86_400), "14 days");
+    }
+
+    #[test]
     fn on_a_terminal_summary_rows_fit_its_width() {
         let catalog = Catalog::builtin().unwrap();
         let summary = summary_of(

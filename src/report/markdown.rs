@@ -2,7 +2,7 @@
 //! (`$GITHUB_STEP_SUMMARY`) or a GitLab merge-request note.
 //!
 //! In order: the verdict by the policy, the headline numbers, a table and a Mermaid pie chart
-//! of hits per category, a table of codes (level, meanings, documentation link, baseline mark),
+//! of hits per category, the timeline as sparklines in a code block, a table of codes (level, meanings, documentation link, baseline mark),
 //! a `> [!WARNING]` alert with the advice about generic codes, the first places each code was
 //! seen, and the inputs that could not be read.
 //!
@@ -22,12 +22,17 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use super::escape::{markdown_text, mermaid_label, terminal};
 use super::findings::relative_path;
 use super::gathered::{EndOfScan, Gathered};
+use super::human::Sparklines;
 use super::{group, Context};
 use crate::advice::generic_seen;
 use crate::baseline::Change;
 use crate::catalog::CodeId;
 use crate::policy::{Level, Verdict};
 use crate::sink::ScanDone;
+
+/// Columns of the timeline's sparklines: what a GitHub code block shows without scrolling,
+/// with the category and peak beside them.
+const TIMELINE_COLUMNS: usize = 60;
 
 /// First places listed per code; the rest are counted.
 const PLACES_PER_CODE: usize = 5;
@@ -210,6 +215,7 @@ impl Markdown {
             out.push_str("No error code was found.\n");
         } else {
             self.categories(scan, &mut out, done, &codes);
+            self.timeline(scan, &mut out, done);
             self.codes(scan, &mut out, done, &codes);
             self.generic_advice(scan, &mut out, done);
             self.places(scan, &mut out, &codes, summary);
@@ -297,6 +303,56 @@ impl Markdown {
             let _ = writeln!(out, "\" : {hits}");
         }
         out.push_str("```\n\n");
+    }
+
+    /// The timeline as sparklines in a code block (monospace, so the columns line up on
+    /// GitHub and GitLab; a table per bucket would be hundreds of rows).
+    fn timeline(&self, scan: &Gathered<'_>, out: &mut String, done: &ScanDone<'_>) {
+        let catalog = scan.context.catalog;
+        let categories = done.summary.categories_by_count(catalog);
+        let Some(lines) = Sparklines::new(
+            done.summary.timeline(),
+            &categories,
+            catalog.categories().len(),
+            TIMELINE_COLUMNS,
+        ) else {
+            return;
+        };
+        let ids: Vec<(String, String)> = lines
+            .rows
+            .iter()
+            .map(|(category, _, peak)| {
+                let mut id = String::new();
+                terminal(&catalog.category(*category).id, &mut id);
+                (id, group(*peak))
+            })
+            .collect();
+        let id_width = ids
+            .iter()
+            .map(|(id, _)| id.chars().count())
+            .max()
+            .unwrap_or(0);
+        let peak_width = ids.iter().map(|(_, p)| p.len()).max().unwrap_or(0);
+        // Longer than any run of backticks inside, so no row can close the block.
+        let mut longest = 0;
+        for (id, _) in &ids {
+            let mut run = 0;
+            for c in id.chars() {
+                run = if c == '`' { run + 1 } else { 0 };
+                longest = longest.max(run);
+            }
+        }
+        let fence = "`".repeat((longest + 1).max(3));
+        let _ = write!(
+            out,
+            "### Timeline\n\n**Hits over time:** {} (each row scaled to its own peak).\n\n{fence}text\n",
+            text(&lines.heading())
+        );
+        for ((_, spark, _), (id, peak)) in lines.rows.iter().zip(&ids) {
+            let pad = " ".repeat(id_width - id.chars().count());
+            let _ = writeln!(out, "{id}{pad}  |{spark}| peak {peak:>peak_width$}");
+        }
+        let _ = write!(out, "{fence}\n\n");
     }
 
     /// One row per code.

@@ -309,7 +309,7 @@ impl<K: Ord + Clone> Grid<K> {
         copy
     }
 
-    /// The same counts under other keys (`None` from `key`: an error, returned as is).
+    /// The same counts under other keys (the first error `key` gives is returned).
     pub(crate) fn map_keys<L: Ord + Clone, E>(
         &self,
         mut key: impl FnMut(&K) -> Result<L, E>,
@@ -329,9 +329,9 @@ impl<K: Ord + Clone> Grid<K> {
         Ok(grid)
     }
 
-    /// A grid from cells read back (`width` must be a step of the ladder and every start a
-    /// multiple of it, as [`from_parts`](Self::from_parts)'s caller checks); coarsened if
-    /// they span more than the cap (a hand-made file).
+    /// A grid from cells read back: `width` must be a step of the ladder and every start a
+    /// multiple of it (the caller checks both); coarsened if they span more than the cap (a
+    /// hand-made file).
     pub(crate) fn from_parts(width: i64, local: bool, cells: Vec<(i64, K, u64)>) -> Grid<K> {
         let mut grid = Grid {
             width,
