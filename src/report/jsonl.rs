@@ -370,6 +370,9 @@ pub fn summary_value(context: Context<'_>, summary: &Summary) -> Map<String, Val
         map.insert("baseline".into(), baseline.into());
     }
     map.insert("fails".into(), policy.fails(catalog, summary).into());
+    // Which catalog made it (JSON lines' `begin` records carry it too): `cbscan report` notes
+    // output from another.
+    map.insert("catalog".into(), catalog.fingerprint().into());
     map
 }
 
@@ -525,7 +528,6 @@ impl JsonlReport<'_> {
         if !last {
             record.insert("final".into(), false.into());
         }
-        record.insert("catalog".into(), self.fingerprint.clone().into());
         record.extend(summary_value(self.context, done.summary));
         line(&mut self.out, &record)
     }
