@@ -6,7 +6,7 @@
 # bench-data/ (gitignored; reused while the size and generator fingerprint match)
 #   hits.log   256 MiB, 90% of lines with a code (gen_corpus hits, as benches/memory.sh)
 # scans it twice, as two hosts would, into report-a.jsonl and report-b.jsonl (together about
-# 2.5 GiB at scale 1), then runs `cbscan report` over both once per format under GNU time and
+# 2.6 GiB at scale 1), then runs `cbscan report` over both once per format under GNU time and
 # prints a Markdown table of cbscan's peak RSS and wall time:
 #   jsonl, human --color never, json (hits streamed), sarif and markdown (gathering formats,
 #   bounded by their caps), count, and --summary-only.
