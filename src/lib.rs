@@ -27,7 +27,8 @@
 //! - [`advice`]: which generic codes were seen, with the specific codes in their groups; the
 //!   explanation of a code.
 //! - [`baseline`]: the codes an earlier scan found, for failing only on what is new.
-//! - [`report`]: writers (human, JSON lines, JSON, counts) and the text escapers.
+//! - [`report`]: writers (human, JSON lines, JSON, counts) and the text escapers; saved JSON
+//!   lines played back into them (`cbscan report`).
 //! - [`fields`]: the time and request id a log line carries.
 //! - [`limits`]: every cap, with its reason.
 //!

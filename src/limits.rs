@@ -216,6 +216,17 @@ pub const UNKNOWN_CONTEXT_AFTER: usize = EXCERPT_RADIUS - MAX_UNKNOWN_SPAN - 8;
 /// to show where it was. With [`MAX_UNKNOWN_SPAN`] this stays inside what the scanner holds.
 pub const UNKNOWN_TEXT_RADIUS: usize = 96;
 
+/// `cbscan report` hands saved hits to the writers in batches of at most this much hit data
+/// (as [`BATCH_BYTES`] for a scan): what it holds of a saved file at a time, whatever the
+/// file's size.
+pub const REPLAY_BATCH_BYTES: usize = 256 << 10;
+
+/// Longest JSON-lines record `cbscan report` reads. A hit record holds an excerpt of at most
+/// twice [`EXCERPT_RADIUS`] bytes, escaped (six bytes per byte at worst) and in base64 too, and
+/// a `summary` record one entry per code and [`MAX_UNKNOWN_CODES`] unknown codes: a few hundred
+/// kilobytes at most. A longer line is not cbscan's output, and is skipped rather than held.
+pub const MAX_RECORD_BYTES: usize = 16 << 20;
+
 /// Most buckets a summary's timeline spans, first to last (empty ones included): past it the
 /// grid widens to the next step of its ladder. 1,500 keeps a whole day of logs at one-minute
 /// buckets (a day touches at most 1,441 of them) and at most this many cells per category,

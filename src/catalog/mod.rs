@@ -255,6 +255,76 @@ impl Catalog {
         closest(query, other.iter().copied().chain(codes), limit)
     }
 
+    /// A stable fingerprint of the code list (each code's name, category id and generic flag,
+    /// in catalog order): JSON lines record it, so that `cbscan report` can tell output
+    /// written with another catalog (FNV-1a, 64 bits, in hex: the same on every platform and
+    /// release, unlike the standard library's hasher).
+    pub fn fingerprint(&self) -> String {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |bytes: &[u8]| {
+            for &b in bytes {
+                hash ^= u64::from(b);
+                hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        for entry in &self.codes {
+            eat(entry.code.as_bytes());
+            eat(b"\t");
+            eat(self.categories[entry.category].id.as_bytes());
+            eat(if entry.is_generic() {
+                b"\tg\n"
+            } else {
+                b"\t-\n"
+            });
+        }
+        format!("{hash:016x}")
+    }
+
+    /// Adds a code this catalog lacks, as another catalog described it (output read back by
+    /// `cbscan report`): its category is found by id or added (named by its id), and it gets
+    /// no numeric alias, so it changes no pattern of the known codes. A code already known is
+    /// left as it is. Returns its id.
+    pub fn add_foreign_code(
+        &mut self,
+        code: &str,
+        category: &str,
+        generic: bool,
+        zh: &str,
+        en: &str,
+    ) -> CodeId {
+        if let Some(id) = self.code_index(code) {
+            return id;
+        }
+        let category = match self.categories.iter().position(|c| c.id == category) {
+            Some(id) => id,
+            None => {
+                self.categories.push(Category {
+                    id: category.to_string(),
+                    zh: category.to_string(),
+                    en: category.to_string(),
+                    doc: None,
+                });
+                self.categories.len() - 1
+            }
+        };
+        let id = self.codes.len();
+        self.codes.push(CodeEntry {
+            code: code.to_string(),
+            category,
+            zh: zh.to_string(),
+            en: en.to_string(),
+            generic_reason: generic.then(|| "generic in the catalog that wrote it".to_string()),
+            numeric: Vec::new(),
+            notes: None,
+            generic_note: None,
+            doc: None,
+            shared: false,
+            inferred: false,
+        });
+        self.code_index.insert(code.to_string(), id);
+        id
+    }
+
     /// Every text the matcher must search for: each code, then each numeric alias.
     pub fn patterns(&self) -> Vec<Pattern> {
         let mut patterns: Vec<Pattern> = self

@@ -203,3 +203,51 @@ fn failed_merge_leaves_catalog_unchanged() {
     assert!(result.is_err());
     assert_eq!(catalog.codes(), &before[..]);
 }
+
+#[test]
+fn the_fingerprint_is_stable_and_tells_catalogs_apart() {
+    let builtin = Catalog::builtin().unwrap();
+    assert_eq!(
+        builtin.fingerprint(),
+        Catalog::builtin().unwrap().fingerprint()
+    );
+    assert_eq!(builtin.fingerprint().len(), 16);
+    let mut other = builtin.clone();
+    other
+        .extend_from_toml(
+            "extra.toml",
+            "[[code]]\ncode = \"TEAM_CODE\"\ncategory = \"general\"\nen = \"x\"\n",
+        )
+        .unwrap();
+    assert_ne!(other.fingerprint(), builtin.fingerprint());
+    // FNV-1a of nothing: the offset basis, whatever the platform.
+    assert_eq!(Catalog::empty().fingerprint(), "cbf29ce484222325");
+}
+
+#[test]
+fn a_foreign_code_joins_with_its_category_once() {
+    let mut catalog = Catalog::builtin().unwrap();
+    let codes = catalog.codes().len();
+    let patterns = catalog.patterns();
+    let id = catalog.add_foreign_code("TEAM_CODE", "team", true, "团队", "Team");
+    assert_eq!(id, codes, "appended: known ids keep their meaning");
+    assert_eq!(
+        catalog.add_foreign_code("TEAM_CODE", "other", false, "", ""),
+        id
+    );
+    let entry = catalog.code(id);
+    assert!(entry.is_generic());
+    assert_eq!((entry.zh.as_str(), entry.en.as_str()), ("团队", "Team"));
+    assert_eq!(catalog.category(entry.category).id, "team");
+    // A known category is reused; a known code is left alone.
+    let db = catalog.add_foreign_code("NEW_DB_CODE", "database", false, "", "");
+    assert_eq!(catalog.category(catalog.code(db).category).id, "database");
+    let known = catalog.lookup("DATABASE_TIMEOUT").unwrap();
+    assert_eq!(
+        catalog.add_foreign_code("DATABASE_TIMEOUT", "team", true, "", ""),
+        known
+    );
+    assert!(!catalog.code(known).is_generic());
+    // The codes' own patterns come first, so the known patterns keep their texts and codes.
+    assert_eq!(&catalog.patterns()[..codes], &patterns[..codes]);
+}

@@ -1,7 +1,7 @@
 //! JSON lines, schema 2: one object per line, a public interface (documented in the README).
 //!
 //! ```text
-//! {"type":"begin","schema":2,"path":{"text":"app.log"}}
+//! {"type":"begin","schema":2,"path":{"text":"app.log"},"catalog":"<fingerprint>"}
 //! {"type":"hit","path":{"text":…},"line":…,"column":…,"byte_offset":…,"code":…,"matched":…,"category":…,"generic":…,"meaning":{"zh":…,"en":…},"text":…,"timestamp":…,"time_zone_known":…,"time_inherited":…,"request_id":…}
 //! {"type":"notice","path":{…},"kind":"changed","message":…}
 //! {"type":"error","path":{…},"message":…}
@@ -10,6 +10,12 @@
 //! {"type":"request","request_id":…,"first_time":…,"codes":[…],"hits":[{"path":…,"line":…,"code":…}…],"hit_count":…,"more_hits":…}
 //! {"type":"summary","schema":2,"files":…,…,"by_code":{…},"together":{…},"by_category":{…},"generic":[…]}
 //! ```
+//!
+//! A hit record also carries, only where the rest of it does not imply them, what rebuilding
+//! the exact hit needs ([`exact_json`]: `event`, `hit_at`, `chars_before`, `cut_before`,
+//! `cut_after`); `begin` and `summary` records carry the catalog's fingerprint, and `begin`
+//! says `"file":false` for an input without a path. `cbscan report` reads all of it back
+//! ([`super::read`]).
 //!
 //! Paths are `{"text":…}`, or `{"bytes":base64}` when not UTF-8. A hit's `text` is its
 //! excerpt made readable (lossy UTF-8, `…` where the line was cut); when the excerpt is not
@@ -147,6 +153,7 @@ impl FormatHits for HitJson {
             }
         }
         fields_json(hit, buf);
+        exact_json(hit, buf);
         buf.extend_from_slice(self.close);
         out.text = text;
     }
@@ -180,6 +187,40 @@ pub fn fields_json(hit: &Hit<'_>, buf: &mut Vec<u8>) {
     match hit.request {
         Some(id) => json_str(id, buf),
         None => buf.extend_from_slice(b"null"),
+    }
+}
+
+/// What `cbscan report` needs, beyond the rest of the record, to give writers back exactly
+/// the hit the scan gave them; each only where it is not what the rest implies, so the
+/// common record does not grow: `,"event":N` when the hit's event starts on another line than
+/// its own; `,"hit_at":K` when the hit is not at `column - 1` in the excerpt (the line was cut
+/// before it); `,"chars_before":C` (or `null`: not counted) when the excerpt does not start
+/// its line; `,"cut_before":true` and `,"cut_after":true` when the line goes on before or
+/// after the excerpt (then `text` has the `…` that says so).
+pub fn exact_json(hit: &Hit<'_>, buf: &mut Vec<u8>) {
+    let mut numbers = itoa::Buffer::new();
+    let line_start = hit.byte_offset.saturating_sub(hit.column.saturating_sub(1));
+    if hit.event != line_start {
+        buf.extend_from_slice(b",\"event\":");
+        buf.extend_from_slice(numbers.format(hit.event).as_bytes());
+    }
+    let excerpt = &hit.excerpt;
+    if excerpt.hit.start as u64 != hit.column.saturating_sub(1) {
+        buf.extend_from_slice(b",\"hit_at\":");
+        buf.extend_from_slice(numbers.format(excerpt.hit.start).as_bytes());
+    }
+    if excerpt.cut_before || excerpt.chars_before != Some(0) {
+        buf.extend_from_slice(b",\"chars_before\":");
+        match excerpt.chars_before {
+            Some(chars) => buf.extend_from_slice(numbers.format(chars).as_bytes()),
+            None => buf.extend_from_slice(b"null"),
+        }
+    }
+    if excerpt.cut_before {
+        buf.extend_from_slice(b",\"cut_before\":true");
+    }
+    if excerpt.cut_after {
+        buf.extend_from_slice(b",\"cut_after\":true");
     }
 }
 
@@ -329,6 +370,9 @@ pub fn summary_value(context: Context<'_>, summary: &Summary) -> Map<String, Val
         map.insert("baseline".into(), baseline.into());
     }
     map.insert("fails".into(), policy.fails(catalog, summary).into());
+    // Which catalog made it (JSON lines' `begin` records carry it too): `cbscan report` notes
+    // output from another.
+    map.insert("catalog".into(), catalog.fingerprint().into());
     map
 }
 
@@ -353,6 +397,8 @@ pub struct JsonlReport<'a> {
     context: Context<'a>,
     show: Show,
     hits: HitWriter,
+    /// [`Catalog::fingerprint`], in `begin` and `summary` records.
+    fingerprint: String,
 }
 
 impl<'a> JsonlReport<'a> {
@@ -369,6 +415,7 @@ impl<'a> JsonlReport<'a> {
             context,
             show: options.show,
             hits: HitWriter::new(HitJson::new(context.catalog, false), options.on_workers),
+            fingerprint: context.catalog.fingerprint(),
         }
     }
 }
@@ -398,7 +445,13 @@ impl Sink for JsonlReport<'_> {
         if !self.show.hits {
             return Ok(());
         }
-        line(&mut self.out, &input_record("begin", input, Value::Null))
+        let mut more = json!({"catalog": self.fingerprint});
+        // An input without a path that is not standard input (one that could not be opened
+        // or listed, a library's bytes): said, so that `cbscan report` shows it as the scan did.
+        if input.path.is_none() && input.name != crate::input::STDIN_NAME {
+            more["file"] = false.into();
+        }
+        line(&mut self.out, &input_record("begin", input, more))
     }
     fn hits(&mut self, input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
         if !self.show.hits {

@@ -14,6 +14,7 @@
 //! - [`findings`]: what those end-of-scan formats keep of the hits, in bounded memory.
 //! - [`gathered`]: the one report that keeps them and has the format write at the end.
 //! - [`escape`]: the one text pipeline and an escaper per consumer.
+//! - [`read`]: saved JSON lines played back into any writer (`cbscan report`).
 //!
 //! Every writer is a [`Report`]; [`crate::sink::Tee`] feeds several from one scan.
 
@@ -29,6 +30,7 @@ pub mod jsonl;
 pub mod junit;
 pub mod list;
 pub mod markdown;
+pub mod read;
 pub mod requests;
 pub mod sarif;
 pub mod svg;

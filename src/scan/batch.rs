@@ -275,6 +275,55 @@ impl Batch {
             > limit
     }
 
+    /// Adds a whole hit (read back from saved output by `cbscan report`), packed as a scan
+    /// packs it: its excerpt copied into the text, its request id shared with the previous
+    /// hit's when equal. Its line is taken as absolute (the batch is handed on with a line
+    /// base of 0). Counts are left alone: the saved `end` record carries them.
+    pub(crate) fn push_hit(&mut self, hit: &Hit<'_>) {
+        let text_start = self.text.len() as u32;
+        self.text.extend_from_slice(hit.excerpt.bytes);
+        // A new span: nothing after this overlaps it (see `push_excerpt`).
+        self.span = 0..0;
+        let (request_start, request_len) = match hit.request {
+            Some(id) => (
+                self.push_id(id.as_bytes()),
+                id.len().min(usize::from(u8::MAX)) as u8,
+            ),
+            None => (0, 0),
+        };
+        let (time_seconds, time_nanos, time_flags) = pack_time(hit.time);
+        self.hits.push(StoredHit {
+            line: hit.line,
+            column: hit.column,
+            byte_offset: hit.byte_offset,
+            code: hit.code as u32,
+            pattern: hit.pattern,
+            text_start,
+            text_len: hit.excerpt.bytes.len() as u32,
+            hit_start: hit.excerpt.hit.start as u32,
+            hit_len: hit.excerpt.hit.len() as u32,
+            cut_before: hit.excerpt.cut_before,
+            cut_after: hit.excerpt.cut_after,
+            chars_before: hit.excerpt.chars_before.unwrap_or(UNKNOWN_CHARS),
+            time_seconds,
+            time_nanos,
+            time_flags,
+            request_start,
+            request_len,
+            event: hit.event,
+        });
+    }
+
+    /// Empties the batch for the next hits, keeping its buffers.
+    pub(crate) fn clear_hits(&mut self) {
+        self.hits.clear();
+        self.text.clear();
+        self.ids.clear();
+        self.last_id = 0;
+        self.span = 0..0;
+        self.span_text_start = 0;
+    }
+
     /// Stores a request id, sharing the bytes of the previous one when equal (the hits of one
     /// request come together), and returns where it starts.
     pub(crate) fn push_id(&mut self, id: &[u8]) -> u32 {

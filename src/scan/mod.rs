@@ -171,6 +171,14 @@ pub enum Notice {
         /// The details, for people.
         message: String,
     },
+    /// A notice read back from saved output (`cbscan report`) whose kind this version does
+    /// not make itself (`changed` notices carry their details as text only).
+    Saved {
+        /// Its kind, as written.
+        kind: String,
+        /// Its message, as written.
+        message: String,
+    },
 }
 
 /// What can happen to a followed name, as `follow` reports it.
@@ -221,13 +229,36 @@ impl FollowEvent {
             FollowEvent::Numbering => "numbering",
         }
     }
+
+    /// The event named `name` in machine-readable output (what [`FollowEvent::name`] gives).
+    pub fn from_name(name: &str) -> Option<FollowEvent> {
+        use FollowEvent::*;
+        [
+            Waiting,
+            Appeared,
+            Rotated,
+            Replaced,
+            Truncated,
+            Removed,
+            Unreadable,
+            Drained,
+            Unterminated,
+            Lost,
+            Resumed,
+            Numbering,
+        ]
+        .into_iter()
+        .find(|event| event.name() == name)
+    }
 }
 
 impl std::fmt::Display for Notice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Notice::Changed(change) => change.fmt(f),
-            Notice::Followed { message, .. } => f.write_str(message),
+            Notice::Followed { message, .. } | Notice::Saved { message, .. } => {
+                f.write_str(message)
+            }
         }
     }
 }
@@ -235,10 +266,11 @@ impl std::fmt::Display for Notice {
 impl Notice {
     /// A short stable name for the kind of notice (`"changed"`, `"rotated"`), for
     /// machine-readable output.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &str {
         match self {
             Notice::Changed(_) => "changed",
             Notice::Followed { event, .. } => event.name(),
+            Notice::Saved { kind, .. } => kind,
         }
     }
 }
@@ -544,15 +576,7 @@ impl Scanner {
     /// A grouper of this scan's hits by request (see [`crate::diagnosis`]), and which
     /// patterns are numbers (the links of a numeric chain).
     pub(crate) fn grouper(&self) -> (Grouper, Vec<bool>) {
-        let numeric = self
-            .matcher()
-            .patterns()
-            .iter()
-            .map(|p| {
-                p.text
-                    .starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
-            })
-            .collect();
+        let numeric = numeric_patterns(self.matcher().patterns());
         let grouper = Grouper::new(self.inner.generic.clone(), self.inner.options.by_request);
         (grouper, numeric)
     }
@@ -619,6 +643,17 @@ impl Scanner {
         summary.add_diagnosis(&hidden, requests);
         Ok((hits, summary))
     }
+}
+
+/// Which patterns are numbers (the links of a numeric chain), by pattern.
+pub(crate) fn numeric_patterns(patterns: &[crate::catalog::Pattern]) -> Vec<bool> {
+    patterns
+        .iter()
+        .map(|p| {
+            p.text
+                .starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
+        })
+        .collect()
 }
 
 /// Hands every hit of `batch` (of input `input`) to `grouper`, with `line_base` added to their

@@ -43,6 +43,9 @@ pub enum CommandArgs {
     /// Run a command, passing its output through unchanged, and scan its stdout and stderr
     /// as they arrive: `cbscan run -- npm run deploy`.
     Run(Box<RunArgs>),
+    /// Render saved JSON lines (`scan --format jsonl` of many hosts or jobs) in any format,
+    /// merged: exactly what one scan of all their inputs would print.
+    Report(Box<ReportArgs>),
     /// Explain codes: category, meanings, numeric aliases, docs link (`cbscan explain -- -502005`);
     /// also every code in a pasted log line, or the codes whose name or meaning holds some
     /// words (`cbscan explain timeout`, `cbscan explain 超时`).
@@ -72,6 +75,53 @@ pub struct ScanArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    /// Include or exclude files when walking folders (`*.log`, `!*.gz`; repeatable).
+    #[arg(short = 'g', long = "glob", value_name = "GLOB")]
+    pub globs: Vec<String>,
+
+    /// Honour .gitignore/.ignore files when walking folders (off: logs are usually ignored).
+    #[arg(long = "respect-ignore")]
+    pub respect_ignore: bool,
+
+    /// Also walk version-control and dependency folders (.git, node_modules, .venv, …), which
+    /// folder walks skip by default; a folder named on the command line is always scanned.
+    #[arg(long = "all-folders")]
+    pub all_folders: bool,
+
+    /// Follow symbolic links when walking folders (loops are reported, not followed).
+    #[arg(short = 'L', long = "follow-links")]
+    pub follow_links: bool,
+
+    /// Scan gzip and zstd files as they are, without decompressing them (compressed input is
+    /// recognised by its first bytes, whatever its name).
+    #[arg(long = "no-decompress")]
+    pub no_decompress: bool,
+
+    /// Matching engine (for benchmarks; auto picks the fastest correct one).
+    #[arg(long, value_enum, default_value_t = EngineArg::Auto, hide = true)]
+    pub engine: EngineArg,
+
+    /// Chunk size in bytes for scanning one large file in parallel (for benchmarks and tests).
+    #[arg(long = "chunk-size", hide = true, value_name = "BYTES")]
+    pub chunk_size: Option<usize>,
+
+    /// Files at least this large are split into chunks scanned in parallel (for tests).
+    #[arg(long = "chunk-min", hide = true, value_name = "BYTES")]
+    pub chunk_min: Option<u64>,
+
+    #[command(flatten)]
+    pub fields: FieldArgs,
+}
+
+/// What a scan's (or a saved scan's) output looks like: shared by `scan` and `report`.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
     /// Format of standard output: human, jsonl, json, count, files, sarif, github, gitlab,
     /// junit, markdown or html.
     #[arg(long, value_name = "FORMAT", default_value = "human", value_parser = parse_format)]
@@ -126,50 +176,27 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 
-    #[command(flatten)]
-    pub filters: FilterArgs,
-
     /// Show paths in CI formats (sarif, github, gitlab, junit, markdown) relative to this
     /// folder (default: the current folder).
     #[arg(long = "base-dir", value_name = "DIR")]
     pub base_dir: Option<PathBuf>,
+}
 
-    /// Include or exclude files when walking folders (`*.log`, `!*.gz`; repeatable).
-    #[arg(short = 'g', long = "glob", value_name = "GLOB")]
-    pub globs: Vec<String>,
-
-    /// Honour .gitignore/.ignore files when walking folders (off: logs are usually ignored).
-    #[arg(long = "respect-ignore")]
-    pub respect_ignore: bool,
-
-    /// Also walk version-control and dependency folders (.git, node_modules, .venv, …), which
-    /// folder walks skip by default; a folder named on the command line is always scanned.
-    #[arg(long = "all-folders")]
-    pub all_folders: bool,
-
-    /// Follow symbolic links when walking folders (loops are reported, not followed).
-    #[arg(short = 'L', long = "follow-links")]
-    pub follow_links: bool,
-
-    /// Scan gzip and zstd files as they are, without decompressing them (compressed input is
-    /// recognised by its first bytes, whatever its name).
-    #[arg(long = "no-decompress")]
-    pub no_decompress: bool,
-
-    /// Matching engine (for benchmarks; auto picks the fastest correct one).
-    #[arg(long, value_enum, default_value_t = EngineArg::Auto, hide = true)]
-    pub engine: EngineArg,
-
-    /// Chunk size in bytes for scanning one large file in parallel (for benchmarks and tests).
-    #[arg(long = "chunk-size", hide = true, value_name = "BYTES")]
-    pub chunk_size: Option<usize>,
-
-    /// Files at least this large are split into chunks scanned in parallel (for tests).
-    #[arg(long = "chunk-min", hide = true, value_name = "BYTES")]
-    pub chunk_min: Option<u64>,
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Saved JSON-lines files (the output of `scan`, `follow` or `run` with `--format jsonl`),
+    /// merged in the order given.
+    #[arg(value_name = "INPUT.jsonl", required = true)]
+    pub inputs: Vec<PathBuf>,
 
     #[command(flatten)]
-    pub fields: FieldArgs,
+    pub output: OutputArgs,
+
+    // `--fail-on` and `--baseline` judge the merged summary as `scan` does; the code filters
+    // (`--category`, `--code`, `--exclude-code`, `--all-codes`) are refused: the saved counts
+    // were made without them.
+    #[command(flatten)]
+    pub filters: FilterArgs,
 }
 
 /// How hits get their time and request id (scan, follow, run).

@@ -17,7 +17,7 @@ use cbscan::{EngineChoice, Matcher};
 
 use crate::args::{
     CatalogArgs, Cli, CodesFormat, ColorChoice, CommandArgs, EngineArg, ExplainFormat, FilterArgs,
-    FollowArgs, RunArgs, ScanArgs,
+    FollowArgs, OutputArgs, ReportArgs, RunArgs, ScanArgs,
 };
 
 /// A command, resolved.
@@ -38,6 +38,8 @@ pub enum Command {
     Follow(Box<FollowArgs>),
     /// `cbscan run` (resolved by [`crate::cmd::run`]).
     Run(Box<RunArgs>),
+    /// `cbscan report`.
+    Report(Box<ReportConfig>),
     /// `cbscan explain`.
     Explain {
         codes: Vec<String>,
@@ -89,6 +91,7 @@ impl Config {
             }
             CommandArgs::Follow(args) => Command::Follow(args),
             CommandArgs::Run(args) => Command::Run(args),
+            CommandArgs::Report(args) => Command::Report(Box::new(report_config(&catalog, *args)?)),
             CommandArgs::Explain { codes, format } => Command::Explain { codes, format },
             CommandArgs::Codes { categories, format } => Command::Codes { categories, format },
         };
@@ -199,10 +202,66 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
     let matcher = Matcher::with_engine(catalog, choice)
         .context("--engine words: this catalog has codes that are not identifier-shaped")?;
     let (filter, policy) = filter_and_policy(catalog, &args.filters)?;
-    check_base_dir(args.base_dir.as_deref())?;
+    check_base_dir(args.output.base_dir.as_deref())?;
     if let Some(size) = args.chunk_size.filter(|&size| size < MIN_CHUNK_SIZE) {
         bail!("--chunk-size {size}: must be at least {MIN_CHUNK_SIZE} bytes");
     }
+    let stdout = stdout_report(&args.output)?;
+    let walk = WalkOptions {
+        respect_ignore: args.respect_ignore,
+        globs: args.globs.clone(),
+        follow_links: args.follow_links,
+        threads,
+        all_folders: args.all_folders,
+    };
+    let sources = resolve_inputs(&args.paths, &walk)?;
+    let stdin_from_terminal =
+        sources.iter().any(|s| matches!(s, Source::Stdin)) && io::stdin().is_terminal();
+    let defaults = ScanOptions::default();
+    let options = ScanOptions {
+        threads,
+        chunk_size: args.chunk_size.unwrap_or(defaults.chunk_size),
+        chunk_min: args.chunk_min.unwrap_or(defaults.chunk_min),
+        decompress: !args.no_decompress,
+        // Nothing is written to stdout with --quiet, so nothing could be read back; report
+        // files are added once they are created.
+        outputs: if args.output.quiet {
+            Vec::new()
+        } else {
+            FileId::of_stdout().into_iter().collect()
+        },
+        max_hits: args.output.max_hits,
+        fields: !args.fields.no_fields,
+        log_tz: log_tz(&args.fields)?,
+        // An HTML report shows the most affected requests, so asking for one groups the hits
+        // by request as --by-request does (JSON output then carries the requests too).
+        by_request: args.output.by_request || wants_html(stdout, &args.output.reports),
+        all_codes: args.filters.all_codes,
+        ..defaults
+    };
+    let scanner = Scanner::new(catalog, matcher, filter, options)?;
+    Ok(ScanConfig {
+        scanner,
+        sources,
+        named: args.paths.clone(),
+        stdout,
+        files: args.output.reports,
+        policy,
+        base_dir: args.output.base_dir.unwrap_or_else(default_base_dir),
+        color: args.output.color,
+        stdin_from_terminal: stdin_from_terminal && !args.output.quiet,
+        by_request: args.output.by_request,
+    })
+}
+
+/// Whether an HTML report is written, on standard output or to a file.
+pub fn wants_html(stdout: Option<StdoutReport>, reports: &[ReportSpec]) -> bool {
+    stdout.is_some_and(|s| s.format == Format::Html)
+        || reports.iter().any(|r| r.format == Format::Html)
+}
+
+/// Standard output's report and the checks on the output options (`scan` and `report`).
+fn stdout_report(args: &OutputArgs) -> anyhow::Result<Option<StdoutReport>> {
     if args.max_hits == Some(0) {
         bail!("--max-hits 0 would show nothing; use --quiet or --summary-only");
     }
@@ -238,56 +297,56 @@ fn scan_config(catalog: &Catalog, args: ScanArgs, threads: usize) -> anyhow::Res
             summary: !args.no_summary,
         },
     });
-    let walk = WalkOptions {
-        respect_ignore: args.respect_ignore,
-        globs: args.globs.clone(),
-        follow_links: args.follow_links,
-        threads,
-        all_folders: args.all_folders,
-    };
-    let sources = resolve_inputs(&args.paths, &walk)?;
-    let stdin_from_terminal =
-        sources.iter().any(|s| matches!(s, Source::Stdin)) && io::stdin().is_terminal();
-    let defaults = ScanOptions::default();
-    let options = ScanOptions {
-        threads,
-        chunk_size: args.chunk_size.unwrap_or(defaults.chunk_size),
-        chunk_min: args.chunk_min.unwrap_or(defaults.chunk_min),
-        decompress: !args.no_decompress,
-        // Nothing is written to stdout with --quiet, so nothing could be read back; report
-        // files are added once they are created.
-        outputs: if args.quiet {
-            Vec::new()
-        } else {
-            FileId::of_stdout().into_iter().collect()
-        },
-        max_hits: args.max_hits,
-        fields: !args.fields.no_fields,
-        log_tz: log_tz(&args.fields)?,
-        // An HTML report shows the most affected requests, so asking for one groups the hits
-        // by request as --by-request does (JSON output then carries the requests too).
-        by_request: args.by_request || wants_html(format, args.quiet, &args.reports),
-        all_codes: args.filters.all_codes,
-        ..defaults
-    };
-    let scanner = Scanner::new(catalog, matcher, filter, options)?;
-    Ok(ScanConfig {
-        scanner,
-        sources,
-        named: args.paths.clone(),
-        stdout,
-        files: args.reports,
-        policy,
-        base_dir: args.base_dir.unwrap_or_else(default_base_dir),
-        color: args.color,
-        stdin_from_terminal: stdin_from_terminal && !args.quiet,
-        by_request: args.by_request,
-    })
+    Ok(stdout)
 }
 
-/// Whether an HTML report is written, on standard output or to a file.
-fn wants_html(format: Format, quiet: bool, reports: &[ReportSpec]) -> bool {
-    (!quiet && format == Format::Html) || reports.iter().any(|r| r.format == Format::Html)
+/// `cbscan report`, resolved: the catalog is extended by the files it reads, so the reports
+/// are made by the command, after that.
+pub struct ReportConfig {
+    pub inputs: Vec<PathBuf>,
+    pub stdout: Option<StdoutReport>,
+    pub files: Vec<ReportSpec>,
+    pub policy: Policy,
+    pub base_dir: PathBuf,
+    pub color: ColorChoice,
+    pub max_hits: Option<u64>,
+    pub by_request: bool,
+}
+
+fn report_config(catalog: &Catalog, args: ReportArgs) -> anyhow::Result<ReportConfig> {
+    let filters = &args.filters;
+    let refused = [
+        ("--category", !filters.categories.is_empty()),
+        ("--code", !filters.codes.is_empty()),
+        ("--exclude-code", !filters.exclude_codes.is_empty()),
+        ("--all-codes", filters.all_codes),
+    ];
+    if let Some((flag, _)) = refused.iter().find(|(_, given)| *given) {
+        bail!(
+            "{flag} cannot be used with report: the saved counts were made without it; pass \
+             it to the scans that write the JSON lines"
+        );
+    }
+    if let Some(stdin) = args.inputs.iter().find(|p| p.as_os_str() == "-") {
+        bail!(
+            "{}: report reads saved files twice (once for the codes, once for the hits), so \
+             not standard input; save it to a file first",
+            stdin.display()
+        );
+    }
+    let (_, policy) = filter_and_policy(catalog, filters)?;
+    check_base_dir(args.output.base_dir.as_deref())?;
+    let stdout = stdout_report(&args.output)?;
+    Ok(ReportConfig {
+        inputs: args.inputs,
+        stdout,
+        files: args.output.reports,
+        policy,
+        base_dir: args.output.base_dir.unwrap_or_else(default_base_dir),
+        color: args.output.color,
+        max_hits: args.output.max_hits,
+        by_request: args.output.by_request,
+    })
 }
 
 /// `--log-tz`, resolved (an unknown zone is a usage error, named).

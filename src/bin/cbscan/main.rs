@@ -50,6 +50,7 @@ fn run() -> i32 {
         Command::Scan(scan) => Ok(cmd::scan::run(&config.catalog, *scan)),
         Command::Follow(args) => cmd::follow::run(&config.catalog, *args, config.threads),
         Command::Run(args) => cmd::run::run(&config.catalog, *args, config.threads),
+        Command::Report(args) => Ok(cmd::report::run(&config.catalog, *args)),
         Command::Explain { codes, format } => cmd::explain::run(&config.catalog, &codes, format),
         Command::Codes { categories, format } => {
             cmd::codes::run(&config.catalog, &categories, format)

@@ -3,5 +3,6 @@
 pub mod codes;
 pub mod explain;
 pub mod follow;
+pub mod report;
 pub mod run;
 pub mod scan;

@@ -19,7 +19,8 @@ use cbscan::sink::Tee;
 use cbscan::Summary;
 
 use crate::actions::{in_github_actions, Defuse};
-use crate::config::ScanConfig;
+use crate::args::ColorChoice;
+use crate::config::{ScanConfig, StdoutReport};
 use crate::exit;
 use crate::terminal::{print_error, stdout_width, stdout_writer, use_color, CliSink, Progress};
 
@@ -53,30 +54,7 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
     let mut reports: Vec<Box<dyn Report + '_>> = Vec::new();
     let mut outputs = scanner.options().outputs.clone();
     if let Some(stdout) = stdout {
-        let color = use_color(color) && stdout.format == Format::Human;
-        // `colored` makes its own terminal check; the decision above is the one that counts.
-        colored::control::set_override(color);
-        let options = ReportOptions {
-            show: stdout.show,
-            color,
-            width: stdout_width(),
-            terminal: io::stdout().is_terminal(),
-            on_workers: true,
-            by_request,
-        };
-        // Log text on stdout must not become workflow commands (see `crate::actions`).
-        let writer = if stdout.format != Format::Github && in_github_actions() {
-            Box::new(Defuse::new(stdout_writer()))
-        } else {
-            stdout_writer()
-        };
-        reports.push(new_report(
-            stdout.format,
-            writer,
-            STDOUT.to_string(),
-            context,
-            options,
-        ));
+        reports.push(open_stdout_report(stdout, color, by_request, context));
     }
     // The baseline is an earlier scan's output, not a log: one kept in a scanned folder (as the
     // README's workflow keeps it) would otherwise be scanned and count its own codes again.
@@ -159,13 +137,7 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
             ..scanner.options().clone()
         })
     };
-    // The formats that carry the generic-code advice whole: the human summary and the
-    // Markdown callout (GitHub annotations only say a code is generic).
-    let stdout_shows_summary = stdout.is_some_and(|s| match s.format {
-        Format::Human => s.show.summary,
-        Format::Markdown | Format::Html => true,
-        _ => false,
-    });
+    let stdout_shows_summary = shows_advice(stdout);
     let progress = match stdout {
         Some(s) if s.format == Format::Human => Progress::for_terminal(s.show.hits),
         _ => None,
@@ -181,6 +153,43 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
         generic_warning_on_stderr(catalog, &summary);
     }
     exit::of(policy.verdict(catalog, &summary, output_failed))
+}
+
+/// Standard output's report (`scan`, `report`).
+/// Whether standard output carries the generic-code advice whole: the human summary, the
+/// Markdown callout and the HTML page (GitHub annotations only say a code is generic).
+pub fn shows_advice(stdout: Option<StdoutReport>) -> bool {
+    stdout.is_some_and(|s| match s.format {
+        Format::Human => s.show.summary,
+        Format::Markdown | Format::Html => true,
+        _ => false,
+    })
+}
+
+pub fn open_stdout_report<'a>(
+    stdout: StdoutReport,
+    color: ColorChoice,
+    by_request: bool,
+    context: Context<'a>,
+) -> Box<dyn Report + 'a> {
+    let color = use_color(color) && stdout.format == Format::Human;
+    // `colored` makes its own terminal check; the decision above is the one that counts.
+    colored::control::set_override(color);
+    let options = ReportOptions {
+        show: stdout.show,
+        color,
+        width: stdout_width(),
+        terminal: io::stdout().is_terminal(),
+        on_workers: true,
+        by_request,
+    };
+    // Log text on stdout must not become workflow commands (see `crate::actions`).
+    let writer = if stdout.format != Format::Github && in_github_actions() {
+        Box::new(Defuse::new(stdout_writer()))
+    } else {
+        stdout_writer()
+    };
+    new_report(stdout.format, writer, STDOUT.to_string(), context, options)
 }
 
 /// Creates the `--report` files (the job summary is appended to) and their reports, noting
