@@ -1,0 +1,254 @@
+//! Saved JSON lines played back into any [`Sink`] (`cbscan report`): the output of `scan`,
+//! `follow` or `run` on many hosts, merged and rendered in any format, exactly as one scan of
+//! all their inputs would have rendered it.
+//!
+//! Two passes over each file, each streaming (one record and one batch of hits at a time):
+//! - [`survey`] reads the `summary` records (the last running one when a run has no final
+//!   one), counts the `hit` records, notes every problem with its file and line, and adds the
+//!   codes this catalog lacks to it, as the records describe them, before any writer is made
+//!   (writers prepare per-code tables; a code not in the catalog is kept by name).
+//! - [`replay`] gives the sink, per saved input, `begin_input`, its hits in batches,
+//!   `notice`s and `end_input` with the input's counts (from its `end` and `unknown`
+//!   records), then `finish` with the merged summary: the sum of the files' summaries, with
+//!   what depends on grouping hits across inputs (what the generic codes were hiding, the
+//!   requests of `--by-request`) regrouped from the replayed hits, in order, as a scan groups
+//!   them. When some file lacks hits its summary counts (written with `--max-hits` or
+//!   `--summary-only`), the files' own groupings are added instead, and a note says so.
+//!
+//! What is wrong in a file is reported and the rest of it is used: a line that is not JSON
+//! (or is cut short at the end of the file: truncated), a record of a newer schema (once per
+//! file; that input's records are skipped), a record without a type. A file written with
+//! another catalog gets a note, not an error. Unknown record types and fields are skipped:
+//! newer output still reads.
+
+mod records;
+mod replay;
+mod survey;
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+pub use replay::replay;
+pub use survey::survey;
+
+use crate::summary::wire::WireSummary;
+use crate::summary::Summary;
+
+/// Something wrong (or worth knowing) in a saved file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file, as named (empty: the merge as a whole).
+    pub file: String,
+    /// The 1-based line (0: the file as a whole).
+    pub line: u64,
+    /// What is wrong.
+    pub message: String,
+    /// Whether it is an error (part of the file could not be used), not a note.
+    pub error: bool,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = if self.error { "" } else { "note: " };
+        match self.line {
+            _ if self.file.is_empty() => write!(f, "{what}{}", self.message),
+            0 => write!(f, "{}: {what}{}", self.file, self.message),
+            line => write!(f, "{}:{line}: {what}{}", self.file, self.message),
+        }
+    }
+}
+
+/// What the first pass found in one file.
+#[derive(Debug, Default)]
+struct SurveyedFile {
+    path: PathBuf,
+    name: String,
+    /// The sum of its final summaries (and of a last running one not followed by a final one).
+    summary: Option<WireSummary>,
+    /// Hit records read.
+    hit_records: u64,
+}
+
+/// What [`survey`] found: the files' summaries and problems; the catalog it extended.
+#[derive(Debug, Default)]
+pub struct Surveyed {
+    files: Vec<SurveyedFile>,
+    /// Problems, in file and line order.
+    pub problems: Vec<Problem>,
+    /// Codes the catalog did not have, added from the files (in order of first sight).
+    pub added_codes: Vec<String>,
+}
+
+impl Surveyed {
+    /// Whether some problem is an error.
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(|p| p.error)
+    }
+}
+
+/// How the replay hands hits on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReplayOptions {
+    /// Most hits of one input handed to the sink (`--max-hits`); the counts include every hit.
+    pub max_hits: Option<u64>,
+    /// Whether the summary lists the most affected requests (`--by-request`).
+    pub by_request: bool,
+}
+
+/// How the replay ended.
+#[derive(Debug)]
+pub struct Replayed {
+    /// The merged summary.
+    pub summary: Summary,
+    /// Problems found only now (a file that could no longer be read), and notes about the
+    /// merge.
+    pub problems: Vec<Problem>,
+    /// The error with which the sink stopped the replay, if it did.
+    pub stopped: Option<io::Error>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::sink::{Collect, Hits, InputEnd, InputInfo, Sink};
+
+    fn saved(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("saved.jsonl");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    const BEGIN: &str = r#"{"type":"begin","schema":2,"path":{"text":"a.log"}}"#;
+    const HIT: &str = r#"{"type":"hit","path":{"text":"a.log"},"line":2,"column":5,"byte_offset":12,"code":"DATABASE_TIMEOUT","matched":"DATABASE_TIMEOUT","category":"database","generic":false,"text":"x y DATABASE_TIMEOUT","timestamp":null,"request_id":null}"#;
+    const END: &str = r#"{"type":"end","path":{"text":"a.log"},"complete":true,"bytes":30,"lines":2,"hits":1,"lines_with_hits":1,"by_code":{"DATABASE_TIMEOUT":{"category":"database","generic":false,"hits":1,"lines":1}}}"#;
+
+    fn summary(hits: u64, last: bool) -> String {
+        let flag = if last { "" } else { r#""final":false,"# };
+        format!(
+            r#"{{"type":"summary",{flag}"schema":2,"files":1,"bytes":30,"lines":2,"hits":{hits},"lines_with_hits":{hits},"errors":0,"by_code":{{"DATABASE_TIMEOUT":{{"category":"database","generic":false,"hits":{hits},"lines":{hits}}}}},"together":{{}},"generic":[]}}"#
+        )
+    }
+
+    fn run(text: &str) -> (Surveyed, Replayed, Vec<crate::scan::OwnedHit>) {
+        let (_dir, path) = saved(text);
+        let mut catalog = Catalog::builtin().unwrap();
+        let surveyed = survey(&mut catalog, &[path]);
+        let mut sink = Collect::default();
+        let replayed = replay(&surveyed, &catalog, ReplayOptions::default(), &mut sink);
+        (surveyed, replayed, sink.hits)
+    }
+
+    #[test]
+    fn a_run_without_its_final_summary_uses_its_last_running_one_and_says_so() {
+        let text = format!(
+            "{BEGIN}\n{HIT}\n{}\n{END}\n{}\n",
+            summary(0, false),
+            summary(1, false)
+        );
+        let (surveyed, replayed, hits) = run(&text);
+        assert_eq!(replayed.summary.hits(), 1, "the last running summary");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].excerpt, b"x y DATABASE_TIMEOUT");
+        assert_eq!(hits[0].hit, 4..20);
+        let messages: Vec<String> = surveyed.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(messages[0].ends_with(
+            "saved.jsonl:5: the run that wrote this stopped before its final summary: its last \
+             running summary is used"
+        ));
+        // A final summary after it: that one counts, and nothing is wrong.
+        let text = format!("{text}{}\n", summary(1, true));
+        let (surveyed, replayed, _) = run(&text);
+        assert_eq!((replayed.summary.hits(), surveyed.problems.len()), (1, 0));
+        assert!(replayed.problems.is_empty(), "{:?}", replayed.problems);
+    }
+
+    #[test]
+    fn a_last_line_without_its_line_break_is_truncated_only_if_it_does_not_parse() {
+        let whole = format!("{BEGIN}\n{HIT}\n{END}\n{}", summary(1, true));
+        let (surveyed, replayed, _) = run(&whole);
+        assert!(surveyed.problems.is_empty(), "{:?}", surveyed.problems);
+        assert_eq!(replayed.summary.hits(), 1);
+        let cut = &whole[..whole.len() - 10];
+        let (surveyed, _, _) = run(cut);
+        assert_eq!(surveyed.problems.len(), 1);
+        assert_eq!(surveyed.problems[0].line, 4);
+        assert!(surveyed.problems[0].message.starts_with("truncated: "));
+        // The same bytes followed by a line break are a broken record, not a cut file.
+        let (surveyed, _, _) = run(&format!("{cut}\n"));
+        assert!(surveyed.problems[0].message.starts_with("not JSON: "));
+    }
+
+    /// Every event as text, in order.
+    #[derive(Default)]
+    struct Events(Vec<String>);
+
+    impl Sink for Events {
+        fn begin_input(&mut self, input: &InputInfo) -> io::Result<()> {
+            self.0.push(format!("begin {}", input.name));
+            Ok(())
+        }
+        fn hits(&mut self, input: &InputInfo, hits: &Hits<'_>) -> io::Result<()> {
+            for hit in hits.iter() {
+                self.0.push(format!("hit {}:{}", input.name, hit.line));
+            }
+            Ok(())
+        }
+        fn end_input(&mut self, input: &InputInfo, end: &InputEnd<'_>) -> io::Result<()> {
+            self.0
+                .push(format!("end {} {}", input.name, end.counts.hits()));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn interleaved_inputs_of_a_follow_keep_their_order_and_their_hits() {
+        let b = |record: &str| record.replace("a.log", "b.log");
+        let hit_at =
+            |record: &str, line: u64| record.replace(r#""line":2"#, &format!(r#""line":{line}"#));
+        let text = [
+            BEGIN.to_string(),
+            hit_at(HIT, 1),
+            b(BEGIN),
+            b(&hit_at(HIT, 7)),
+            hit_at(HIT, 2),
+            END.to_string(),
+            b(END),
+            summary(3, true),
+        ]
+        .join("\n");
+        let (_dir, path) = saved(&text);
+        let mut catalog = Catalog::builtin().unwrap();
+        let surveyed = survey(&mut catalog, &[path]);
+        assert!(surveyed.problems.is_empty(), "{:?}", surveyed.problems);
+        let mut events = Events::default();
+        replay(&surveyed, &catalog, ReplayOptions::default(), &mut events);
+        assert_eq!(
+            events.0,
+            [
+                "begin a.log",
+                "hit a.log:1",
+                "begin b.log",
+                "hit b.log:7",
+                "hit a.log:2",
+                "end a.log 1",
+                "end b.log 1"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_hit_whose_match_is_outside_its_text_is_an_error_and_skipped() {
+        let bad = HIT.replace(r#""column":5"#, r#""column":50"#);
+        let (_, replayed, hits) = run(&format!("{BEGIN}\n{bad}\n{END}\n{}\n", summary(1, true)));
+        assert!(hits.is_empty());
+        assert_eq!(replayed.problems[0].line, 2);
+        assert_eq!(
+            replayed.problems[0].message,
+            "a hit record whose match is not inside its text"
+        );
+    }
+}
