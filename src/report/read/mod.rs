@@ -241,6 +241,27 @@ mod tests {
     }
 
     #[test]
+    fn a_cut_hit_of_an_older_cbscan_is_found_by_its_match() {
+        // Before `hit_at` and the cut flags, a hit on a long line carried its cut only as `…`.
+        let line = format!("{}DATABASE_TIMEOUT {}", "x".repeat(300), "y".repeat(300));
+        let text = format!("…{}…", &line[44..600]);
+        let old = HIT.replace(r#""column":5"#, r#""column":301"#).replace(
+            r#""text":"x y DATABASE_TIMEOUT""#,
+            &format!(r#""text":"{text}""#),
+        );
+        let (_, replayed, hits) = run(&format!("{BEGIN}\n{old}\n{END}\n{}\n", summary(1, true)));
+        assert!(replayed.problems.is_empty(), "{:?}", replayed.problems);
+        let hit = &hits[0];
+        assert_eq!(&hit.excerpt[hit.hit.clone()], b"DATABASE_TIMEOUT");
+        assert_eq!(hit.excerpt, line.as_bytes()[44..600].to_vec());
+        assert!(hit.cut_before && hit.cut_after);
+        assert_eq!(
+            hit.char_column, None,
+            "the characters before the excerpt are unknown"
+        );
+    }
+
+    #[test]
     fn a_hit_whose_match_is_outside_its_text_is_an_error_and_skipped() {
         let bad = HIT.replace(r#""column":5"#, r#""column":50"#);
         let (_, replayed, hits) = run(&format!("{BEGIN}\n{bad}\n{END}\n{}\n", summary(1, true)));

@@ -44,11 +44,14 @@ fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {
 }
 
 /// The parts of a hit that do not borrow from the record: its excerpt bytes when they had to
-/// be decoded or unmarked.
+/// be decoded or unmarked, and where the hit is in them.
 struct HitParts<'r> {
     excerpt: Cow<'r, [u8]>,
     hit_start: usize,
     hit_len: usize,
+    cut_before: bool,
+    cut_after: bool,
+    chars_before: Option<u64>,
     time: Option<HitTime>,
 }
 
@@ -81,27 +84,68 @@ fn hit_time(record: &Record<'_>) -> Result<Option<HitTime>, String> {
 }
 
 fn hit_parts<'r>(record: &'r Record<'_>) -> Result<HitParts<'r>, String> {
-    let excerpt: Cow<'r, [u8]> = match &record.raw {
-        Some(raw) => Cow::Owned(raw.to_bytes().map_err(|e| e.to_string())?),
-        None => {
-            let text = record.text.as_deref().ok_or("a hit record without text")?;
+    let text = match &record.raw {
+        Some(_) => None,
+        None => Some(record.text.as_deref().ok_or("a hit record without text")?),
+    };
+    let excerpt: Cow<'r, [u8]> = match (&record.raw, text) {
+        (Some(raw), _) => Cow::Owned(raw.to_bytes().map_err(|e| e.to_string())?),
+        (None, Some(text)) => {
             Cow::Borrowed(unmarked(text, record.cut_before, record.cut_after).as_bytes())
         }
+        (None, None) => return Err("a hit record without text".into()),
     };
     let column = record.column.ok_or("a hit record without a column")?;
+    let matched = record.matched.as_deref().unwrap_or_default().as_bytes();
     let hit_start = record
         .hit_at
         .unwrap_or(usize::try_from(column.saturating_sub(1)).unwrap_or(usize::MAX));
-    let hit_len = record.matched.as_deref().map_or(0, str::len);
-    if hit_start.saturating_add(hit_len) > excerpt.len() {
-        return Err("a hit record whose match is not inside its text".into());
+    let time = hit_time(record)?;
+    let at_hit = hit_start
+        .checked_add(matched.len())
+        .and_then(|end| excerpt.get(hit_start..end))
+        .is_some_and(|here| here == matched);
+    if at_hit {
+        return Ok(HitParts {
+            excerpt,
+            hit_start,
+            hit_len: matched.len(),
+            cut_before: record.cut_before,
+            cut_after: record.cut_after,
+            chars_before: record.chars_before.unwrap_or(Some(0)),
+            time,
+        });
     }
-    Ok(HitParts {
-        excerpt,
-        hit_start,
-        hit_len,
-        time: hit_time(record)?,
-    })
+    // Output of a cbscan from before `hit_at` and the cut flags (same schema): a cut excerpt
+    // carried its cut only as `…` in its text, and the hit sat about EXCERPT_RADIUS bytes
+    // into it. The match nearest there is the hit; the characters before it are unknown.
+    let older = record.hit_at.is_none() && !record.cut_before && !record.cut_after;
+    let marked = text.is_none_or(|text| text.starts_with('…'));
+    if older && marked && !matched.is_empty() {
+        let (excerpt, cut_before, cut_after) = match text {
+            Some(text) => {
+                let before = text.starts_with('…');
+                let after = text.ends_with('…');
+                let bytes = unmarked(text, before, after).as_bytes();
+                (Cow::Borrowed(bytes), before, after)
+            }
+            None => (excerpt, true, false),
+        };
+        let nearest = memchr::memmem::find_iter(&excerpt, matched)
+            .min_by_key(|&at| at.abs_diff(crate::limits::EXCERPT_RADIUS));
+        if let Some(hit_start) = nearest {
+            return Ok(HitParts {
+                excerpt,
+                hit_start,
+                hit_len: matched.len(),
+                cut_before,
+                cut_after,
+                chars_before: None,
+                time,
+            });
+        }
+    }
+    Err("a hit record whose match is not inside its text".into())
 }
 
 /// The replay of one saved input: its batch and what its end needs.
@@ -346,12 +390,9 @@ impl<'c> Player<'c> {
             excerpt: Excerpt {
                 bytes: &parts.excerpt,
                 hit: parts.hit_start..parts.hit_start + parts.hit_len,
-                cut_before: record.cut_before,
-                cut_after: record.cut_after,
-                chars_before: match record.chars_before {
-                    Some(chars) => chars,
-                    None => Some(0),
-                },
+                cut_before: parts.cut_before,
+                cut_after: parts.cut_after,
+                chars_before: parts.chars_before,
             },
             time: parts.time,
             request: record.request_id.as_deref(),
