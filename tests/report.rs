@@ -380,6 +380,29 @@ fn a_file_cut_in_the_middle_of_a_record_is_reported_as_truncated() {
     assert_eq!(hits.len(), from_a + 1);
     assert_eq!(hits[from_a], good_hits[from_a]);
     assert_eq!(value["inputs"][1]["complete"], false);
+    // What was saved of the cut input still counts, and the summary says it is incomplete
+    // (it is not a clean pass).
+    assert_eq!(value["inputs"][1]["hits"], 1);
+    let summary = &value["summary"];
+    let good_a = saved.good["inputs"][0]["hits"].as_u64().expect("hits");
+    assert_eq!(summary["hits"].as_u64(), Some(good_a + 1), "{summary}");
+    assert_eq!(summary["errors"], 1, "{summary}");
+}
+
+#[test]
+fn a_file_cut_before_its_summary_counts_its_inputs_from_their_records() {
+    let saved = two_saved();
+    let dir = saved.dir.path();
+    // a.log has a code not in the catalog too.
+    let lines = lines_of(dir, "a.jsonl");
+    let (last, rest) = lines.split_last().expect("lines");
+    assert!(last.starts_with(r#"{"type":"summary""#), "{last}");
+    write_lines(dir, "a-cut.jsonl", rest);
+    let (_, value, stderr) = report_json(dir, &["a-cut.jsonl", "b.jsonl"]);
+    // Every record but the summary is there: counting the hits again gives the same summary,
+    // field by field (hits per code, lines, pairs on lines, first and last seen, timeline).
+    let (got, good) = (&value["summary"], &saved.good["summary"]);
+    assert_eq!(got, good, "{stderr}\n{}", first_difference(got, good));
 }
 
 #[test]

@@ -22,7 +22,7 @@ use crate::scan::batch::Batch;
 use crate::scan::{numeric_patterns, Excerpt, FollowEvent, Hit, InputStats, Notice};
 use crate::sink::{Hits, InputEnd, InputInfo, ScanDone, Sink};
 use crate::summary::wire::{Data, WireInput, WireSummary, WireUnknown, SCHEMA};
-use crate::summary::{Counts, Summary};
+use crate::summary::{Counts, InputSummary, Summary};
 
 /// The input a `begin` record names, numbered `index` (`file: false`: one without a path).
 fn input_info(index: usize, path: Option<&Data>, file: bool) -> InputInfo {
@@ -156,6 +156,70 @@ struct Open {
     handed: u64,
     unknown: Vec<(String, WireUnknown)>,
     error: Option<String>,
+    /// Its hits counted again from their records, for when its `end` record or its file's
+    /// summary is missing (a file cut short): what was saved is then still counted.
+    recount: Recount,
+}
+
+/// Counts made from hit records, per line as a scan makes them.
+struct Recount {
+    counts: Counts,
+    /// The line being counted and the codes seen on it so far.
+    line: u64,
+    codes: Vec<CodeId>,
+}
+
+impl Recount {
+    fn new(codes: usize) -> Recount {
+        Recount {
+            counts: Counts::new(codes),
+            line: 0,
+            codes: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, catalog: &Catalog, hit: &Hit<'_>, input: &str) {
+        if hit.line != self.line {
+            self.close_line(catalog);
+            self.line = hit.line;
+        }
+        self.counts.add_hit(hit.code);
+        if !self.codes.contains(&hit.code) {
+            self.codes.push(hit.code);
+        }
+        if let Some(time) = hit.time {
+            let (seconds, nanos) = time.at.sort_key();
+            let category = catalog.code(hit.code).category;
+            self.counts
+                .add_timed(category, seconds, nanos, time.at.is_zoned());
+            self.counts.add_seen(hit.code, time.at, input, hit.line);
+        }
+    }
+
+    /// Counts the line being counted: its codes, and each generic code's specific company.
+    fn close_line(&mut self, catalog: &Catalog) {
+        if self.codes.is_empty() {
+            return;
+        }
+        self.counts.add_line_with_hits();
+        for &code in &self.codes {
+            self.counts.add_code_line(code);
+            if catalog.code(code).is_generic() {
+                for &other in &self.codes {
+                    if !catalog.code(other).is_generic() {
+                        self.counts.add_together(code, other);
+                    }
+                }
+            }
+        }
+        self.codes.clear();
+    }
+
+    /// The counts, every line closed.
+    fn finish(mut self, catalog: &Catalog) -> Counts {
+        self.close_line(catalog);
+        self.counts
+    }
 }
 
 /// Plays the files [`survey`] read into `sink`; `catalog` must be the one `survey` extended.
@@ -208,6 +272,10 @@ struct Player<'c> {
     next_index: usize,
     /// The rows of every input, in order.
     rows: Vec<WireInput>,
+    /// Whether the file being played has a summary (else its inputs' counts are added up
+    /// from their records into `unsummarized`).
+    summarized: bool,
+    unsummarized: Counts,
 }
 
 impl<'c> Player<'c> {
@@ -230,6 +298,8 @@ impl<'c> Player<'c> {
             open: Vec::new(),
             next_index: 0,
             rows: Vec::new(),
+            summarized: true,
+            unsummarized: Counts::new(catalog.codes().len()),
         }
     }
 
@@ -257,6 +327,7 @@ impl<'c> Player<'c> {
                 return Ok(());
             }
         };
+        self.summarized = file.summary.is_some();
         let fingerprint = self.catalog.fingerprint();
         let mut lines = Lines::new(reader);
         let mut state = FileState::default();
@@ -298,6 +369,7 @@ impl<'c> Player<'c> {
                     handed: 0,
                     unknown: Vec::new(),
                     error: None,
+                    recount: Recount::new(self.catalog.codes().len()),
                 });
                 continue;
             }
@@ -410,6 +482,8 @@ impl<'c> Player<'c> {
             self.flush(sink).map_err(|e| format!("writing: {e}"))?;
         }
         self.batch_of = Some(input);
+        let open = &mut self.open[at];
+        open.recount.add(self.catalog, &hit, &open.info.name);
         self.batch.push_hit(&hit);
         Ok(())
     }
@@ -463,6 +537,20 @@ impl<'c> Player<'c> {
         let counts = Summary::from_wire(wire, self.catalog)
             .map(|s| s.total().clone())
             .unwrap_or_else(|_| Counts::new(self.catalog.codes().len()));
+        if !self.summarized {
+            // A file cut before its summary: its inputs count as their records show them.
+            let mut recount = open.recount.finish(self.catalog);
+            recount.add_read(row.bytes, row.lines);
+            if row.complete {
+                recount.add_file();
+            }
+            if row.error.is_some() || open.error.is_some() {
+                recount.add_error();
+            }
+            recount.unknown = counts.unknown.clone();
+            recount.unknown.name_input(&open.info.name);
+            self.unsummarized += &recount;
+        }
         // As the scan told it: the input's name, then what stopped it.
         let error = row
             .error
@@ -493,16 +581,18 @@ impl<'c> Player<'c> {
     /// Ends an input whose `end` record is missing (told by the survey): what it showed stays
     /// shown; it counts as not read to its end.
     fn end_missing(&mut self, at: usize, sink: &mut dyn Sink) -> io::Result<()> {
-        let row = WireInput {
-            path: Data::from_bytes(b""),
-            complete: false,
-            bytes: 0,
-            lines: 0,
-            hits: 0,
-            lines_with_hits: 0,
-            by_code: Default::default(),
-            error: Some("the saved output ends before this input's end".into()),
-        };
+        // Its hits count as their records show them; what it read is unknown.
+        self.flush(sink)?;
+        let open = &mut self.open[at];
+        open.recount.close_line(self.catalog);
+        let mut row = WireInput::from_input(
+            self.catalog,
+            &InputSummary::from_counts(open.info.name.clone(), None, &open.recount.counts),
+        );
+        row.complete = false;
+        row.bytes = 0;
+        row.lines = 0;
+        row.error = Some("the saved output ends before this input's end".into());
         self.end(at, sink, row)
     }
 
@@ -520,7 +610,8 @@ impl<'c> Player<'c> {
                     total += summary;
                     complete &= file.hit_records == summary.hits;
                 }
-                None => complete &= file.hit_records == 0,
+                // Cut before its summary: its inputs are counted from their records.
+                None => {}
             }
         }
         total.inputs = std::mem::take(&mut self.rows);
@@ -553,6 +644,7 @@ impl<'c> Player<'c> {
                 Summary::new(self.catalog.codes().len())
             }
         };
+        summary.add_counts(&self.unsummarized);
         if let (true, Some((hidden, requests))) = (regroup, grouped) {
             summary.add_diagnosis(&hidden, requests);
         }
