@@ -604,14 +604,12 @@ impl<'c> Player<'c> {
             ..WireSummary::default()
         };
         let mut complete = true;
+        // A file cut before its summary adds nothing here: its inputs were counted from their
+        // records (`unsummarized`).
         for file in &surveyed.files {
-            match &file.summary {
-                Some(summary) => {
-                    total += summary;
-                    complete &= file.hit_records == summary.hits;
-                }
-                // Cut before its summary: its inputs are counted from their records.
-                None => {}
+            if let Some(summary) = &file.summary {
+                total += summary;
+                complete &= file.hit_records == summary.hits;
             }
         }
         total.inputs = std::mem::take(&mut self.rows);
