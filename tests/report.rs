@@ -573,3 +573,19 @@ fn report_files_are_written_as_scan_writes_them() {
         run.stderr
     );
 }
+
+#[test]
+fn a_fail_on_code_this_catalog_lacks_says_to_give_the_scans_catalog() {
+    let saved = two_saved();
+    let run = run_in(
+        saved.dir.path(),
+        &["report", "--fail-on", "PAY_DECLINED", "a.jsonl"],
+        None,
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("give report the same --catalog"),
+        "{}",
+        run.stderr
+    );
+}

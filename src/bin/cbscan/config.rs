@@ -334,7 +334,14 @@ fn report_config(catalog: &Catalog, args: ReportArgs) -> anyhow::Result<ReportCo
             stdin.display()
         );
     }
-    let (_, policy) = filter_and_policy(catalog, filters)?;
+    // The policy is resolved before the saved files are read: a code only they name (a host's
+    // own --catalog) is known here only if the same catalog is given.
+    let (_, policy) = filter_and_policy(catalog, filters).map_err(|e| {
+        anyhow::anyhow!(
+            "{e:#} (for a code of a --catalog file the scans used, give report the same \
+             --catalog)"
+        )
+    })?;
     check_base_dir(args.output.base_dir.as_deref())?;
     let stdout = stdout_report(&args.output)?;
     Ok(ReportConfig {
