@@ -589,3 +589,55 @@ fn a_fail_on_code_this_catalog_lacks_says_to_give_the_scans_catalog() {
         run.stderr
     );
 }
+
+#[test]
+fn label_hosts_names_each_input_after_its_saved_file() {
+    // Two hosts logging to the same path.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(
+        dir.path().join("app.log"),
+        support::read("fixtures/cloudfunction-runtime.log"),
+    )
+    .expect("writing");
+    let run = run_in(dir.path(), &["scan", "--format", "jsonl", "app.log"], None);
+    for host in ["web-1.jsonl", "web-2.jsonl"] {
+        std::fs::write(dir.path().join(host), &run.stdout).expect("saving");
+    }
+    let files = ["web-1.jsonl", "web-2.jsonl"];
+    let plain = run_in(dir.path(), &args(&["report", "-c"], &files), None);
+    assert_eq!(
+        String::from_utf8_lossy(&plain.stdout),
+        "app.log:15\napp.log:15\n"
+    );
+    let labelled = run_in(
+        dir.path(),
+        &args(&["report", "-c", "--label-hosts"], &files),
+        None,
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&labelled.stdout),
+        "web-1/app.log:15\nweb-2/app.log:15\n"
+    );
+    let (_, value, _) = report_json(dir.path(), &files);
+    assert_eq!(
+        value["summary"]["seen"]["SYS_ERR"]["first"]["path"]["text"],
+        "app.log"
+    );
+    let run = run_in(
+        dir.path(),
+        &args(&["report", "--format", "json", "--label-hosts"], &files),
+        None,
+    );
+    let value: Value = serde_json::from_slice(&run.stdout).expect("JSON");
+    let seen = &value["summary"]["seen"]["SYS_ERR"];
+    assert_eq!(seen["first"]["path"]["text"], "web-1/app.log", "{seen}");
+    // A tie on time goes to the later place for the last seen.
+    assert_eq!(seen["last"]["path"]["text"], "web-2/app.log", "{seen}");
+    let inputs: Vec<&Value> = value["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .map(|i| &i["path"]["text"])
+        .collect();
+    assert_eq!(inputs, ["web-1/app.log", "web-2/app.log"]);
+}

@@ -189,6 +189,11 @@ pub struct ReportArgs {
     #[arg(value_name = "INPUT.jsonl", required = true)]
     pub inputs: Vec<PathBuf>,
 
+    /// Name each input after the saved file it came from, as STEM/PATH (web-1.jsonl gives
+    /// web-1/var/log/app.log), so that hosts logging to the same paths are told apart.
+    #[arg(long)]
+    pub label_hosts: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 

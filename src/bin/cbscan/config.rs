@@ -311,6 +311,7 @@ pub struct ReportConfig {
     pub color: ColorChoice,
     pub max_hits: Option<u64>,
     pub by_request: bool,
+    pub label_hosts: bool,
 }
 
 fn report_config(catalog: &Catalog, args: ReportArgs) -> anyhow::Result<ReportConfig> {
@@ -353,6 +354,7 @@ fn report_config(catalog: &Catalog, args: ReportArgs) -> anyhow::Result<ReportCo
         color: args.output.color,
         max_hits: args.output.max_hits,
         by_request: args.output.by_request,
+        label_hosts: args.label_hosts,
     })
 }
 

@@ -94,6 +94,10 @@ pub struct ReplayOptions {
     pub max_hits: Option<u64>,
     /// Whether the summary lists the most affected requests (`--by-request`).
     pub by_request: bool,
+    /// Whether each input is named after the saved file it came from, as `STEM/PATH`
+    /// (`--label-hosts`: hosts that log to the same paths are told apart; the output then
+    /// differs from one scan's by those names).
+    pub label_hosts: bool,
 }
 
 /// How the replay ended.

@@ -24,12 +24,52 @@ use crate::sink::{Hits, InputEnd, InputInfo, ScanDone, Sink};
 use crate::summary::wire::{Data, WireInput, WireSummary, WireUnknown, SCHEMA};
 use crate::summary::{Counts, InputSummary, Summary};
 
-/// The input a `begin` record names, numbered `index` (`file: false`: one without a path).
-fn input_info(index: usize, path: Option<&Data>, file: bool) -> InputInfo {
-    let bytes = path.and_then(|p| p.to_bytes().ok()).unwrap_or_default();
+/// The input a `begin` record names, numbered `index` (`file: false`: one without a path),
+/// under `label` when the inputs are labelled with their saved file.
+fn input_info(index: usize, path: Option<&Data>, file: bool, label: Option<&str>) -> InputInfo {
+    let mut bytes = path.and_then(|p| p.to_bytes().ok()).unwrap_or_default();
+    if let Some(label) = label {
+        bytes = labelled(label, &bytes);
+    }
     let name = String::from_utf8_lossy(&bytes).into_owned();
     let path = (file && name != STDIN_NAME).then(|| path_from_bytes(bytes));
     InputInfo { index, name, path }
+}
+
+/// The label of inputs saved in `file` (`--label-hosts`): its name less `.jsonl` and a
+/// compression suffix (`cbscan-web-1.jsonl.gz` gives `cbscan-web-1`).
+pub(super) fn label_of(file: &std::path::Path) -> String {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut stem = name.as_str();
+    for suffix in [".gz", ".zst", ".jsonl", ".json", ".ndjson"] {
+        stem = stem.strip_suffix(suffix).unwrap_or(stem);
+    }
+    stem.to_string()
+}
+
+/// `path` under `label`: `LABEL/PATH` (an absolute path's leading `/` dropped).
+fn labelled(label: &str, path: &[u8]) -> Vec<u8> {
+    let rest = path.strip_prefix(b"/").unwrap_or(path);
+    [label.as_bytes(), b"/", rest].concat()
+}
+
+/// A saved summary's places (first and last seen, codes not in the catalog) under `label`.
+fn label_summary(summary: &mut WireSummary, label: &str) {
+    let relabel = |data: &mut Data| {
+        if let Ok(bytes) = data.to_bytes() {
+            *data = Data::from_bytes(&labelled(label, &bytes));
+        }
+    };
+    for seen in summary.seen.values_mut() {
+        relabel(&mut seen.first.path);
+        relabel(&mut seen.last.path);
+    }
+    for unknown in summary.unknown.values_mut() {
+        relabel(&mut unknown.path);
+    }
 }
 
 #[cfg(unix)]
@@ -276,6 +316,8 @@ struct Player<'c> {
     /// from their records into `unsummarized`).
     summarized: bool,
     unsummarized: Counts,
+    /// The label of the file being played (`--label-hosts`).
+    label: Option<String>,
 }
 
 impl<'c> Player<'c> {
@@ -300,6 +342,7 @@ impl<'c> Player<'c> {
             rows: Vec::new(),
             summarized: true,
             unsummarized: Counts::new(catalog.codes().len()),
+            label: None,
         }
     }
 
@@ -328,6 +371,7 @@ impl<'c> Player<'c> {
             }
         };
         self.summarized = file.summary.is_some();
+        self.label = self.options.label_hosts.then(|| label_of(&file.path));
         let fingerprint = self.catalog.fingerprint();
         let mut lines = Lines::new(reader);
         let mut state = FileState::default();
@@ -357,7 +401,12 @@ impl<'c> Player<'c> {
                     self.end_missing(at, sink)?;
                 }
                 let file = record.file.unwrap_or(true);
-                let info = input_info(self.next_index, record.path.as_ref(), file);
+                let info = input_info(
+                    self.next_index,
+                    record.path.as_ref(),
+                    file,
+                    self.label.as_deref(),
+                );
                 self.next_index += 1;
                 if let Some(grouper) = &mut self.grouper {
                     grouper.name_input(info.index, &info.name);
@@ -608,7 +657,13 @@ impl<'c> Player<'c> {
         // records (`unsummarized`).
         for file in &surveyed.files {
             if let Some(summary) = &file.summary {
-                total += summary;
+                if self.options.label_hosts {
+                    let mut summary = summary.clone();
+                    label_summary(&mut summary, &label_of(&file.path));
+                    total += &summary;
+                } else {
+                    total += summary;
+                }
                 complete &= file.hit_records == summary.hits;
             }
         }

@@ -29,6 +29,7 @@ pub fn run(catalog: &Catalog, config: ReportConfig) -> i32 {
         color,
         max_hits,
         by_request,
+        label_hosts,
     } = config;
     // The codes the saved files name that this catalog lacks join a copy of it first: every
     // report prepares its per-code tables from the catalog it is given.
@@ -79,6 +80,7 @@ pub fn run(catalog: &Catalog, config: ReportConfig) -> i32 {
         max_hits,
         // An HTML report lists the most affected requests, as in `scan`.
         by_request: by_request || wants_html(stdout, &files),
+        label_hosts,
     };
     let replayed = {
         // Input errors and notices the saved scans met are told on stderr, as `scan` tells
