@@ -182,7 +182,15 @@ pub struct OutputArgs {
     pub base_dir: Option<PathBuf>,
 }
 
+// The code filters are refused by report (the saved counts were made without them): hidden
+// from its help, still parsed so that giving one gets the reason.
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("categories", |a| a.hide(true)),
+    mut_arg("codes", |a| a.hide(true)),
+    mut_arg("exclude_codes", |a| a.hide(true)),
+    mut_arg("all_codes", |a| a.hide(true))
+)]
 pub struct ReportArgs {
     /// Saved JSON-lines files (the output of `scan`, `follow` or `run` with `--format jsonl`),
     /// merged in the order given.
