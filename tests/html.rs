@@ -614,6 +614,41 @@ fn a_scan_without_hits_gives_a_page_that_says_so() {
     assert_eq!(number(&text(one(&html, "#hits"))), 0);
 }
 
+#[test]
+fn a_line_with_a_code_and_its_alias_is_one_sample() {
+    let mut log = String::new();
+    for i in 1..=6 {
+        log.push_str(&format!(
+            "2026-11-30T10:00:0{i}Z DATABASE_COLLECTION_NOT_EXIST (-502005) at step {i}\n"
+        ));
+    }
+    let html = Html::parse_document(&report_of(b"alias.log", log.as_bytes()));
+    let block = one(&html, "#first-hits .code-samples");
+    let places: Vec<String> = block.select(&sel(".place")).map(text).collect();
+    let lines: Vec<&str> = places.iter().filter_map(|p| p.rsplit(':').next()).collect();
+    assert_eq!(lines, ["1", "2", "3", "4", "5"], "{places:?}");
+    assert_eq!(
+        text(block.select(&sel(".note")).next().expect("a note")),
+        "7 more hits."
+    );
+}
+
+#[test]
+fn one_input_not_read_is_singular() {
+    let dir = TempDir::new().expect("temp dir");
+    let path = dir.path().join("report.html");
+    cbscan()
+        .args(["scan", "-q", "--report"])
+        .arg(format!("html={}", path.display()))
+        .args(["fixtures/scf-requests.log", "no-such-file.log"])
+        .output()
+        .expect("cbscan runs");
+    let html = Html::parse_document(&fs::read_to_string(&path).expect("the report"));
+    let card = one(&html, "#not-read").parent().expect("its card");
+    let card = ElementRef::wrap(card).expect("an element");
+    assert_eq!(text(card), "1input not read");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Properties, without a browser: html5ever parses as browsers do
 

@@ -92,6 +92,14 @@ impl Sink for HtmlReport<'_> {
             if kept.len() >= HTML_SAMPLES_PER_CODE {
                 continue;
             }
+            // A line holding a code twice (`-502005` and its name) would fill two of the few
+            // samples with one line; a line's hits come together, so the last sample tells.
+            if kept
+                .last()
+                .is_some_and(|last| last.line == hit.line && last.input == input.name)
+            {
+                continue;
+            }
             let excerpt = &hit.excerpt;
             let bytes = excerpt.bytes;
             let start = excerpt.hit.start.min(bytes.len());
@@ -264,7 +272,10 @@ impl HtmlReport<'_> {
         let span = summary.time_span();
         html! {
             section #headline .cards {
-                div.card { span.n #inputs { (group(summary.files())) } "inputs read" }
+                div.card {
+                    span.n #inputs { (group(summary.files())) }
+                    (crate::text::plural(summary.files(), "input", "inputs")) " read"
+                }
                 div.card { span.n #lines { (group(summary.lines())) } "lines" }
                 div.card { span.n #hits { (group(summary.hits())) } "hits" }
                 div.card { span.n #lines-with-hits { (group(summary.lines_with_hits())) } "lines with hits" }
@@ -273,7 +284,10 @@ impl HtmlReport<'_> {
                     "of hits are generic codes (" (group(generic)) ")"
                 }
                 @if summary.errors() > 0 {
-                    div.card { span.n { (group(summary.errors())) } "inputs not read" }
+                    div.card {
+                        span.n #not-read { (group(summary.errors())) }
+                        (crate::text::plural(summary.errors(), "input", "inputs")) " not read"
+                    }
                 }
                 div.card.wide {
                     "Time span: "
