@@ -614,6 +614,67 @@ fn a_scan_without_hits_gives_a_page_that_says_so() {
     assert_eq!(number(&text(one(&html, "#hits"))), 0);
 }
 
+/// A copy of `page` (in its folder) with `script` run after the page's own, as a reader's
+/// clicks would: the live DOM then shows what the page's script made of them.
+fn with_script(page: &Path, script: &str) -> PathBuf {
+    let written = fs::read_to_string(page).expect("the report");
+    let at = written.rfind("</body>").expect("a body");
+    let copy = page.with_file_name("clicked.html");
+    fs::write(
+        &copy,
+        format!(
+            "{}<script>{script}</script>{}",
+            &written[..at],
+            &written[at..]
+        ),
+    )
+    .expect("the copy");
+    copy
+}
+
+#[test]
+fn the_first_click_sorts_text_a_to_z_and_counts_largest_first() {
+    let dir = TempDir::new().expect("temp dir");
+    let inputs: Vec<String> = FIXTURES.iter().map(|f| f.to_string()).collect();
+    let page = render(dir.path(), &inputs);
+    // A click on the codes table's first header (code, text), and one on the inputs table's
+    // second (lines, a count).
+    let clicked = with_script(
+        &page,
+        "document.querySelector('#codes th').click();\
+         document.querySelectorAll('#inputs-table th')[1].click();",
+    );
+    let Some(live) = live_dom(&clicked) else {
+        return;
+    };
+    assert_eq!(
+        one(&live, "#codes th:first-child")
+            .value()
+            .attr("aria-sort"),
+        Some("ascending")
+    );
+    let codes: Vec<String> = all(&live, "#codes tbody tr td:first-child code")
+        .into_iter()
+        .map(|c| text(c).to_lowercase())
+        .collect();
+    assert!(codes.len() > 2);
+    assert!(codes.windows(2).all(|w| w[0] <= w[1]), "A to Z: {codes:?}");
+    assert_eq!(
+        one(&live, "#inputs-table th:nth-child(2)")
+            .value()
+            .attr("aria-sort"),
+        Some("descending")
+    );
+    let lines: Vec<u64> = all(&live, "#inputs-table tbody tr td:nth-child(2)")
+        .into_iter()
+        .map(|c| number(&text(c)))
+        .collect();
+    assert!(
+        lines.windows(2).all(|w| w[0] >= w[1]),
+        "largest first: {lines:?}"
+    );
+}
+
 #[test]
 fn a_line_with_a_code_and_its_alias_is_one_sample() {
     let mut log = String::new();

@@ -19,7 +19,10 @@
       function sort() {
         var body = table.tBodies[0];
         var rows = Array.prototype.slice.call(body.rows);
-        var dir = th.getAttribute('aria-sort') === 'descending' ? 1 : -1;
+        var now = th.getAttribute('aria-sort');
+        // A second click turns the order round; the first sorts text A to Z and counts
+        // largest first, as people look for them.
+        var dir = now ? (now === 'ascending' ? -1 : 1) : (th.classList.contains('num') ? -1 : 1);
         Array.prototype.forEach.call(heads, function (h) { h.removeAttribute('aria-sort'); });
         th.setAttribute('aria-sort', dir === 1 ? 'ascending' : 'descending');
         rows.sort(function (a, b) { return cmp(key(a.cells[col]), key(b.cells[col])) * dir; });
