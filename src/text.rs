@@ -56,16 +56,33 @@ fn is_continuation(b: u8) -> bool {
     b & 0xC0 == 0x80
 }
 
-/// A duration for people, in jiff's friendly form: `250ms`, `5s`, `1m 30s`, `2h 3m`. Whole
-/// seconds when it is longer than a minute (a running time, not a measurement).
+/// A duration for people: `250ms`, `5s`, `1m 30s`, `2h 3m`, `5h 0m 57s`, `10d 0h 56m`. Under a
+/// minute, jiff's friendly form of the exact value; from a minute on, whole units from the
+/// largest to the smallest that is not zero, never skipping one in between (`5h 57s` reads as
+/// five hours and a bit), and from a day on, days, hours and minutes (`240h 56m` makes people
+/// count, and seconds no longer matter over days).
 pub fn duration(duration: std::time::Duration) -> String {
-    let duration = if duration.as_secs() >= 60 {
-        std::time::Duration::from_secs(duration.as_secs())
+    let secs = duration.as_secs();
+    if secs < 60 {
+        return jiff::SignedDuration::try_from(duration)
+            .map_or_else(|_| format!("{secs}s"), |d| format!("{d:#}"));
+    }
+    let units: [(u64, &str); 3] = if secs >= 86_400 {
+        [
+            (secs / 86_400, "d"),
+            (secs / 3_600 % 24, "h"),
+            (secs / 60 % 60, "m"),
+        ]
     } else {
-        duration
+        [(secs / 3_600, "h"), (secs / 60 % 60, "m"), (secs % 60, "s")]
     };
-    jiff::SignedDuration::try_from(duration)
-        .map_or_else(|_| format!("{}s", duration.as_secs()), |d| format!("{d:#}"))
+    let first = units.iter().position(|u| u.0 > 0).unwrap_or(0);
+    let last = units.iter().rposition(|u| u.0 > 0).unwrap_or(first);
+    units[first..=last]
+        .iter()
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `one` for 1, else `many`: the one place counts choose their noun.
@@ -86,6 +103,17 @@ mod tests {
         assert_eq!(duration(Duration::from_secs(5)), "5s");
         assert_eq!(duration(Duration::from_millis(90_400)), "1m 30s");
         assert_eq!(duration(Duration::from_secs(7380)), "2h 3m");
+        assert_eq!(duration(Duration::from_secs(5 * 3600 + 57)), "5h 0m 57s");
+        assert_eq!(duration(Duration::from_secs(3600)), "1h");
+        assert_eq!(
+            duration(Duration::from_secs(10 * 86_400 + 56 * 60 + 9)),
+            "10d 0h 56m"
+        );
+        assert_eq!(duration(Duration::from_secs(86_400 + 5)), "1d");
+        assert_eq!(
+            duration(Duration::from_secs(2 * 86_400 + 3 * 3600)),
+            "2d 3h"
+        );
     }
 
     use super::*;

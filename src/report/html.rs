@@ -92,6 +92,14 @@ impl Sink for HtmlReport<'_> {
             if kept.len() >= HTML_SAMPLES_PER_CODE {
                 continue;
             }
+            // A line holding a code twice (`-502005` and its name) would fill two of the few
+            // samples with one line; a line's hits come together, so the last sample tells.
+            if kept
+                .last()
+                .is_some_and(|last| last.line == hit.line && last.input == input.name)
+            {
+                continue;
+            }
             let excerpt = &hit.excerpt;
             let bytes = excerpt.bytes;
             let start = excerpt.hit.start.min(bytes.len());
@@ -264,7 +272,10 @@ impl HtmlReport<'_> {
         let span = summary.time_span();
         html! {
             section #headline .cards {
-                div.card { span.n #inputs { (group(summary.files())) } "inputs read" }
+                div.card {
+                    span.n #inputs { (group(summary.files())) }
+                    (crate::text::plural(summary.files(), "input", "inputs")) " read"
+                }
                 div.card { span.n #lines { (group(summary.lines())) } "lines" }
                 div.card { span.n #hits { (group(summary.hits())) } "hits" }
                 div.card { span.n #lines-with-hits { (group(summary.lines_with_hits())) } "lines with hits" }
@@ -273,7 +284,10 @@ impl HtmlReport<'_> {
                     "of hits are generic codes (" (group(generic)) ")"
                 }
                 @if summary.errors() > 0 {
-                    div.card { span.n { (group(summary.errors())) } "inputs not read" }
+                    div.card {
+                        span.n #not-read { (group(summary.errors())) }
+                        (crate::text::plural(summary.errors(), "input", "inputs")) " not read"
+                    }
                 }
                 div.card.wide {
                     "Time span: "
@@ -345,7 +359,7 @@ impl HtmlReport<'_> {
         html! {
             section #categories {
                 h2 { "Hits per category" }
-                figure.scroll { (svg::category_bars(&bars)) }
+                figure { (svg::category_bars(&bars)) }
                 div.scroll {
                     table.sortable {
                         thead { tr { th { "category" } th { "中文" } th { "English" }
@@ -389,9 +403,24 @@ impl HtmlReport<'_> {
             section #timeline {
                 h2 { "Timeline" }
                 @match &grid {
+                    // One bucket is one block filling the chart: a sentence says it better (the
+                    // terminal's summary leaves its sparklines out too).
+                    Some(grid) if grid.buckets.len() < 2 => {
+                        @let (start, counts) = grid.buckets.first().map_or((0, 0), |(s, c)| (*s, c.iter().sum::<u64>()));
+                        @let zone = if grid.local { " (as the log wrote it, zone unknown)" } else { " UTC" };
+                        p #timeline-one {
+                            @if counts == 1 {
+                                "The only hit with a time was at "
+                            } @else {
+                                "All " (group(counts)) " hits with a time fell in one "
+                                (bucket_noun(grid.width)) ": "
+                            }
+                            (svg::time_label(start, grid.width)) (zone) "."
+                        }
+                    },
                     Some(grid) => {
                         figure {
-                            div.scroll { (svg::timeline(grid, &series)) }
+                            (svg::timeline(grid, &series))
                             figcaption {
                                 "Hits per " (svg::width_label(grid.width)) " from "
                                 (svg::time_label(grid.buckets.first().map_or(0, |b| b.0), grid.width))
@@ -676,6 +705,19 @@ fn top_codes(by_code: &[(CodeId, CodeCounts)]) -> Vec<(CodeId, CodeCounts)> {
 fn is_web_link(url: &str) -> bool {
     let lower = url.trim_start().to_ascii_lowercase();
     lower.starts_with("https://") || lower.starts_with("http://")
+}
+
+/// A bucket of `width` seconds in words: `second`, `minute`, `hour`, `day`, `week`, else
+/// `15 min interval`.
+fn bucket_noun(width: i64) -> String {
+    match width {
+        1 => "second".to_string(),
+        60 => "minute".to_string(),
+        3_600 => "hour".to_string(),
+        86_400 => "day".to_string(),
+        604_800 => "week".to_string(),
+        w => format!("{} interval", svg::width_label(w)),
+    }
 }
 
 /// The summary's timeline on the display grid: at most [`HTML_TIMELINE_BUCKETS`] buckets,

@@ -46,7 +46,7 @@ const LABEL_WIDTH: f64 = 220.0;
 /// Room on the right of a bar for its number.
 const NUMBER_WIDTH: f64 = 90.0;
 
-/// Height of one bar and the gap below it.
+/// Height of one bar and the gap below it (the page's filter moves rows up by their sum).
 const BAR_HEIGHT: f64 = 22.0;
 const BAR_GAP: f64 = 8.0;
 
@@ -65,15 +65,17 @@ pub fn category_bars(bars: &[(Series<'_>, u64)]) -> Markup {
     html! {
         svg.chart.bars xmlns="http://www.w3.org/2000/svg" role="img"
             viewBox={ "0 0 " (num(WIDTH)) " " (num(height)) }
+            preserveAspectRatio="xMinYMin meet"
+            data-row=(num(BAR_HEIGHT + BAR_GAP)) data-gap=(num(BAR_GAP))
             aria-labelledby="bars-title" {
             title #bars-title { "Hits per category" }
             @for (row, (series, hits)) in bars.iter().enumerate() {
                 @let y = BAR_GAP + row as f64 * (BAR_HEIGHT + BAR_GAP);
                 @let length = (*hits as f64 / max as f64 * plot).max(1.0);
-                g.series data-category=(Text(series.id)) {
+                g.series.f data-category=(Text(series.id)) {
                     text.label x=(num(LABEL_WIDTH - 8.0)) y=(num(y + BAR_HEIGHT * 0.7))
                         text-anchor="end" {
-                        (Text(series.id)) " · " (Text(series.name))
+                        (Text(series.id)) tspan.name { " · " (Text(series.name)) }
                     }
                     rect.bar x=(num(LABEL_WIDTH)) y=(num(y)) width=(num(length))
                         height=(num(BAR_HEIGHT)) fill=(colour(series.index))
@@ -105,7 +107,17 @@ pub struct Grid {
 /// left for the counts.
 const PLOT_HEIGHT: f64 = 180.0;
 const AXIS_HEIGHT: f64 = 36.0;
-const AXIS_WIDTH: f64 = 56.0;
+const AXIS_WIDTH: f64 = 64.0;
+
+/// Room between the left axis and the first bar, so the bar does not look like part of it.
+const AXIS_GAP: f64 = 6.0;
+
+/// A step of the timeline wide enough to centre a time label under its bar.
+const WIDE_STEP: f64 = 150.0;
+
+/// The widest a timeline bar gets: with a few buckets, wider bars would be blocks that read as
+/// areas, not counts.
+const MAX_BAR: f64 = 40.0;
 
 /// One category's part of one bucket of the timeline.
 struct Segment<'a> {
@@ -148,10 +160,13 @@ pub fn width_label(width: i64) -> String {
 /// bottom axis the first, middle and last bucket's times.
 pub fn timeline(grid: &Grid, series: &[Series<'_>]) -> Markup {
     let n = grid.buckets.len().max(1);
-    let plot_width = WIDTH - AXIS_WIDTH - 8.0;
+    let left = AXIS_WIDTH + AXIS_GAP;
+    let plot_width = WIDTH - left - 8.0;
     let step = plot_width / n as f64;
-    // A hair of space between bars, unless they are too thin to spare it.
-    let bar = if step > 4.0 { step - 1.0 } else { step };
+    // A hair of space between bars, unless they are too thin to spare it; never wider than
+    // MAX_BAR, centred in its step.
+    let bar = if step > 4.0 { step - 1.0 } else { step }.min(MAX_BAR);
+    let inset = (step - bar) / 2.0;
     let max = grid
         .buckets
         .iter()
@@ -172,7 +187,7 @@ pub fn timeline(grid: &Grid, series: &[Series<'_>]) -> Markup {
         .iter()
         .enumerate()
         .map(|(i, (start, counts))| {
-            let x = AXIS_WIDTH + 1.0 + i as f64 * step;
+            let x = left + i as f64 * step + inset;
             let mut below = 0u64;
             let mut segments = Vec::new();
             for s in series {
@@ -196,7 +211,9 @@ pub fn timeline(grid: &Grid, series: &[Series<'_>]) -> Markup {
     html! {
         svg.chart.timeline xmlns="http://www.w3.org/2000/svg" role="img"
             viewBox={ "0 0 " (num(WIDTH)) " " (num(PLOT_HEIGHT + AXIS_HEIGHT + 8.0)) }
-            aria-labelledby="timeline-title" data-width=(grid.width) data-local=(grid.local) {
+            preserveAspectRatio="xMinYMin meet"
+            aria-labelledby="timeline-title" data-width=(grid.width) data-local=(grid.local)
+            data-bottom=(num(PLOT_HEIGHT + 8.0)) data-plot=(num(PLOT_HEIGHT)) {
             title #timeline-title {
                 "Hits per " (width_label(grid.width)) ", stacked by category"
             }
@@ -204,12 +221,12 @@ pub fn timeline(grid: &Grid, series: &[Series<'_>]) -> Markup {
                 y2=(num(PLOT_HEIGHT + 8.0)) {}
             line.axis x1=(num(AXIS_WIDTH)) y1=(num(PLOT_HEIGHT + 8.0)) x2=(num(WIDTH))
                 y2=(num(PLOT_HEIGHT + 8.0)) {}
-            text.tick x=(num(AXIS_WIDTH - 6.0)) y="16" text-anchor="end" { (super::group(max)) }
+            text.tick.max x=(num(AXIS_WIDTH - 6.0)) y="16" text-anchor="end" { (super::group(max)) }
             text.tick x=(num(AXIS_WIDTH - 6.0)) y=(num(PLOT_HEIGHT + 8.0)) text-anchor="end" { "0" }
             @for (start, total, segments) in &stacks {
                 g.bucket data-start=(start) data-hits=(total) {
                     @for segment in segments {
-                        rect.segment x=(num(segment.x)) y=(num(segment.y)) width=(num(bar))
+                        rect.segment.f x=(num(segment.x)) y=(num(segment.y)) width=(num(bar))
                             height=(num(segment.height)) fill=(colour(segment.series.index))
                             data-category=(Text(segment.series.id)) data-hits=(segment.hits)
                             data-start=(start) {
@@ -224,11 +241,18 @@ pub fn timeline(grid: &Grid, series: &[Series<'_>]) -> Markup {
             }
             @for &i in &ticks {
                 @if let Some((start, _)) = grid.buckets.get(i) {
-                    @let x = AXIS_WIDTH + 1.0 + (i as f64 + 0.5) * step;
-                    @let anchor = if i == 0 && n > 1 { "start" } else if i == n - 1 && n > 1 { "end" } else { "middle" };
-                    @let x = if anchor == "start" { AXIS_WIDTH + 1.0 } else if anchor == "end" { WIDTH } else { x };
+                    @let x = left + (i as f64 + 0.5) * step;
+                    // Under its bar when the steps are wide enough for a label, else kept inside
+                    // the drawing at both ends.
+                    @let anchor = if step >= WIDE_STEP { "middle" } else if i == 0 && n > 1 { "start" } else if i == n - 1 && n > 1 { "end" } else { "middle" };
+                    @let x = if anchor == "start" { left } else if anchor == "end" { WIDTH } else { x };
+                    @let label = time_label(*start, grid.width);
                     text.tick x=(num(x)) y=(num(PLOT_HEIGHT + 28.0)) text-anchor=(anchor) {
-                        (time_label(*start, grid.width))
+                        // The date apart, so a narrow screen can leave it to the caption.
+                        @match label.split_once(' ') {
+                            Some((date, time)) => { tspan.date { (date) " " } (time) },
+                            None => (label),
+                        }
                     }
                 }
             }
@@ -278,5 +302,51 @@ mod tests {
         let svg = timeline(&grid, &series).into_string();
         assert_eq!(svg.matches("<rect").count(), 2, "{svg}");
         assert_eq!(svg.matches("</svg>").count(), 1, "{svg}");
+    }
+
+    /// The `x` and `width` of every timeline segment.
+    fn segments(svg: &str) -> Vec<(f64, f64)> {
+        let attr = |rect: &str, name: &str| -> f64 {
+            let from = rect.find(&format!(" {name}=\"")).expect(name) + name.len() + 3;
+            let value = &rect[from..];
+            value[..value.find('"').expect("quote")]
+                .parse()
+                .expect("a number")
+        };
+        svg.split("<rect")
+            .skip(1)
+            .map(|rect| (attr(rect, "x"), attr(rect, "width")))
+            .collect()
+    }
+
+    #[test]
+    fn timeline_bars_leave_the_axis_and_few_buckets_are_not_blocks() {
+        let series = [Series {
+            index: 0,
+            id: "database",
+            name: "Database",
+        }];
+        // Three one-second buckets: each a bar, not a third of the chart.
+        let grid = Grid {
+            buckets: vec![(60, vec![2]), (61, vec![5]), (62, vec![1])],
+            width: 1,
+            local: false,
+        };
+        let bars = segments(&timeline(&grid, &series).into_string());
+        assert_eq!(bars.len(), 3);
+        for &(x, width) in &bars {
+            assert!(width <= MAX_BAR, "{bars:?}");
+            assert!(x >= AXIS_WIDTH + 4.0, "a gap after the axis: {bars:?}");
+        }
+        // Many buckets: thin bars, the first still clear of the axis.
+        let grid = Grid {
+            buckets: (0..120).map(|i| (i * 60, vec![i as u64 % 7 + 1])).collect(),
+            width: 60,
+            local: false,
+        };
+        let bars = segments(&timeline(&grid, &series).into_string());
+        let first = bars.iter().map(|b| b.0).fold(f64::MAX, f64::min);
+        assert!(first >= AXIS_WIDTH + 4.0, "{first}");
+        assert!(bars.iter().all(|&(x, w)| x + w <= WIDTH), "{bars:?}");
     }
 }
