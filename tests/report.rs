@@ -596,7 +596,10 @@ fn a_plain_log_is_skipped_with_one_error_and_problems_are_capped_per_file() {
     assert_eq!(code, 2);
     let told = problem_lines(&stderr);
     assert_eq!(told.len(), 21, "{stderr}");
-    assert!(told[19].starts_with("cbscan: a-bad.jsonl:21: not JSON"), "{stderr}");
+    assert!(
+        told[19].starts_with("cbscan: a-bad.jsonl:21: not JSON"),
+        "{stderr}"
+    );
     assert_eq!(told[20], "cbscan: a-bad.jsonl: 10 more problems not shown");
     assert_eq!(value, saved.good, "everything else is used");
 }
@@ -625,7 +628,10 @@ fn an_empty_file_or_one_without_summary_or_end_is_an_error() {
     std::fs::write(dir.join("empty.jsonl"), "").expect("writing");
     std::fs::write(dir.join("blank.jsonl"), "\n  \n").expect("writing");
     let (code, value, stderr) = report_json(dir, &["empty.jsonl", "b.jsonl", "blank.jsonl"]);
-    assert_eq!(code, 2, "an empty file from a host whose scan died fails the gate");
+    assert_eq!(
+        code, 2,
+        "an empty file from a host whose scan died fails the gate"
+    );
     let empty = "empty: no records (a scan always writes at least its summary)";
     assert_eq!(
         problem_lines(&stderr),
@@ -637,7 +643,11 @@ fn an_empty_file_or_one_without_summary_or_end_is_an_error() {
     let (_, only_b, _) = report_json(dir, &["b.jsonl"]);
     assert_eq!(value, only_b);
     // Records of the right shape, but neither a summary nor an end: not a whole scan's output.
-    std::fs::write(dir.join("typed.jsonl"), "{\"type\":\"info\",\"msg\":\"up\"}\n").expect("w");
+    std::fs::write(
+        dir.join("typed.jsonl"),
+        "{\"type\":\"info\",\"msg\":\"up\"}\n",
+    )
+    .expect("w");
     let (code, _, stderr) = report_json(dir, &["typed.jsonl", "b.jsonl"]);
     assert_eq!(code, 2);
     let lines = problem_lines(&stderr);
@@ -722,8 +732,10 @@ fn a_report_into_one_of_its_inputs_is_refused_before_reading() {
     assert_eq!(run.status.code(), Some(2), "{stderr}");
     assert_eq!(
         stderr.lines().collect::<Vec<_>>(),
-        ["cbscan: a.jsonl: standard output writes to this file, which report reads: give \
-          report's output another file"]
+        [
+            "cbscan: a.jsonl: standard output writes to this file, which report reads: give \
+          report's output another file"
+        ]
     );
     assert_eq!(std::fs::read(dir.join("a.jsonl")).expect("reading"), before);
     // --report into an input: refused before anything is read (a.log would be told first).
@@ -735,7 +747,9 @@ fn a_report_into_one_of_its_inputs_is_refused_before_reading() {
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr.lines().collect::<Vec<_>>(),
-        ["cbscan: --report json=b.jsonl: that file is also an input; writing the report would \
-          erase it"]
+        [
+            "cbscan: --report json=b.jsonl: that file is also an input; writing the report would \
+          erase it"
+        ]
     );
 }
