@@ -79,7 +79,6 @@ impl FileProblems {
 }
 
 /// Surveys one file; says whether it is to be replayed (not if it is empty, or not JSON lines).
-
 fn survey_file(
     catalog: &mut Catalog,
     fingerprint: &str,
