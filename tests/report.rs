@@ -619,6 +619,16 @@ fn compressed_saved_files_are_read_as_scan_reads_compressed_logs() {
     let (code, value, stderr) = report_json(dir, &["a.jsonl.gz", "b.jsonl.zst"]);
     assert_eq!((code, stderr.as_str()), (1, ""));
     assert_eq!(value, saved.good);
+    // A damaged archive: what came before the damage is used; the damage is told once, not
+    // again by the second pass.
+    let gz = std::fs::read(dir.join("a.jsonl.gz")).expect("reading");
+    std::fs::write(dir.join("cut.jsonl.gz"), &gz[..gz.len() / 2]).expect("writing");
+    let (code, _, stderr) = report_json(dir, &["cut.jsonl.gz", "b.jsonl.zst"]);
+    assert_eq!(code, 2);
+    let told: Vec<&str> = stderr.lines().filter(|l| l.contains("gzip")).collect();
+    assert_eq!(told.len(), 1, "{stderr}");
+    assert!(told[0].starts_with("cbscan: cut.jsonl.gz:"), "{stderr}");
+    assert!(told[0].contains(": cannot read: gzip: "), "{stderr}");
 }
 
 #[test]

@@ -312,6 +312,32 @@ mod tests {
     }
 
     #[test]
+    fn problems_are_capped_per_file_and_the_rest_counted() {
+        let problem = |file: &str, line: u64, error: bool| Problem {
+            file: file.into(),
+            line,
+            message: "bad".into(),
+            error,
+        };
+        let mut problems: Vec<Problem> = (1..=25).map(|n| problem("a", n, n != 1)).collect();
+        problems.push(problem("", 0, false));
+        problems.push(problem("b", 1, false));
+        let told = capped(&problems);
+        let limit = crate::limits::MAX_PROBLEMS_PER_FILE;
+        assert_eq!(told.len(), limit + 3);
+        assert_eq!(told[..limit], problems[..limit]);
+        assert_eq!(told[limit..limit + 2], problems[25..]);
+        assert_eq!(told[limit + 2].to_string(), "a: 5 more problems not shown");
+        assert!(told[limit + 2].error, "the ones not shown were errors");
+        // Notes only: the line is a note.
+        let notes: Vec<Problem> = (1..=22).map(|n| problem("c", n, false)).collect();
+        assert_eq!(
+            capped(&notes).last().map(|p| p.to_string()),
+            Some("c: note: 2 more problems not shown".to_string())
+        );
+    }
+
+    #[test]
     fn a_hit_whose_match_is_outside_its_text_is_an_error_and_skipped() {
         let bad = HIT.replace(r#""column":5"#, r#""column":50"#);
         let (_, replayed, hits) = run(&format!("{BEGIN}\n{bad}\n{END}\n{}\n", summary(1, true)));
