@@ -17,7 +17,9 @@
 //!
 //! What is wrong in a file is reported and the rest of it is used: a line that is not JSON
 //! (or is cut short at the end of the file: truncated), a record of a newer schema (once per
-//! file; that input's records are skipped), a record without a type. A file written with
+//! file; that input's records are skipped), a record without a type; at most
+//! [`MAX_PROBLEMS_PER_FILE`] per file are told. A file whose first line is not a record (a log
+//! given by mistake), or that is empty, is an error and skipped whole. A file written with
 //! another catalog gets a note, not an error. Unknown record types and fields are skipped:
 //! newer output still reads.
 
