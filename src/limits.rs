@@ -249,3 +249,12 @@ pub const HTML_TIMELINE_BUCKETS: usize = 120;
 /// Rows the HTML report's input and request tables list (the rest are counted): a page of a
 /// scan of thousands of logs must still open quickly in a browser and on a phone.
 pub const HTML_ROWS_LISTED: usize = 200;
+
+/// Most problems `report` tells per saved file, after which one line says how many more there
+/// were. A log given to `report` by mistake told one error per line (40,003 lines on stderr
+/// for one file); the first 20 show what is wrong, and the exit status counts them all.
+pub const MAX_PROBLEMS_PER_FILE: usize = 20;
+
+/// Most characters of a line quoted in a problem (what a file that is not JSON lines starts
+/// with): enough to recognise a log line by its time and level, short of one terminal line.
+pub const PROBLEM_EXCERPT_CHARS: usize = 60;

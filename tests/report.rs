@@ -641,3 +641,215 @@ fn label_hosts_names_each_input_after_its_saved_file() {
         .collect();
     assert_eq!(inputs, ["web-1/app.log", "web-2/app.log"]);
 }
+/// The lines of stderr, without the generic-code advice.
+fn problem_lines(stderr: &str) -> Vec<String> {
+    problems(stderr).lines().map(str::to_string).collect()
+}
+
+#[test]
+fn a_plain_log_is_skipped_with_one_error_and_problems_are_capped_per_file() {
+    let saved = two_saved();
+    let dir = saved.dir.path();
+    // a.log is the log a.jsonl was made from: given by mistake, it is told once, not per line.
+    let (code, value, stderr) = report_json(dir, &["a.log", "b.jsonl"]);
+    assert_eq!(code, 2, "{stderr}");
+    let lines = problem_lines(&stderr);
+    assert_eq!(lines.len(), 1, "{stderr}");
+    let first = std::fs::read_to_string(dir.join("a.log")).expect("reading");
+    let first = first.lines().next().expect("a first line");
+    assert!(
+        lines[0].starts_with("cbscan: a.log:1: not cbscan JSON lines (text: \"")
+            && lines[0].ends_with("): skipped")
+            && lines[0].contains(&first[..30]),
+        "{stderr}"
+    );
+    let (_, only_b, _) = report_json(dir, &["b.jsonl"]);
+    assert_eq!(value, only_b, "nothing of a.log is used");
+    // JSON that is not cbscan's: an object without a "type".
+    std::fs::write(dir.join("other.jsonl"), "\n{\"level\":\"info\"}\n").expect("writing");
+    let (code, _, stderr) = report_json(dir, &["other.jsonl", "b.jsonl"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        problem_lines(&stderr),
+        [
+            "cbscan: other.jsonl:2: not cbscan JSON lines (a JSON object without a \"type\"): \
+             skipped"
+        ]
+    );
+    // A saved file with 30 broken lines: the first 20 are told, then how many more.
+    let mut lines = lines_of(dir, "a.jsonl");
+    for n in 0..30 {
+        lines.insert(1, format!("garbage {n}"));
+    }
+    write_lines(dir, "a-bad.jsonl", &lines);
+    let (code, value, stderr) = report_json(dir, &["a-bad.jsonl", "b.jsonl"]);
+    assert_eq!(code, 2);
+    let told = problem_lines(&stderr);
+    assert_eq!(told.len(), 21, "{stderr}");
+    assert!(
+        told[19].starts_with("cbscan: a-bad.jsonl:21: not JSON"),
+        "{stderr}"
+    );
+    assert_eq!(told[20], "cbscan: a-bad.jsonl: 10 more problems not shown");
+    assert_eq!(value, saved.good, "everything else is used");
+}
+
+#[test]
+fn compressed_saved_files_are_read_as_scan_reads_compressed_logs() {
+    use std::io::Write;
+    let saved = two_saved();
+    let dir = saved.dir.path();
+    let a = std::fs::read(dir.join("a.jsonl")).expect("reading");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&a).expect("compressing");
+    std::fs::write(dir.join("a.jsonl.gz"), gz.finish().expect("compressing")).expect("writing");
+    let b = std::fs::read(dir.join("b.jsonl")).expect("reading");
+    let zst = zstd::stream::encode_all(&b[..], 3).expect("compressing");
+    std::fs::write(dir.join("b.jsonl.zst"), zst).expect("writing");
+    let (code, value, stderr) = report_json(dir, &["a.jsonl.gz", "b.jsonl.zst"]);
+    assert_eq!((code, stderr.as_str()), (1, ""));
+    assert_eq!(value, saved.good);
+    // A damaged archive: what came before the damage is used; the damage is told once, not
+    // again by the second pass.
+    let gz = std::fs::read(dir.join("a.jsonl.gz")).expect("reading");
+    std::fs::write(dir.join("cut.jsonl.gz"), &gz[..gz.len() / 2]).expect("writing");
+    let (code, _, stderr) = report_json(dir, &["cut.jsonl.gz", "b.jsonl.zst"]);
+    assert_eq!(code, 2);
+    let told: Vec<&str> = stderr.lines().filter(|l| l.contains("gzip")).collect();
+    assert_eq!(told.len(), 1, "{stderr}");
+    assert!(told[0].starts_with("cbscan: cut.jsonl.gz:"), "{stderr}");
+    assert!(told[0].contains(": cannot read: gzip: "), "{stderr}");
+}
+
+#[test]
+fn an_empty_file_or_one_without_summary_or_end_is_an_error() {
+    let saved = two_saved();
+    let dir = saved.dir.path();
+    std::fs::write(dir.join("empty.jsonl"), "").expect("writing");
+    std::fs::write(dir.join("blank.jsonl"), "\n  \n").expect("writing");
+    let (code, value, stderr) = report_json(dir, &["empty.jsonl", "b.jsonl", "blank.jsonl"]);
+    assert_eq!(
+        code, 2,
+        "an empty file from a host whose scan died fails the gate"
+    );
+    let empty = "empty: no records (a scan always writes at least its summary)";
+    assert_eq!(
+        problem_lines(&stderr),
+        [
+            format!("cbscan: empty.jsonl: {empty}"),
+            format!("cbscan: blank.jsonl: {empty}")
+        ]
+    );
+    let (_, only_b, _) = report_json(dir, &["b.jsonl"]);
+    assert_eq!(value, only_b);
+    // Records of the right shape, but neither a summary nor an end: not a whole scan's output.
+    std::fs::write(
+        dir.join("typed.jsonl"),
+        "{\"type\":\"info\",\"msg\":\"up\"}\n",
+    )
+    .expect("w");
+    let (code, _, stderr) = report_json(dir, &["typed.jsonl", "b.jsonl"]);
+    assert_eq!(code, 2);
+    let lines = problem_lines(&stderr);
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].starts_with("cbscan: typed.jsonl: no summary record and no end record"),
+        "{stderr}"
+    );
+    // A file cut after its first record is told as cut, once.
+    let first = lines_of(dir, "b.jsonl").remove(0);
+    write_lines(dir, "begun.jsonl", &[first]);
+    let (code, _, stderr) = report_json(dir, &["begun.jsonl"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        problem_lines(&stderr),
+        [
+            "cbscan: begun.jsonl:1: this input has no end record: the file was cut short",
+            "cbscan: b.log: the saved output ends before this input's end"
+        ]
+    );
+}
+
+#[test]
+fn a_folder_is_walked_for_saved_files_in_sorted_order() {
+    let saved = two_saved();
+    let dir = saved.dir.path();
+    let folder = dir.join("saved");
+    std::fs::create_dir_all(folder.join("later")).expect("mkdir");
+    std::fs::copy(dir.join("a.jsonl"), folder.join("1.jsonl")).expect("copy");
+    std::fs::copy(dir.join("b.jsonl"), folder.join("later/2.jsonl")).expect("copy");
+    std::fs::copy(dir.join("a.log"), folder.join("a.log")).expect("copy");
+    let (code, value, stderr) = report_json(dir, &["saved/"]);
+    assert_eq!((code, stderr.as_str()), (1, ""));
+    assert_eq!(value, saved.good);
+    std::fs::create_dir(dir.join("none")).expect("mkdir");
+    let (code, _, stderr) = report_json(dir, &["none", "b.jsonl"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        problem_lines(&stderr),
+        ["cbscan: none: a folder without saved files (*.jsonl, *.jsonl.gz, *.jsonl.zst)"]
+    );
+}
+
+#[test]
+fn a_file_given_twice_is_read_once() {
+    let saved = two_saved();
+    let dir = saved.dir.path();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("b.jsonl", dir.join("link.jsonl")).expect("symlink");
+    #[cfg(not(unix))]
+    std::fs::copy(dir.join("b.jsonl"), dir.join("link.jsonl")).expect("copy");
+    let (code, value, stderr) =
+        report_json(dir, &["a.jsonl", "./a.jsonl", "b.jsonl", "link.jsonl"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(value, saved.good, "no count doubled");
+    assert_eq!(
+        problem_lines(&stderr),
+        [
+            "cbscan: ./a.jsonl: note: given twice (same file as a.jsonl): skipped",
+            "cbscan: link.jsonl: note: given twice (same file as b.jsonl): skipped"
+        ]
+    );
+}
+
+#[test]
+fn a_report_into_one_of_its_inputs_is_refused_before_reading() {
+    let saved = two_saved();
+    let dir = saved.dir.path();
+    let before = std::fs::read(dir.join("a.jsonl")).expect("reading");
+    // `cbscan report a.jsonl --format jsonl >> a.jsonl`
+    let out = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("a.jsonl"))
+        .expect("opening");
+    let run = std::process::Command::new(support::bin())
+        .current_dir(dir)
+        .args(["report", "--format", "jsonl", "b.jsonl", "a.jsonl"])
+        .stdout(out)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        [
+            "cbscan: a.jsonl: standard output writes to this file, which report reads: give \
+          report's output another file"
+        ]
+    );
+    assert_eq!(std::fs::read(dir.join("a.jsonl")).expect("reading"), before);
+    // --report into an input: refused before anything is read (a.log would be told first).
+    let run = run_in(
+        dir,
+        &["report", "--report", "json=b.jsonl", "a.log", "b.jsonl"],
+        None,
+    );
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr.lines().collect::<Vec<_>>(),
+        [
+            "cbscan: --report json=b.jsonl: that file is also an input; writing the report would \
+          erase it"
+        ]
+    );
+}

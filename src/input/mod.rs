@@ -190,7 +190,7 @@ pub fn resolve_inputs(paths: &[PathBuf], options: &WalkOptions) -> Result<Vec<So
 
 /// The files below `root`, sorted by path, with walk errors in their place; and the names of
 /// the [`SKIPPED_FOLDERS`] the walk left out, for the message when nothing else is found.
-fn walk(root: &Path, options: &WalkOptions) -> Result<(Vec<Source>, BTreeSet<String>)> {
+pub(crate) fn walk(root: &Path, options: &WalkOptions) -> Result<(Vec<Source>, BTreeSet<String>)> {
     let skipped: Arc<Mutex<BTreeSet<String>>> = Arc::default();
     let mut builder = WalkBuilder::new(root);
     builder

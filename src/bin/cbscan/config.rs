@@ -11,6 +11,7 @@ use cbscan::catalog::Catalog;
 use cbscan::input::{resolve_inputs, FileId, Source, WalkOptions};
 use cbscan::limits::MIN_CHUNK_SIZE;
 use cbscan::policy::{code_filter, Policy};
+use cbscan::report::read::{saved_files, SavedFiles};
 use cbscan::report::{Format, ReportSpec, Show};
 use cbscan::scan::{CodeFilter, ScanOptions, Scanner};
 use cbscan::{EngineChoice, Matcher};
@@ -303,7 +304,8 @@ fn stdout_report(args: &OutputArgs) -> anyhow::Result<Option<StdoutReport>> {
 /// `cbscan report`, resolved: the catalog is extended by the files it reads, so the reports
 /// are made by the command, after that.
 pub struct ReportConfig {
-    pub inputs: Vec<PathBuf>,
+    /// The saved files (folders walked), each once.
+    pub inputs: SavedFiles,
     pub stdout: Option<StdoutReport>,
     pub files: Vec<ReportSpec>,
     pub policy: Policy,
@@ -345,8 +347,20 @@ fn report_config(catalog: &Catalog, args: ReportArgs) -> anyhow::Result<ReportCo
     })?;
     check_base_dir(args.output.base_dir.as_deref())?;
     let stdout = stdout_report(&args.output)?;
+    let inputs = saved_files(&args.inputs);
+    // `cbscan report x.jsonl --format jsonl >> x.jsonl` would write the report into a file it
+    // reads (`scan` refuses its own output too); nothing is read or written then.
+    if let (Some(_), Some(id)) = (stdout, FileId::of_stdout()) {
+        if let Some(input) = inputs.find_id(id) {
+            bail!(
+                "{}: standard output writes to this file, which report reads: give report's \
+                 output another file",
+                input.display()
+            );
+        }
+    }
     Ok(ReportConfig {
-        inputs: args.inputs,
+        inputs,
         stdout,
         files: args.output.reports,
         policy,

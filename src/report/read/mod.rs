@@ -17,10 +17,13 @@
 //!
 //! What is wrong in a file is reported and the rest of it is used: a line that is not JSON
 //! (or is cut short at the end of the file: truncated), a record of a newer schema (once per
-//! file; that input's records are skipped), a record without a type. A file written with
+//! file; that input's records are skipped), a record without a type; at most
+//! [`MAX_PROBLEMS_PER_FILE`] per file are told. A file whose first line is not a record (a log
+//! given by mistake), or that is empty, is an error and skipped whole. A file written with
 //! another catalog gets a note, not an error. Unknown record types and fields are skipped:
 //! newer output still reads.
 
+mod files;
 mod records;
 mod replay;
 mod survey;
@@ -29,9 +32,11 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+pub use files::{saved_files, SavedFiles, SAVED_FILE_GLOBS};
 pub use replay::replay;
 pub use survey::survey;
 
+use crate::limits::MAX_PROBLEMS_PER_FILE;
 use crate::summary::wire::WireSummary;
 use crate::summary::Summary;
 
@@ -59,6 +64,51 @@ impl fmt::Display for Problem {
     }
 }
 
+/// The line that stands for a file's problems past [`MAX_PROBLEMS_PER_FILE`].
+fn more_problems(file: &str, more: u64, error: bool) -> Problem {
+    Problem {
+        file: file.to_string(),
+        line: 0,
+        message: format!("{more} more problems not shown"),
+        error,
+    }
+}
+
+/// `problems` with at most [`MAX_PROBLEMS_PER_FILE`] per file, each file's others told as one
+/// line after them (what [`survey`] does as it reads, for the problems of a [`replay`]).
+pub fn capped(problems: &[Problem]) -> Vec<Problem> {
+    let mut told = Vec::new();
+    // Per file: its name, problems told, problems not told, whether one of those is an error.
+    let mut files: Vec<(&str, usize, u64, bool)> = Vec::new();
+    for problem in problems {
+        if problem.file.is_empty() {
+            told.push(problem.clone());
+            continue;
+        }
+        let at = match files.iter().position(|f| f.0 == problem.file) {
+            Some(at) => at,
+            None => {
+                files.push((&problem.file, 0, 0, false));
+                files.len() - 1
+            }
+        };
+        let file = &mut files[at];
+        if file.1 < MAX_PROBLEMS_PER_FILE {
+            file.1 += 1;
+            told.push(problem.clone());
+        } else {
+            file.2 += 1;
+            file.3 |= problem.error;
+        }
+    }
+    for (file, _, more, error) in files {
+        if more > 0 {
+            told.push(more_problems(file, more, error));
+        }
+    }
+    told
+}
+
 /// What the first pass found in one file.
 #[derive(Debug, Default)]
 struct SurveyedFile {
@@ -68,6 +118,8 @@ struct SurveyedFile {
     summary: Option<WireSummary>,
     /// Hit records read.
     hit_records: u64,
+    /// Reading it failed (told by the survey; the replay stops there too).
+    read_failed: bool,
 }
 
 /// What [`survey`] found: the files' summaries and problems; the catalog it extended.
@@ -262,6 +314,32 @@ mod tests {
         assert_eq!(
             hit.char_column, None,
             "the characters before the excerpt are unknown"
+        );
+    }
+
+    #[test]
+    fn problems_are_capped_per_file_and_the_rest_counted() {
+        let problem = |file: &str, line: u64, error: bool| Problem {
+            file: file.into(),
+            line,
+            message: "bad".into(),
+            error,
+        };
+        let mut problems: Vec<Problem> = (1..=25).map(|n| problem("a", n, n != 1)).collect();
+        problems.push(problem("", 0, false));
+        problems.push(problem("b", 1, false));
+        let told = capped(&problems);
+        let limit = crate::limits::MAX_PROBLEMS_PER_FILE;
+        assert_eq!(told.len(), limit + 3);
+        assert_eq!(told[..limit], problems[..limit]);
+        assert_eq!(told[limit..limit + 2], problems[25..]);
+        assert_eq!(told[limit + 2].to_string(), "a: 5 more problems not shown");
+        assert!(told[limit + 2].error, "the ones not shown were errors");
+        // Notes only: the line is a note.
+        let notes: Vec<Problem> = (1..=22).map(|n| problem("c", n, false)).collect();
+        assert_eq!(
+            capped(&notes).last().map(|p| p.to_string()),
+            Some("c: note: 2 more problems not shown".to_string())
         );
     }
 

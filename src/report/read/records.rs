@@ -3,13 +3,15 @@
 //! `summary` records.
 
 use std::borrow::Cow;
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::limits::MAX_RECORD_BYTES;
+use crate::error::Error;
+use crate::input::{OpenFile, OpenOptions};
+use crate::limits::{MAX_RECORD_BYTES, PROBLEM_EXCERPT_CHARS};
 use crate::summary::wire::{Data, SCHEMA};
 
 /// Lines of a saved file, at most [`MAX_RECORD_BYTES`] each.
@@ -292,8 +294,46 @@ impl FileState {
     }
 }
 
-pub(super) fn open(path: &Path) -> io::Result<BufReader<File>> {
-    Ok(BufReader::with_capacity(256 << 10, File::open(path)?))
+/// Opens a saved file as `scan` opens a log, through the same opener and decoder: a file
+/// compressed with gzip or zstd (`web-1.jsonl.gz`) is read decompressed, known by its first
+/// bytes.
+pub(super) fn open(path: &Path) -> io::Result<BufReader<Box<dyn Read + Send>>> {
+    let options = OpenOptions {
+        decompress: true,
+        outputs: Vec::new(),
+    };
+    let file = OpenFile::open(path, &display(path), &options).map_err(|e| match e {
+        Error::Input { source, .. } => source,
+        other => io::Error::other(other.to_string()),
+    })?;
+    let stream = Arc::new(file).stream(true)?;
+    Ok(BufReader::with_capacity(256 << 10, stream))
+}
+
+/// Why a file whose first line that is not blank is `line` is not cbscan's JSON lines (each
+/// line an object with a `"type"`), if it is not: a log given by mistake, another tool's JSON.
+pub(super) fn not_json_lines(line: &Line<'_>) -> Option<String> {
+    let (text, terminated) = match line {
+        Line::Bad(message) => return Some(message.clone()),
+        Line::Record { text, terminated } => (*text, *terminated),
+    };
+    if text.trim_start().starts_with('{') {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(object)) => {
+                let typed = object.get("type").is_some_and(serde_json::Value::is_string);
+                return (!typed).then(|| "a JSON object without a \"type\"".to_string());
+            }
+            // Cut short in its first record: told as truncated, as any cut record.
+            Err(e) if !terminated && e.is_eof() => return None,
+            _ => {}
+        }
+    }
+    let text = text.trim();
+    let shown = match text.char_indices().nth(PROBLEM_EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    };
+    Some(format!("text: {shown:?}"))
 }
 
 /// How a saved file is named in messages.

@@ -382,7 +382,11 @@ impl<'c> Player<'c> {
                 // Every problem of a line was told by the survey.
                 Ok(Some((_, Line::Bad(_)))) => continue,
                 Err(e) => {
-                    problem(lines.line + 1, format!("cannot read any more: {e}"));
+                    // A file the survey could not read to its end (a damaged archive) stops
+                    // here again: told once.
+                    if !file.read_failed {
+                        problem(lines.line + 1, format!("cannot read any more: {e}"));
+                    }
                     break;
                 }
             };

@@ -3,9 +3,12 @@
 
 use std::path::PathBuf;
 
-use super::records::{display, json_error, open, parse, FileState, Line, Lines, Verdict};
-use super::{Problem, Surveyed, SurveyedFile};
+use super::records::{
+    display, json_error, not_json_lines, open, parse, FileState, Line, Lines, Verdict,
+};
+use super::{more_problems, Problem, Surveyed, SurveyedFile};
 use crate::catalog::Catalog;
+use crate::limits::MAX_PROBLEMS_PER_FILE;
 use crate::summary::wire::{Data, WireInput, WireSummary};
 
 /// The first pass over `paths`: their summaries and problems; codes they name that `catalog`
@@ -20,8 +23,8 @@ pub fn survey(catalog: &mut Catalog, paths: &[PathBuf]) -> Surveyed {
             name: name.clone(),
             ..SurveyedFile::default()
         };
-        let mut problems = Vec::new();
-        survey_file(
+        let mut problems = FileProblems::default();
+        let used = survey_file(
             catalog,
             &fingerprint,
             &mut file,
@@ -30,29 +33,64 @@ pub fn survey(catalog: &mut Catalog, paths: &[PathBuf]) -> Surveyed {
         );
         surveyed
             .problems
-            .extend(problems.into_iter().map(|(line, message, error)| Problem {
-                file: name.clone(),
-                line,
-                message,
-                error,
-            }));
-        surveyed.files.push(file);
+            .extend(
+                problems
+                    .shown
+                    .into_iter()
+                    .map(|(line, message, error)| Problem {
+                        file: name.clone(),
+                        line,
+                        message,
+                        error,
+                    }),
+            );
+        if problems.more > 0 {
+            surveyed
+                .problems
+                .push(more_problems(&name, problems.more, problems.more_errors));
+        }
+        if used {
+            surveyed.files.push(file);
+        }
     }
     surveyed
 }
 
+/// A file's problems: the first [`MAX_PROBLEMS_PER_FILE`] kept, the others only counted (a
+/// file of another kind would otherwise give one per line, held and printed).
+#[derive(Default)]
+struct FileProblems {
+    shown: Vec<(u64, String, bool)>,
+    more: u64,
+    more_errors: bool,
+    errors: bool,
+}
+
+impl FileProblems {
+    fn push(&mut self, line: u64, message: String, error: bool) {
+        self.errors |= error;
+        if self.shown.len() < MAX_PROBLEMS_PER_FILE {
+            self.shown.push((line, message, error));
+        } else {
+            self.more += 1;
+            self.more_errors |= error;
+        }
+    }
+}
+
+/// Surveys one file; says whether it is to be replayed (not if it is empty, or not JSON lines).
 fn survey_file(
     catalog: &mut Catalog,
     fingerprint: &str,
     file: &mut SurveyedFile,
     added: &mut Vec<String>,
-    problems: &mut Vec<(u64, String, bool)>,
-) {
+    problems: &mut FileProblems,
+) -> bool {
     let reader = match open(&file.path) {
         Ok(reader) => reader,
         Err(e) => {
-            problems.push((0, format!("cannot open: {e}"), true));
-            return;
+            problems.push(0, format!("cannot open: {e}"), true);
+            return true;
         }
     };
     let mut lines = Lines::new(reader);
@@ -63,6 +101,9 @@ fn survey_file(
     // Inputs begun and not ended, by path, with the line of their `begin` (a `follow` has
     // several open at once, their records interleaved).
     let mut open_inputs: Vec<(Option<Data>, u64)> = Vec::new();
+    // No line but blank ones so far: the first other one says whether this is JSON lines.
+    let mut blank = true;
+    let mut ends = 0u64;
     let mut add =
         |catalog: &mut Catalog, code: &str, category: &str, generic: bool, zh: &str, en: &str| {
             if catalog.code_index(code).is_none() {
@@ -73,13 +114,28 @@ fn survey_file(
     loop {
         let (line, text, terminated) = match lines.next() {
             Ok(None) => break,
-            Ok(Some((line, Line::Record { text, terminated }))) => (line, text, terminated),
-            Ok(Some((line, Line::Bad(message)))) => {
-                problems.push((line, message, true));
-                continue;
+            Ok(Some((line, got))) => {
+                if blank && !matches!(got, Line::Record { text, .. } if text.trim().is_empty()) {
+                    blank = false;
+                    // A log or another tool's output, told once instead of once per line.
+                    if let Some(what) = not_json_lines(&got) {
+                        let message = format!("not cbscan JSON lines ({what}): skipped");
+                        problems.push(line, message, true);
+                        return false;
+                    }
+                }
+                match got {
+                    Line::Record { text, terminated } => (line, text, terminated),
+                    Line::Bad(message) => {
+                        problems.push(line, message, true);
+                        continue;
+                    }
+                }
             }
             Err(e) => {
-                problems.push((lines.line + 1, format!("cannot read: {e}"), true));
+                problems.push(lines.line + 1, format!("cannot read: {e}"), true);
+                // The replay stops at the same place: told once.
+                file.read_failed = true;
                 break;
             }
         };
@@ -87,12 +143,12 @@ fn survey_file(
             Ok(Some(record)) => record,
             Ok(None) => continue,
             Err(message) => {
-                problems.push((line, message, true));
+                problems.push(line, message, true);
                 continue;
             }
         };
         let verdict = state.check(&record, line, fingerprint, |line, message, error| {
-            problems.push((line, message, error))
+            problems.push(line, message, error)
         });
         if let Verdict::Skip = verdict {
             continue;
@@ -100,15 +156,16 @@ fn survey_file(
         match record.kind.as_deref().unwrap_or_default() {
             "begin" => {
                 if let Some(at) = open_inputs.iter().rposition(|(p, _)| *p == record.path) {
-                    problems.push((
+                    problems.push(
                         open_inputs.remove(at).1,
                         "this input has no end record: the run that wrote it stopped".into(),
                         true,
-                    ));
+                    );
                 }
                 open_inputs.push((record.path.clone(), line));
             }
             "end" => {
+                ends += 1;
                 if let Some(at) = open_inputs.iter().rposition(|(p, _)| *p == record.path) {
                     open_inputs.remove(at);
                 }
@@ -119,7 +176,7 @@ fn survey_file(
                         }
                     }
                     Err(e) => {
-                        problems.push((line, format!("an end record: {}", json_error(&e)), true))
+                        problems.push(line, format!("an end record: {}", json_error(&e)), true)
                     }
                 }
             }
@@ -148,31 +205,49 @@ fn survey_file(
                     }
                 }
                 Err(e) => {
-                    problems.push((line, format!("a summary record: {}", json_error(&e)), true))
+                    problems.push(line, format!("a summary record: {}", json_error(&e)), true)
                 }
             },
             _ => {}
         }
     }
+    if blank && !problems.errors {
+        // A host whose scan died before writing anything must not pass for a clean one.
+        let message = "empty: no records (a scan always writes at least its summary)";
+        problems.push(0, message.into(), true);
+        return false;
+    }
     for (_, begun) in open_inputs {
-        problems.push((
+        problems.push(
             begun,
             "this input has no end record: the file was cut short".into(),
             true,
-        ));
+        );
     }
     if let Some((line, summary)) = running {
-        problems.push((
+        problems.push(
             line,
             "the run that wrote this stopped before its final summary: its last running \
              summary is used"
                 .into(),
             true,
-        ));
+        );
         match &mut finals {
             Some(total) => *total += &summary,
             None => finals = Some(summary),
         }
     }
+    if finals.is_none() && ends == 0 && !problems.errors {
+        // Records of the right shape, none of them what a scan writes at the end of an input
+        // or of itself: nothing in it counts. (A file cut short was told above.)
+        problems.push(
+            0,
+            "no summary record and no end record: the scan that wrote it ended before any of \
+             its inputs, or it is not cbscan's output"
+                .into(),
+            true,
+        );
+    }
     file.summary = finals;
+    true
 }

@@ -7,7 +7,7 @@
 //! could not be written; else 1 if the merged summary matches `--fail-on`; else 0.
 
 use cbscan::catalog::Catalog;
-use cbscan::report::read::{replay, survey, ReplayOptions};
+use cbscan::report::read::{capped, replay, survey, ReplayOptions};
 use cbscan::report::{Context, Format, Report, ReportSpec};
 use cbscan::sink::Tee;
 
@@ -31,10 +31,30 @@ pub fn run(catalog: &Catalog, config: ReportConfig) -> i32 {
         by_request,
         label_hosts,
     } = config;
+    if let Some(path) = step_summary_path(stdout.map(|s| s.format), &files) {
+        files.push(ReportSpec {
+            format: Format::Markdown,
+            path,
+        });
+    }
+    // A report must not overwrite one of the files it reads: refused before any is read.
+    for spec in &files {
+        if inputs.find(&spec.path).is_some() {
+            print_error(&format!(
+                "--report {}={}: that file is also an input; writing the report would erase it",
+                spec.format,
+                spec.path.display()
+            ));
+            return exit::ERROR;
+        }
+    }
+    for problem in &inputs.problems {
+        print_error(problem);
+    }
     // The codes the saved files name that this catalog lacks join a copy of it first: every
     // report prepares its per-code tables from the catalog it is given.
     let mut catalog = catalog.clone();
-    let surveyed = survey(&mut catalog, &inputs);
+    let surveyed = survey(&mut catalog, &inputs.paths);
     for problem in &surveyed.problems {
         print_error(problem);
     }
@@ -46,29 +66,6 @@ pub fn run(catalog: &Catalog, config: ReportConfig) -> i32 {
     let mut reports: Vec<Box<dyn Report + '_>> = Vec::new();
     if let Some(stdout) = stdout {
         reports.push(open_stdout_report(stdout, color, by_request, context));
-    }
-    if let Some(path) = step_summary_path(stdout.map(|s| s.format), &files) {
-        files.push(ReportSpec {
-            format: Format::Markdown,
-            path,
-        });
-    }
-    // A report must not overwrite one of the files it reads.
-    for spec in &files {
-        let same = inputs.iter().any(|input| {
-            matches!(
-                (std::fs::canonicalize(input), std::fs::canonicalize(&spec.path)),
-                (Ok(a), Ok(b)) if a == b
-            )
-        });
-        if same {
-            print_error(&format!(
-                "--report {}={}: that file is also an input; writing the report would erase it",
-                spec.format,
-                spec.path.display()
-            ));
-            return exit::ERROR;
-        }
     }
     let mut outputs = Vec::new();
     match open_report_files(&files, context, &mut outputs) {
@@ -92,14 +89,15 @@ pub fn run(catalog: &Catalog, config: ReportConfig) -> i32 {
         };
         replay(&surveyed, &catalog, options, &mut sink)
     };
-    for problem in &replayed.problems {
-        print_error(problem);
+    for problem in capped(&replayed.problems) {
+        print_error(&problem);
     }
     let (output_failed, stdout_closed) = report_outcomes(&tee, STDOUT);
     let stdout_shows_summary = shows_advice(stdout);
     if stdout.is_some() && (!stdout_shows_summary || stdout_closed) {
         generic_warning_on_stderr(&catalog, &replayed.summary);
     }
-    let unreadable = surveyed.has_errors() || replayed.problems.iter().any(|p| p.error);
+    let unreadable =
+        inputs.has_errors() || surveyed.has_errors() || replayed.problems.iter().any(|p| p.error);
     exit::of(policy.verdict(&catalog, &replayed.summary, output_failed || unreadable))
 }
