@@ -829,6 +829,32 @@ fn one_input_not_read_is_singular() {
     assert_eq!(text(card), "1input not read");
 }
 
+/// A scan that could not read an input is not shown as a pass, even when nothing it read fails.
+#[test]
+fn an_incomplete_scan_without_failing_codes_is_not_a_pass() {
+    let dir = TempDir::new().expect("temp dir");
+    let path = dir.path().join("report.html");
+    cbscan()
+        .args(["scan", "-q", "--report"])
+        .arg(format!("html={}", path.display()))
+        .args(["fixtures/non-cloudbase.log", "no-such-file.log"])
+        .output()
+        .expect("cbscan runs");
+    let html = Html::parse_document(&fs::read_to_string(&path).expect("the report"));
+    let verdicts: Vec<String> = html
+        .select(&Selector::parse("p.verdict").expect("a selector"))
+        .map(text)
+        .collect();
+    assert!(
+        verdicts.iter().all(|v| !v.starts_with("Passes")),
+        "{verdicts:?}"
+    );
+    assert!(
+        verdicts.iter().any(|v| v.starts_with("Not a pass")),
+        "{verdicts:?}"
+    );
+}
+
 /// The charts fit a narrow screen: nothing scrolls sideways, the latest bucket and the longest
 /// bar are in view, and their labels are still of a readable size.
 #[test]

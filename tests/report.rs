@@ -423,7 +423,11 @@ fn a_newer_schema_is_reported_once_and_its_records_skipped() {
         ]
     );
     let (_, only_b, _) = report_json(dir, &["b.jsonl"]);
-    assert_eq!(value, only_b, "what is left is b.jsonl's");
+    assert_eq!(
+        without_unread(value, &["a-new.jsonl"]),
+        only_b,
+        "what is left is b.jsonl's"
+    );
 }
 
 #[test]
@@ -641,6 +645,24 @@ fn label_hosts_names_each_input_after_its_saved_file() {
         .collect();
     assert_eq!(inputs, ["web-1/app.log", "web-2/app.log"]);
 }
+/// `value` without the rows of the saved files `names`, which gave no input (each is an input
+/// that could not be read), and without their count in the summary's errors: what is left must
+/// be the report of the other files.
+fn without_unread(mut value: Value, names: &[&str]) -> Value {
+    let inputs = value["inputs"].as_array_mut().expect("inputs");
+    let before = inputs.len();
+    inputs.retain(|row| {
+        let gone = names.contains(&row["path"]["text"].as_str().unwrap_or_default());
+        assert!(!gone || row["complete"] == false, "{row}");
+        !gone
+    });
+    let removed = (before - inputs.len()) as u64;
+    assert_eq!(removed, names.len() as u64, "a row for each of {names:?}");
+    let errors = value["summary"]["errors"].as_u64().expect("errors");
+    value["summary"]["errors"] = (errors - removed).into();
+    value
+}
+
 /// The lines of stderr, without the generic-code advice.
 fn problem_lines(stderr: &str) -> Vec<String> {
     problems(stderr).lines().map(str::to_string).collect()
@@ -664,7 +686,11 @@ fn a_plain_log_is_skipped_with_one_error_and_problems_are_capped_per_file() {
         "{stderr}"
     );
     let (_, only_b, _) = report_json(dir, &["b.jsonl"]);
-    assert_eq!(value, only_b, "nothing of a.log is used");
+    assert_eq!(
+        without_unread(value, &["a.log"]),
+        only_b,
+        "nothing of a.log is used"
+    );
     // JSON that is not cbscan's: an object without a "type".
     std::fs::write(dir.join("other.jsonl"), "\n{\"level\":\"info\"}\n").expect("writing");
     let (code, _, stderr) = report_json(dir, &["other.jsonl", "b.jsonl"]);
@@ -741,7 +767,10 @@ fn an_empty_file_or_one_without_summary_or_end_is_an_error() {
         ]
     );
     let (_, only_b, _) = report_json(dir, &["b.jsonl"]);
-    assert_eq!(value, only_b);
+    assert_eq!(
+        without_unread(value, &["empty.jsonl", "blank.jsonl"]),
+        only_b
+    );
     // Records of the right shape, but neither a summary nor an end: not a whole scan's output.
     std::fs::write(
         dir.join("typed.jsonl"),
@@ -852,4 +881,31 @@ fn a_report_into_one_of_its_inputs_is_refused_before_reading() {
           erase it"
         ]
     );
+}
+
+#[test]
+fn a_saved_file_that_cannot_be_used_counts_as_an_input_not_read() {
+    let saved = two_saved();
+    let dir = saved.dir.path();
+    // A log given by mistake: skipped, and the summary says the result is incomplete.
+    let (code, value, stderr) = report_json(dir, &["a.log", "b.jsonl"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        stderr.lines().filter(|l| l.contains("a.log")).count(),
+        1,
+        "told once: {stderr}"
+    );
+    assert_eq!(value["summary"]["errors"], 1, "{}", value["summary"]);
+    let row = &value["inputs"][0];
+    assert_eq!(row["path"]["text"], "a.log", "{row}");
+    assert_eq!(row["complete"], false, "{row}");
+    assert!(
+        row["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("not cbscan JSON lines")),
+        "{row}"
+    );
+    // A file given twice is a note, not an input that could not be read.
+    let (code, value, _) = report_json(dir, &["b.jsonl", "b.jsonl"]);
+    assert_eq!((code, &value["summary"]["errors"]), (1, &Value::from(0)));
 }

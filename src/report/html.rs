@@ -236,7 +236,14 @@ impl HtmlReport<'_> {
         let unknown_fails = policy.fails_on_unknown(summary);
         let rules = policy.describe(catalog);
         html! {
-            @if failing.is_empty() && !unknown_fails {
+            @if failing.is_empty() && !unknown_fails && summary.errors() > 0 {
+                // Not a pass: what could not be read may hold what would fail (the exit
+                // status is 2).
+                p.verdict.fails {
+                    "Not a pass: no code fails " code { "--fail-on " (Text(&rules)) }
+                    " in what was read, but not everything could be read."
+                }
+            } @else if failing.is_empty() && !unknown_fails {
                 p.verdict.passes { "Passes: no code fails " code { "--fail-on " (Text(&rules)) } "." }
             } @else {
                 p.verdict.fails {

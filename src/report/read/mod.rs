@@ -120,6 +120,10 @@ struct SurveyedFile {
     hit_records: u64,
     /// Reading it failed (told by the survey; the replay stops there too).
     read_failed: bool,
+    /// Not used at all (not JSON lines, empty, given twice): told by the survey.
+    unused: bool,
+    /// Inputs it begins (`begin` records of a schema this version reads).
+    begun: u64,
 }
 
 /// What [`survey`] found: the files' summaries and problems; the catalog it extended.
@@ -133,6 +137,21 @@ pub struct Surveyed {
 }
 
 impl Surveyed {
+    /// Whether `problem` is told by the replay instead, as the error of an input that could not
+    /// be read (the first error of a saved file that gave no input): not to be told twice.
+    pub fn told_at_replay(&self, problem: &Problem) -> bool {
+        problem.error
+            && self
+                .files
+                .iter()
+                .any(|f| (f.unused || f.begun == 0) && f.name == problem.file)
+            && self
+                .problems
+                .iter()
+                .find(|p| p.error && p.file == problem.file)
+                .is_some_and(|first| std::ptr::eq(first, problem))
+    }
+
     /// Whether some problem is an error.
     pub fn has_errors(&self) -> bool {
         self.problems.iter().any(|p| p.error)

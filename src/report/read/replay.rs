@@ -196,6 +196,9 @@ struct Open {
     handed: u64,
     unknown: Vec<(String, WireUnknown)>,
     error: Option<String>,
+    /// Where its error was found, when that is more than its name (`FILE:LINE`, for a saved
+    /// file that could not be used).
+    place: Option<String>,
     /// Its hits counted again from their records, for when its `end` record or its file's
     /// summary is missing (a file cut short): what was saved is then still counted.
     recount: Recount,
@@ -274,7 +277,21 @@ pub fn replay(
     let mut problems = Vec::new();
     let mut stopped = None;
     for file in &surveyed.files {
-        if let Err(e) = player.play_file(file, sink, &mut problems) {
+        let mut played = player.play_file(file, sink, &mut problems);
+        // A saved file that gave no input at all because of an error (a log given by mistake,
+        // an empty or unreadable file) is an input that could not be read, as in `scan`: the
+        // reports then say the result is incomplete instead of showing a clean pass.
+        if played.is_ok() && (file.unused || file.begun == 0) {
+            let first_error = surveyed
+                .problems
+                .iter()
+                .chain(&problems)
+                .find(|p| p.error && p.file == file.name);
+            if let Some(problem) = first_error {
+                played = player.unusable(file, problem, sink);
+            }
+        }
+        if let Err(e) = played {
             stopped = Some(e);
             break;
         }
@@ -370,6 +387,9 @@ impl<'c> Player<'c> {
                 return Ok(());
             }
         };
+        if file.unused {
+            return Ok(());
+        }
         self.summarized = file.summary.is_some();
         self.label = self.options.label_hosts.then(|| label_of(&file.path));
         let fingerprint = self.catalog.fingerprint();
@@ -422,6 +442,7 @@ impl<'c> Player<'c> {
                     handed: 0,
                     unknown: Vec::new(),
                     error: None,
+                    place: None,
                     recount: Recount::new(self.catalog.codes().len()),
                 });
                 continue;
@@ -610,7 +631,7 @@ impl<'c> Player<'c> {
             .clone()
             .or(open.error)
             .map(|message| Error::Input {
-                path: open.info.name.clone(),
+                path: open.place.unwrap_or_else(|| open.info.name.clone()),
                 source: io::Error::other(message),
             });
         let end = InputEnd {
@@ -629,6 +650,48 @@ impl<'c> Player<'c> {
             ..row
         });
         sink.end_input(&open.info, &end)
+    }
+
+    /// Counts `file`, which gave no input because of `problem`, as one input that could not be
+    /// read, named after the saved file (its error is told as an input's, not by the survey:
+    /// see [`Surveyed::told_at_replay`]).
+    fn unusable(
+        &mut self,
+        file: &SurveyedFile,
+        problem: &Problem,
+        sink: &mut dyn Sink,
+    ) -> io::Result<()> {
+        self.summarized = false;
+        let info = InputInfo {
+            index: self.next_index,
+            name: file.name.clone(),
+            path: Some(file.path.clone()),
+        };
+        self.next_index += 1;
+        sink.begin_input(&info)?;
+        let row = WireInput {
+            path: Data::from_bytes(&info.path_bytes()),
+            complete: false,
+            bytes: 0,
+            lines: 0,
+            hits: 0,
+            lines_with_hits: 0,
+            by_code: Default::default(),
+            error: Some(problem.message.clone()),
+        };
+        self.open.push(Open {
+            key: None,
+            info,
+            handed: 0,
+            unknown: Vec::new(),
+            error: None,
+            place: Some(match problem.line {
+                0 => file.name.clone(),
+                line => format!("{}:{line}", file.name),
+            }),
+            recount: Recount::new(self.catalog.codes().len()),
+        });
+        self.end(self.open.len() - 1, sink, row)
     }
 
     /// Ends an input whose `end` record is missing (told by the survey): what it showed stays

@@ -49,9 +49,8 @@ pub fn survey(catalog: &mut Catalog, paths: &[PathBuf]) -> Surveyed {
                 .problems
                 .push(more_problems(&name, problems.more, problems.more_errors));
         }
-        if used {
-            surveyed.files.push(file);
-        }
+        file.unused = !used;
+        surveyed.files.push(file);
     }
     surveyed
 }
@@ -155,6 +154,7 @@ fn survey_file(
         }
         match record.kind.as_deref().unwrap_or_default() {
             "begin" => {
+                file.begun += 1;
                 if let Some(at) = open_inputs.iter().rposition(|(p, _)| *p == record.path) {
                     problems.push(
                         open_inputs.remove(at).1,

@@ -56,7 +56,9 @@ pub fn run(catalog: &Catalog, config: ReportConfig) -> i32 {
     let mut catalog = catalog.clone();
     let surveyed = survey(&mut catalog, &inputs.paths);
     for problem in &surveyed.problems {
-        print_error(problem);
+        if !surveyed.told_at_replay(problem) {
+            print_error(problem);
+        }
     }
     let context = Context {
         catalog: &catalog,
