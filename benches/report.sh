@@ -8,7 +8,7 @@
 # scans it twice, as two hosts would, into report-a.jsonl and report-b.jsonl (together about
 # 2.6 GiB at scale 1), then runs `cbscan report` over both once per format under GNU time and
 # prints a Markdown table of cbscan's peak RSS and wall time:
-#   jsonl, human --color never, json (hits streamed), sarif and markdown (gathering formats,
+#   jsonl, human --color never, json (hits streamed), sarif, markdown and html (gathering formats,
 #   bounded by their caps), count, and --summary-only.
 # Correctness, cheaply: the merged jsonl's last record is a summary counting the hits of both
 # saved summaries, and no report exits with an error (status 2).
@@ -125,6 +125,7 @@ measure "--format human --color never" --format human --color never
 measure "--format json" --format json
 measure "--format sarif" --format sarif
 measure "--format markdown" --format markdown
+measure "--format html" --format html
 measure "--format count" --format count
 measure "--summary-only" --summary-only
 rm -f "$DATA/report.out" "$DATA/report.time" "$DATA/host-a.log" "$DATA/host-b.log"
