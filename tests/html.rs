@@ -1086,3 +1086,68 @@ fn screenshot() {
     let size = fs::metadata(&out).expect("the screenshot").len();
     assert!(size < 400 << 10, "docs/report.png is {size} bytes");
 }
+
+/// With `--baseline`, the verdict says it judges beyond the baseline and the codes table marks
+/// each code new, grew or known, as the Markdown report does.
+#[test]
+fn a_baseline_marks_codes_new_grown_or_known() {
+    let dir = TempDir::new().expect("temp dir");
+    let base = dir.path().join("base.jsonl");
+    let saved = cbscan()
+        .args(["scan", "--format", "jsonl", "fixtures/scf-requests.log"])
+        .output()
+        .expect("cbscan runs");
+    fs::write(&base, saved.stdout).expect("saving the baseline");
+    let path = dir.path().join("report.html");
+    cbscan()
+        .args(["scan", "-q", "--baseline"])
+        .arg(&base)
+        .arg("--report")
+        .arg(format!("html={}", path.display()))
+        .args([
+            "fixtures/scf-requests.log",
+            "fixtures/cloudfunction-runtime.log",
+        ])
+        .output()
+        .expect("cbscan runs");
+    let page = Html::parse_document(&fs::read_to_string(&path).expect("the report"));
+    assert!(
+        text(one(&page, "p.verdict")).contains("--fail-on any beyond the baseline"),
+        "{}",
+        text(one(&page, "p.verdict"))
+    );
+    let mark = |code: &str| {
+        let row = one(&page, &format!("#codes tr[data-code=\"{code}\"]"));
+        let cell = row
+            .select(&Selector::parse("td.baseline").expect("a selector"))
+            .next()
+            .unwrap_or_else(|| panic!("{code} has no baseline cell"));
+        text(cell)
+    };
+    // Only in the second log: new. In both: on more lines than in the baseline.
+    assert_eq!(mark("STORAGE_FILE_NONEXIST"), "new");
+    assert!(
+        mark("DATABASE_TIMEOUT").starts_with("grew (was "),
+        "{}",
+        mark("DATABASE_TIMEOUT")
+    );
+    // The baseline's own log again: nothing grew.
+    cbscan()
+        .args(["scan", "-q", "--baseline"])
+        .arg(&base)
+        .arg("--report")
+        .arg(format!("html={}", path.display()))
+        .arg("fixtures/scf-requests.log")
+        .output()
+        .expect("cbscan runs");
+    let page = Html::parse_document(&fs::read_to_string(&path).expect("the report"));
+    let cells: Vec<String> = page
+        .select(&Selector::parse("td.baseline").expect("a selector"))
+        .map(text)
+        .collect();
+    assert!(!cells.is_empty());
+    assert!(
+        cells.iter().all(|c| c.starts_with("known (was ")),
+        "{cells:?}"
+    );
+}

@@ -28,11 +28,13 @@ use super::escape::{terminal, CUT_MARK};
 use super::svg::{self, Grid, Series};
 use super::{group, time_span_text, Context};
 use crate::advice::{generic_seen, Basis};
+use crate::baseline::Change;
 use crate::catalog::{CategoryId, CodeId};
 use crate::limits::{HTML_ROWS_LISTED, HTML_SAMPLES_PER_CODE, HTML_TIMELINE_BUCKETS};
 use crate::policy::Level;
 use crate::sink::{Hits, InputInfo, Report, ScanDone, Sink};
 use crate::summary::{CodeCounts, Summary};
+use crate::text::plural;
 
 /// Text from a log, a file name or the catalog, as the page shows it: unsafe characters (see
 /// [`super::escape::is_unsafe_char`]) become visible stand-ins, then `<>&"` are escaped.
@@ -203,7 +205,7 @@ impl HtmlReport<'_> {
                             (self.filter_bar(&categories))
                             (self.categories(summary, &categories, &codes))
                             (self.timeline(summary, &categories))
-                            (self.codes(&codes))
+                            (self.codes(summary, &codes))
                             (self.generic(summary))
                         } @else {
                             p { "No error code was found." }
@@ -234,7 +236,12 @@ impl HtmlReport<'_> {
             .map(|row| catalog.code(row.code).code.as_str())
             .collect();
         let unknown_fails = policy.fails_on_unknown(summary);
-        let rules = policy.describe(catalog);
+        let mut rules = policy.describe(catalog);
+        // With a baseline, only codes new to it or on more lines than in it fail (as the
+        // human and Markdown verdicts say).
+        if policy.baseline.is_some() && !policy.rules.is_empty() {
+            rules.push_str(" beyond the baseline");
+        }
         html! {
             @if failing.is_empty() && !unknown_fails && summary.errors() > 0 {
                 // Not a pass: what could not be read may hold what would fail (the exit
@@ -265,7 +272,7 @@ impl HtmlReport<'_> {
             @if summary.errors() > 0 {
                 p.verdict.fails {
                     "Incomplete: " (group(summary.errors())) " "
-                    (crate::text::plural(summary.errors(), "input", "inputs"))
+                    (plural(summary.errors(), "input", "inputs"))
                     " could not be read (see Inputs); the numbers cover what was read."
                 }
             }
@@ -281,7 +288,7 @@ impl HtmlReport<'_> {
             section #headline .cards {
                 div.card {
                     span.n #inputs { (group(summary.files())) }
-                    (crate::text::plural(summary.files(), "input", "inputs")) " read"
+                    (plural(summary.files(), "input", "inputs")) " read"
                 }
                 div.card { span.n #lines { (group(summary.lines())) } "lines" }
                 div.card { span.n #hits { (group(summary.hits())) } "hits" }
@@ -293,7 +300,7 @@ impl HtmlReport<'_> {
                 @if summary.errors() > 0 {
                     div.card {
                         span.n #not-read { (group(summary.errors())) }
-                        (crate::text::plural(summary.errors(), "input", "inputs")) " not read"
+                        (plural(summary.errors(), "input", "inputs")) " not read"
                     }
                 }
                 div.card.wide {
@@ -453,8 +460,11 @@ impl HtmlReport<'_> {
     }
 
     /// Every code seen, most hits first.
-    fn codes(&self, codes: &[CodeRow]) -> Markup {
-        let catalog = self.context.catalog;
+    fn codes(&self, summary: &Summary, codes: &[CodeRow]) -> Markup {
+        let Context {
+            catalog, policy, ..
+        } = self.context;
+        let baseline = policy.baseline.is_some();
         html! {
             section #codes {
                 h2 { "Codes" }
@@ -463,6 +473,7 @@ impl HtmlReport<'_> {
                         thead { tr {
                             th { "code" } th { "level" } th { "category" } th.num { "hits" }
                             th.num { "lines" } th { "中文" } th { "English" } th { "docs" }
+                            @if baseline { th { "baseline" } }
                         } }
                         tbody {
                             @for row in codes {
@@ -481,6 +492,21 @@ impl HtmlReport<'_> {
                                     td {
                                         @if let Some(url) = catalog.doc_url(row.code).filter(|u| is_web_link(u)) {
                                             a href=(Text(&url)) rel="noopener noreferrer" { "docs" }
+                                        }
+                                    }
+                                    @if baseline {
+                                        td.baseline {
+                                            @match policy.change(catalog, summary, row.code) {
+                                                Some(Change::New) => span.badge.error { "new" },
+                                                Some(Change::Grew { was }) => {
+                                                    span.badge.error { "grew" }
+                                                    " (was " (plural(was, "line", "lines")) ")"
+                                                },
+                                                Some(Change::Known { was }) => {
+                                                    "known (was " (plural(was, "line", "lines")) ")"
+                                                },
+                                                None => {},
+                                            }
                                         }
                                     }
                                 }
