@@ -24,6 +24,8 @@ mod plan;
 mod positional;
 mod region;
 
+pub(crate) use region::LineCodes;
+
 use std::collections::HashSet;
 use std::io::{self, Read};
 use std::ops::Range;
@@ -231,6 +233,8 @@ impl FollowEvent {
     }
 
     /// The event named `name` in machine-readable output (what [`FollowEvent::name`] gives).
+    // The list repeats the variants so that `name` stays an exhaustive match: a new variant
+    // cannot go without a name (a table would not say when one is missing).
     pub fn from_name(name: &str) -> Option<FollowEvent> {
         use FollowEvent::*;
         [

@@ -15,6 +15,7 @@ use crate::limits::{
 };
 use crate::matcher::RawMatch;
 use crate::sink::{FormatHits, InputInfo};
+use crate::summary::Counts;
 use crate::text::{char_start_backward, char_start_forward};
 use crate::unknown::FirstSeen;
 use std::sync::Arc;
@@ -69,6 +70,33 @@ pub(crate) struct LineCodes {
 }
 
 impl LineCodes {
+    /// Counts a hit of `code` on `line` into `counts`: the hit, and the line for the code (and
+    /// for the pairs it forms with the codes already on the line, by the `generic` flags) if
+    /// the code is new on it. Hits come in line order. (`cbscan report` counts saved hits
+    /// again with it, so that they count exactly as the scan counted them.)
+    #[inline]
+    pub(crate) fn count(&mut self, counts: &mut Counts, generic: &[bool], code: usize, line: u64) {
+        counts.add_hit(code);
+        if self.line != line {
+            self.line = line;
+            self.codes.clear();
+            counts.add_line_with_hits();
+        } else if self.codes.contains(&(code as u32)) {
+            return;
+        }
+        counts.add_code_line(code);
+        let is_generic = generic[code];
+        for &other in &self.codes {
+            let other = other as usize;
+            match (is_generic, generic[other]) {
+                (true, false) => counts.add_together(code, other),
+                (false, true) => counts.add_together(other, code),
+                _ => {}
+            }
+        }
+        self.codes.push(code as u32);
+    }
+
     /// The state of a scanner resumed on `line` with `codes` already counted on it.
     pub(crate) fn resumed(line: u64, codes: Vec<u32>) -> LineCodes {
         LineCodes {
@@ -113,27 +141,8 @@ impl Out<'_> {
     /// it forms with the codes already on the line) if the code is new on it.
     #[inline]
     fn count(&mut self, spec: &ScanSpec<'_>, code: usize, line: u64) {
-        let counts = &mut self.batch.counts;
-        counts.add_hit(code);
-        let seen = &mut *self.line_codes;
-        if seen.line != line {
-            seen.line = line;
-            seen.codes.clear();
-            counts.add_line_with_hits();
-        } else if seen.codes.contains(&(code as u32)) {
-            return;
-        }
-        counts.add_code_line(code);
-        let generic = spec.generic[code];
-        for &other in &seen.codes {
-            let other = other as usize;
-            match (generic, spec.generic[other]) {
-                (true, false) => counts.add_together(code, other),
-                (false, true) => counts.add_together(other, code),
-                _ => {}
-            }
-        }
-        seen.codes.push(code as u32);
+        self.line_codes
+            .count(&mut self.batch.counts, spec.generic, code, line);
     }
 
     /// Hands the batch on (if it holds anything) and starts a new one.

@@ -19,7 +19,7 @@ use crate::input::STDIN_NAME;
 use crate::limits::REPLAY_BATCH_BYTES;
 use crate::matcher::PatternId;
 use crate::scan::batch::Batch;
-use crate::scan::{numeric_patterns, Excerpt, FollowEvent, Hit, InputStats, Notice};
+use crate::scan::{numeric_patterns, Excerpt, FollowEvent, Hit, InputStats, LineCodes, Notice};
 use crate::sink::{Hits, InputEnd, InputInfo, ScanDone, Sink};
 use crate::summary::wire::{Data, WireInput, WireSummary, WireUnknown, SCHEMA};
 use crate::summary::{Counts, InputSummary, Summary};
@@ -38,7 +38,7 @@ fn input_info(index: usize, path: Option<&Data>, file: bool, label: Option<&str>
 
 /// The label of inputs saved in `file` (`--label-hosts`): its name less `.jsonl` and a
 /// compression suffix (`cbscan-web-1.jsonl.gz` gives `cbscan-web-1`).
-pub(super) fn label_of(file: &std::path::Path) -> String {
+fn label_of(file: &std::path::Path) -> String {
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -204,32 +204,24 @@ struct Open {
     recount: Recount,
 }
 
-/// Counts made from hit records, per line as a scan makes them.
+/// Counts made from hit records, per line as a scan makes them (with the scan's own
+/// [`LineCodes`]).
 struct Recount {
     counts: Counts,
-    /// The line being counted and the codes seen on it so far.
-    line: u64,
-    codes: Vec<CodeId>,
+    line_codes: LineCodes,
 }
 
 impl Recount {
     fn new(codes: usize) -> Recount {
         Recount {
             counts: Counts::new(codes),
-            line: 0,
-            codes: Vec::new(),
+            line_codes: LineCodes::default(),
         }
     }
 
-    fn add(&mut self, catalog: &Catalog, hit: &Hit<'_>, input: &str) {
-        if hit.line != self.line {
-            self.close_line(catalog);
-            self.line = hit.line;
-        }
-        self.counts.add_hit(hit.code);
-        if !self.codes.contains(&hit.code) {
-            self.codes.push(hit.code);
-        }
+    fn add(&mut self, catalog: &Catalog, generic: &[bool], hit: &Hit<'_>, input: &str) {
+        self.line_codes
+            .count(&mut self.counts, generic, hit.code, hit.line);
         if let Some(time) = hit.time {
             let (seconds, nanos) = time.at.sort_key();
             let category = catalog.code(hit.code).category;
@@ -237,31 +229,6 @@ impl Recount {
                 .add_timed(category, seconds, nanos, time.at.is_zoned());
             self.counts.add_seen(hit.code, time.at, input, hit.line);
         }
-    }
-
-    /// Counts the line being counted: its codes, and each generic code's specific company.
-    fn close_line(&mut self, catalog: &Catalog) {
-        if self.codes.is_empty() {
-            return;
-        }
-        self.counts.add_line_with_hits();
-        for &code in &self.codes {
-            self.counts.add_code_line(code);
-            if catalog.code(code).is_generic() {
-                for &other in &self.codes {
-                    if !catalog.code(other).is_generic() {
-                        self.counts.add_together(code, other);
-                    }
-                }
-            }
-        }
-        self.codes.clear();
-    }
-
-    /// The counts, every line closed.
-    fn finish(mut self, catalog: &Catalog) -> Counts {
-        self.close_line(catalog);
-        self.counts
     }
 }
 
@@ -321,6 +288,8 @@ struct Player<'c> {
     numeric: Vec<bool>,
     /// Groups hits by request, across inputs and files, as a scan does (when hits are wanted).
     grouper: Option<Grouper>,
+    /// Which codes are generic, by code.
+    generic: Vec<bool>,
     batch: Batch,
     /// The index of the input the batch's hits are of.
     batch_of: Option<usize>,
@@ -341,7 +310,7 @@ impl<'c> Player<'c> {
     fn new(catalog: &'c Catalog, options: ReplayOptions, wants_hits: bool) -> Player<'c> {
         let patterns = catalog.patterns();
         let numeric = numeric_patterns(&patterns);
-        let generic = catalog.codes().iter().map(|c| c.is_generic()).collect();
+        let generic: Vec<bool> = catalog.codes().iter().map(|c| c.is_generic()).collect();
         Player {
             catalog,
             options,
@@ -351,7 +320,8 @@ impl<'c> Player<'c> {
                 .map(|(i, p)| (p.text, i as PatternId))
                 .collect(),
             numeric,
-            grouper: wants_hits.then(|| Grouper::new(generic, options.by_request)),
+            grouper: wants_hits.then(|| Grouper::new(generic.clone(), options.by_request)),
+            generic,
             batch: Batch::new(catalog.codes().len()),
             batch_of: None,
             open: Vec::new(),
@@ -557,7 +527,8 @@ impl<'c> Player<'c> {
         }
         self.batch_of = Some(input);
         let open = &mut self.open[at];
-        open.recount.add(self.catalog, &hit, &open.info.name);
+        open.recount
+            .add(self.catalog, &self.generic, &hit, &open.info.name);
         self.batch.push_hit(&hit);
         Ok(())
     }
@@ -613,7 +584,7 @@ impl<'c> Player<'c> {
             .unwrap_or_else(|_| Counts::new(self.catalog.codes().len()));
         if !self.summarized {
             // A file cut before its summary: its inputs count as their records show them.
-            let mut recount = open.recount.finish(self.catalog);
+            let mut recount = open.recount.counts;
             recount.add_read(row.bytes, row.lines);
             if row.complete {
                 recount.add_file();
@@ -700,7 +671,6 @@ impl<'c> Player<'c> {
         // Its hits count as their records show them; what it read is unknown.
         self.flush(sink)?;
         let open = &mut self.open[at];
-        open.recount.close_line(self.catalog);
         let mut row = WireInput::from_input(
             self.catalog,
             &InputSummary::from_counts(open.info.name.clone(), None, &open.recount.counts),
