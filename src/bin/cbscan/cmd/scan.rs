@@ -155,7 +155,6 @@ pub fn run(catalog: &Catalog, config: ScanConfig) -> i32 {
     exit::of(policy.verdict(catalog, &summary, output_failed))
 }
 
-/// Standard output's report (`scan`, `report`).
 /// Whether standard output carries the generic-code advice whole: the human summary, the
 /// Markdown callout and the HTML page (GitHub annotations only say a code is generic).
 pub fn shows_advice(stdout: Option<StdoutReport>) -> bool {
@@ -166,6 +165,7 @@ pub fn shows_advice(stdout: Option<StdoutReport>) -> bool {
     })
 }
 
+/// Standard output's report (`scan`, `report`).
 pub fn open_stdout_report<'a>(
     stdout: StdoutReport,
     color: ColorChoice,
