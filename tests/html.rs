@@ -1151,3 +1151,41 @@ fn a_baseline_marks_codes_new_grown_or_known() {
         "{cells:?}"
     );
 }
+
+/// Self-contained: nothing on the page loads from anywhere (no element with a `src`, no
+/// `link`, `object`, `embed`, `iframe` or `base`, no `url(` or `@import` in the style sheet);
+/// the only links are the page's own anchors and the catalog's documentation pages.
+#[test]
+fn the_page_loads_nothing_from_outside() {
+    let dir = TempDir::new().expect("temp dir");
+    let inputs: Vec<String> = FIXTURES.iter().map(|f| f.to_string()).collect();
+    let path = render(dir.path(), &inputs);
+    let page = Html::parse_document(&fs::read_to_string(&path).expect("the report"));
+    for element in all(&page, "*") {
+        let name = element.value().name();
+        assert!(
+            !["link", "object", "embed", "iframe", "base", "img", "image", "use"].contains(&name),
+            "a <{name}> element"
+        );
+        for attr in ["src", "srcset", "xlink:href", "poster", "data", "action"] {
+            assert!(element.value().attr(attr).is_none(), "<{name} {attr}=…>");
+        }
+        if let Some(href) = element.value().attr("href") {
+            assert!(
+                name == "a"
+                    && (href.starts_with('#') || href.starts_with("https://docs.cloudbase.net/")),
+                "<{name} href={href:?}>"
+            );
+        }
+    }
+    let style = all(&page, "style")
+        .into_iter()
+        .map(text)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    assert!(!style.is_empty());
+    assert!(
+        !style.contains("url(") && !style.contains("@import"),
+        "the style sheet loads something"
+    );
+}
